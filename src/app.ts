@@ -1,0 +1,109 @@
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import type { Clock } from './clock.ts'
+import type { Config } from './config.ts'
+import type { SecretBox } from './custody/secret-box.ts'
+import { type DatabaseHandle, pingDatabase } from './db/database.ts'
+import { AppError } from './errors.ts'
+import { installErrorHandling } from './http/error-handler.ts'
+import { ErrorRecorder } from './http/error-recorder.ts'
+import { installJsonBodyParser } from './http/json-body.ts'
+import { MethodIndex } from './http/method-index.ts'
+import { installMetrics } from './http/metrics.ts'
+import { operationalRoutes, routeKey, routeTable } from './http/route-table.ts'
+import { ErrorIdGenerator } from './ids.ts'
+
+/** What the app needs from outside; tests pass their own clock, database and ids. */
+export interface AppDeps {
+  readonly database: DatabaseHandle
+  readonly clock: Clock
+  /** Encrypts secrets at rest under the master key. */
+  readonly secrets: SecretBox
+  readonly errorIds?: ErrorIdGenerator
+  /** A pino logger or logger options; `false` silences logging (tests). */
+  readonly logger?: FastifyBaseLogger | boolean
+}
+
+export type App = FastifyInstance & { readonly walletd: { readonly errorRecorder: ErrorRecorder } }
+
+/**
+ * The composition root: builds a ready-to-listen fastify instance with every domain registered.
+ * It never listens; `walletd start` does that, tests use `app.inject()` or listen on port 0.
+ */
+export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
+  const loggerOption =
+    deps.logger === undefined
+      ? {
+          level: config.logLevel,
+          redact: ['req.headers.authorization', 'req.headers["x-dfns-useraction"]'],
+        }
+      : deps.logger
+  const app = Fastify({
+    ...(typeof loggerOption === 'object' && 'info' in loggerOption
+      ? { loggerInstance: loggerOption }
+      : { logger: loggerOption }),
+    bodyLimit: config.bodyLimit,
+    // Per-request lines are off: errors are logged once, with their id, by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    forceCloseConnections: 'idle',
+    return503OnClosing: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const errorIds = deps.errorIds ?? new ErrorIdGenerator(config.nodeId)
+  const recorder = new ErrorRecorder(deps.database.db, deps.clock, app.log, {
+    retentionDays: config.errorRetentionDays,
+  })
+  const methods = new MethodIndex()
+
+  // Every API route must have its row in the route table: a route added without deciding who may
+  // call it is a start-up failure, not a silent hole.
+  app.addHook('onRoute', (route) => {
+    const verbs = Array.isArray(route.method) ? route.method : [route.method]
+    for (const verb of verbs) {
+      if (verb === 'HEAD') continue
+      methods.add(verb, route.url)
+      const key = routeKey(verb, route.url)
+      if (!operationalRoutes.has(key) && !routeTable[key] && !route.url.startsWith('/documentation')) {
+        throw new Error(`route ${key} has no row in src/http/route-table.ts`)
+      }
+    }
+  })
+  app.decorateRequest('caller', undefined)
+  app.decorateRequest('rawBody', undefined)
+  app.decorateRequest('routeRule', undefined)
+  app.addHook('onRequest', async (request) => {
+    const url = request.routeOptions.url
+    request.routeRule = url ? routeTable[routeKey(request.method, url)] : undefined
+  })
+
+  installErrorHandling(app, { errorIds, recorder, methods })
+  installJsonBodyParser(app)
+  installMetrics(app)
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'walletd', version: '0.1.0', description: 'A self-hostable server for the Dfns API.' },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  })
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
+  app.get('/readyz', { schema: { hide: true } }, async () => {
+    try {
+      await pingDatabase(deps.database)
+    } catch (cause) {
+      throw new AppError('service_unavailable', 'Database is not reachable.', { cause })
+    }
+    return { status: 'ready' }
+  })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  app.addHook('onClose', async () => {
+    await recorder.close()
+  })
+
+  return Object.assign(app as unknown as FastifyInstance, { walletd: { errorRecorder: recorder } })
+}

@@ -1,0 +1,100 @@
+import path from 'node:path'
+
+/**
+ * walletd's configuration: one shape, filled from CLI flags over environment variables over
+ * defaults, parsed once and frozen. Every setting is listed in the README's configuration table.
+ */
+export interface Config {
+  readonly host: string
+  readonly port: number
+  /** Directory for the embedded SQLite database, the master key file and bootstrap.json. */
+  readonly dataDir: string
+  /** PostgreSQL connection string; when absent walletd uses SQLite in `dataDir`. */
+  readonly databaseUrl: string | undefined
+  /** Redis connection string for state shared by several nodes (rate limits). */
+  readonly redisUrl: string | undefined
+  /** The name of this deployment; tokens issued by another region are refused with 401. */
+  readonly region: string
+  /** The base URL clients use to reach this deployment (named in wrong-region errors). */
+  readonly publicUrl: string
+  /** 0..1023, part of every error id; random per process when not set. */
+  readonly nodeId: number | undefined
+  readonly logLevel: string
+  /** Maximum accepted request body, in bytes. */
+  readonly bodyLimit: number
+  /** How many days `walletd errors show` can look back. */
+  readonly errorRetentionDays: number
+  /** Requests per minute per org when the plan sets none; 0 turns rate limiting off. */
+  readonly defaultRateLimit: number
+}
+
+export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>
+
+export const DEFAULT_PORT = 8087
+
+const envNames: Record<keyof Config, string> = {
+  host: 'WALLETD_HOST',
+  port: 'WALLETD_PORT',
+  dataDir: 'WALLETD_DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  redisUrl: 'REDIS_URL',
+  region: 'WALLETD_REGION',
+  publicUrl: 'WALLETD_PUBLIC_URL',
+  nodeId: 'WALLETD_NODE_ID',
+  logLevel: 'WALLETD_LOG_LEVEL',
+  bodyLimit: 'WALLETD_BODY_LIMIT',
+  errorRetentionDays: 'WALLETD_ERROR_RETENTION_DAYS',
+  defaultRateLimit: 'WALLETD_RATE_LIMIT',
+}
+
+export const configEnvNames: Readonly<Record<keyof Config, string>> = envNames
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+function integer(name: string, raw: string | number, min: number, max: number): number {
+  const value = typeof raw === 'number' ? raw : Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(raw)}`)
+  }
+  return value
+}
+
+/** Build the configuration from flags (highest priority), then `env`, then defaults. */
+export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const pick = (key: keyof Config): string | number | undefined => {
+    const flag = flags[key]
+    if (flag !== undefined && flag !== '') return flag
+    const fromEnv = env[envNames[key]]
+    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv
+  }
+  const str = (key: keyof Config, fallback: string) => String(pick(key) ?? fallback)
+  const opt = (key: keyof Config) => {
+    const v = pick(key)
+    return v === undefined ? undefined : String(v)
+  }
+
+  const host = str('host', '127.0.0.1')
+  const port = integer('port', pick('port') ?? DEFAULT_PORT, 0, 65535)
+  const nodeIdRaw = pick('nodeId')
+  const databaseUrl = opt('databaseUrl')
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('database url must start with postgres:// or postgresql://')
+  }
+  const config: Config = {
+    host,
+    port,
+    dataDir: path.resolve(str('dataDir', 'walletd-data')),
+    databaseUrl,
+    redisUrl: opt('redisUrl'),
+    region: str('region', 'local'),
+    publicUrl: str('publicUrl', `http://${host.includes(':') ? `[${host}]` : host}:${port}`),
+    nodeId: nodeIdRaw === undefined ? undefined : integer('node id', nodeIdRaw, 0, 1023),
+    logLevel: str('logLevel', 'info'),
+    bodyLimit: integer('body limit', pick('bodyLimit') ?? 1024 * 1024, 1024, 64 * 1024 * 1024),
+    errorRetentionDays: integer('error retention days', pick('errorRetentionDays') ?? 14, 1, 3650),
+    defaultRateLimit: integer('rate limit', pick('defaultRateLimit') ?? 0, 0, 10_000_000),
+  }
+  return Object.freeze(config)
+}

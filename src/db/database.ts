@@ -1,0 +1,84 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import pg from 'pg'
+import { migrationProvider } from './migrations/index.ts'
+import type { Database } from './schema.ts'
+
+export type Dialect = 'sqlite' | 'postgres'
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>
+  readonly dialect: Dialect
+  /** Where the data lives, with any password removed: safe to log. */
+  readonly location: string
+  close(): Promise<void>
+}
+
+export type DatabaseTarget =
+  | { kind: 'sqlite'; file: string } // a path, or ':memory:'
+  | { kind: 'postgres'; url: string; searchPath?: string; poolSize?: number }
+
+export function databaseTargetFor(config: { databaseUrl?: string; dataDir: string }): DatabaseTarget {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl }
+    : { kind: 'sqlite', file: path.join(config.dataDir, 'walletd.sqlite') }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return 'postgres://(unparseable url)'
+  }
+}
+
+// PostgreSQL returns int8 and numeric as strings by default; our bigint columns hold counters and
+// amounts that fit in a double, so read them as numbers like SQLite does.
+pg.types.setTypeParser(20, (v) => Number(v))
+
+export function openDatabase(target: DatabaseTarget): DatabaseHandle {
+  if (target.kind === 'sqlite') {
+    if (target.file !== ':memory:') fs.mkdirSync(path.dirname(target.file), { recursive: true })
+    const sqlite = new SQLite(target.file)
+    sqlite.pragma('journal_mode = WAL')
+    sqlite.pragma('busy_timeout = 5000')
+    sqlite.pragma('foreign_keys = ON')
+    sqlite.pragma('synchronous = NORMAL')
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+    return { db, dialect: 'sqlite', location: target.file, close: () => db.destroy() }
+  }
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: target.poolSize ?? 10,
+    ...(target.searchPath ? { options: `-c search_path=${target.searchPath}` } : {}),
+  })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return { db, dialect: 'postgres', location: redactUrl(target.url), close: () => db.destroy() }
+}
+
+/**
+ * Apply every pending migration. Safe when several nodes start at once: Kysely's migrator takes a
+ * lock row (SELECT … FOR UPDATE on PostgreSQL) so only one node migrates and the others wait.
+ */
+export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
+  const migrator = new Migrator({ db: handle.db, provider: migrationProvider })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) throw error
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+export async function pingDatabase(handle: DatabaseHandle): Promise<void> {
+  await sql`select 1`.execute(handle.db)
+}
+
+/** True when a driver error is a unique-constraint violation (repositories turn it into a 409). */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+}
+
+export type Db = Kysely<Database>

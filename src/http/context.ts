@@ -1,0 +1,23 @@
+import type { RouteRule } from './route-table.ts'
+
+/** Who is calling, as established by authentication. */
+export interface Caller {
+  readonly orgId: string
+  /** The user or service account (`us-…`). */
+  readonly userId: string
+  /** The access token used (`to-…`), or the login session id. */
+  readonly tokenId: string
+  readonly kind: 'CustomerEmployee' | 'EndUser' | 'ServiceAccount' | 'Pat'
+  readonly appId: string
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by authentication on routes whose rule requires a token. */
+    caller: Caller | undefined
+    /** The exact JSON body bytes as received (user actions are bound to them). */
+    rawBody: string | undefined
+    /** This route's row of the route table (undefined for operational routes). */
+    routeRule: RouteRule | undefined
+  }
+}

@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify'
+import { AppError } from '../errors.ts'
+
+/**
+ * JSON bodies are parsed here rather than by fastify's default parser so that:
+ * - the exact bytes are kept on `request.rawBody` (a user action is bound to them);
+ * - a body on any method is accepted (the SDK sends `{}` on DELETE);
+ * - malformed JSON becomes a 400 in the error contract with the parser's own reason.
+ */
+export function installJsonBodyParser(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string
+    request.rawBody = text
+    if (text.trim() === '') {
+      done(null, undefined)
+      return
+    }
+    try {
+      done(null, JSON.parse(text))
+    } catch (err) {
+      done(
+        new AppError('invalid_json', `Request body is not valid JSON: ${(err as Error).message}`, {
+          details: { contentLength: Buffer.byteLength(text) },
+        }),
+        undefined,
+      )
+    }
+  })
+}

@@ -1,0 +1,183 @@
+import { parseArgs } from 'node:util'
+import { buildApp } from './app.ts'
+import { systemClock } from './clock.ts'
+import { ConfigError, type ConfigInput, DEFAULT_PORT, loadConfig } from './config.ts'
+import { loadMasterKey, SecretBox } from './custody/secret-box.ts'
+import { databaseTargetFor, migrateToLatest, openDatabase } from './db/database.ts'
+import { findRecordedError } from './http/error-recorder.ts'
+import { ErrorIdGenerator } from './ids.ts'
+
+const usage = `walletd — a self-hostable server for the Dfns API
+
+Usage:
+  walletd start [options]          run the server (migrates the database first)
+  walletd migrate [options]        apply database migrations and exit
+  walletd errors show <id>         print what walletd recorded about an error id
+
+Options (each also settable by environment variable, see the README):
+  --host <addr>            listen address (default 127.0.0.1)
+  --port <n>               listen port (default ${DEFAULT_PORT})
+  --data-dir <dir>         data directory for SQLite and key files (default ./walletd-data)
+  --database-url <url>     PostgreSQL connection string (default: SQLite in the data dir)
+  --redis-url <url>        Redis for state shared between nodes
+  --region <name>          this deployment's region name (default local)
+  --log-level <level>      fatal|error|warn|info|debug|trace (default info)
+  -h, --help               show this help
+`
+
+const options = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
+  'redis-url': { type: 'string' },
+  region: { type: 'string' },
+  'log-level': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values']
+
+function configFrom(flags: Flags) {
+  const input: ConfigInput = {
+    host: flags.host,
+    port: flags.port,
+    dataDir: flags['data-dir'],
+    databaseUrl: flags['database-url'],
+    redisUrl: flags['redis-url'],
+    region: flags.region,
+    logLevel: flags['log-level'],
+  }
+  return loadConfig(input)
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${usage}`)
+    return 2
+  }
+  const [command, ...rest] = parsed.positionals
+  if (parsed.values.help || !command) {
+    process.stdout.write(usage)
+    return command || parsed.values.help ? 0 : 2
+  }
+  try {
+    switch (command) {
+      case 'start':
+        return await start(parsed.values)
+      case 'migrate':
+        return await migrate(parsed.values)
+      case 'errors':
+        return await errors(parsed.values, rest)
+      default:
+        process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${usage}`)
+        return 2
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`configuration error: ${err.message}\n`)
+      return 2
+    }
+    throw err
+  }
+}
+
+async function migrate(flags: Flags): Promise<number> {
+  const config = configFrom(flags)
+  const database = openDatabase(databaseTargetFor(config))
+  try {
+    const applied = await migrateToLatest(database)
+    process.stdout.write(
+      applied.length ? `applied ${applied.join(', ')} on ${database.location}\n` : 'database is up to date\n',
+    )
+    return 0
+  } finally {
+    await database.close()
+  }
+}
+
+async function errors(flags: Flags, args: string[]): Promise<number> {
+  const [sub, id] = args
+  if (sub !== 'show' || !id) {
+    process.stderr.write('usage: walletd errors show <error id>\n')
+    return 2
+  }
+  const config = configFrom(flags)
+  const database = openDatabase(databaseTargetFor(config))
+  try {
+    await migrateToLatest(database)
+    const row = await findRecordedError(database.db, id)
+    if (!row) {
+      const when = ErrorIdGenerator.timeOf(id)
+      const hint = !when
+        ? 'That is not a walletd error id (a decimal number).'
+        : `That id was issued at ${when.toISOString()}. It is not recorded: it is older than the retention ` +
+          `(${config.errorRetentionDays} days), was not raised by this deployment, or was one of a flood ` +
+          'of client errors whose rows were folded together; the server log has every error by its id.'
+      process.stderr.write(`error ${id} not found. ${hint}\n`)
+      return 1
+    }
+    const record = {
+      id: row.id,
+      status: row.status,
+      code: row.code,
+      time: row.date_created,
+      request: `${row.method} ${row.path}`,
+      requestId: row.request_id,
+      orgId: row.org_id,
+      callerId: row.caller_id,
+      message: row.message,
+      details: JSON.parse(row.details),
+      cause: row.cause,
+      similarErrorsNotRecorded: row.suppressed,
+    }
+    if (flags.json) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`)
+    else {
+      for (const [k, v] of Object.entries(record)) {
+        if (v === null || v === 0) continue
+        const text = typeof v === 'string' ? v : JSON.stringify(v)
+        process.stdout.write(`${k.padEnd(26)}${text}\n`)
+      }
+    }
+    return 0
+  } finally {
+    await database.close()
+  }
+}
+
+async function start(flags: Flags): Promise<number> {
+  const config = configFrom(flags)
+  const database = openDatabase(databaseTargetFor(config))
+  await migrateToLatest(database)
+  const secrets = new SecretBox(loadMasterKey(config.dataDir))
+  const app = await buildApp(config, { database, clock: systemClock, secrets })
+  const address = await app.listen({ host: config.host, port: config.port })
+  app.log.info(
+    { address, database: database.location, region: config.region },
+    `walletd listening on ${address}`,
+  )
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    app.log.info({ signal }, 'walletd stopping: finishing in-flight requests')
+    try {
+      await app.close()
+      await database.close()
+      app.log.info('walletd stopped')
+      process.exit(0)
+    } catch (err) {
+      app.log.error({ err }, 'walletd did not stop cleanly')
+      process.exit(1)
+    }
+  }
+  process.once('SIGINT', () => void stop('SIGINT'))
+  process.once('SIGTERM', () => void stop('SIGTERM'))
+  await new Promise(() => {})
+  return 0
+}
