@@ -40,4 +40,139 @@ export interface PlanTables {
   }
 }
 
-export interface Database extends FoundationTables, PlanTables {}
+/** Identities, credentials, tokens, challenges and user actions (migration 0002-auth). */
+export interface AuthTables {
+  apps: {
+    id: string
+    org_id: string
+    name: string
+    kind: string
+    is_active: number
+    is_default: number
+    date_created: string
+  }
+  users: {
+    id: string
+    org_id: string
+    username: string
+    name: string
+    kind: string
+    is_service_account: number
+    is_active: number
+    is_archived: number
+    is_registered: number
+    is_sso_required: number
+    credential_uuid: string | null
+    external_id: string | null
+    /** SHA-256 (hex) of the one-time registration code, cleared once the user registers. */
+    registration_code_hash: string | null
+    registration_code_expires_at: string | null
+    date_created: string
+    date_updated: string
+  }
+  access_tokens: {
+    id: string
+    org_id: string
+    user_id: string
+    app_id: string
+    /** ServiceAccount | Pat | Token (login session) | Temp (registration). */
+    kind: string
+    name: string
+    external_id: string | null
+    is_active: number
+    is_archived: number
+    expires_at: string
+    date_created: string
+    date_updated: string
+  }
+  credentials: {
+    id: string
+    org_id: string
+    user_id: string
+    /** Set for the key of a service-account token or PAT; null for a user's own credentials. */
+    token_id: string | null
+    kind: string
+    cred_id: string
+    name: string
+    /** PEM (SPKI or PKCS#1) for key credentials; base64url COSE key for Fido2. */
+    public_key: string
+    encrypted_private_key: string | null
+    relying_party_id: string
+    origin: string
+    sign_count: number
+    is_active: number
+    date_created: string
+  }
+  auth_challenges: {
+    id: string
+    org_id: string
+    /** UserAction | Login | Registration | Credential. */
+    purpose: string
+    user_id: string
+    token_id: string | null
+    challenge: string
+    /** JSON array of the credIds that may answer. */
+    allowed_cred_ids: string
+    credential_kind: string | null
+    http_method: string | null
+    http_path: string | null
+    payload: string | null
+    expires_at: string
+    used_at: string | null
+    date_created: string
+  }
+  user_actions: {
+    id: string
+    /** SHA-256 (hex) of the userAction token; the token itself is never stored. */
+    token_hash: string
+    org_id: string
+    user_id: string
+    token_id: string
+    http_method: string
+    http_path: string
+    payload: string
+    credential_uuid: string
+    client_data: string
+    signature: string
+    authenticator_data: string | null
+    expires_at: string
+    used_at: string | null
+    date_created: string
+  }
+  signing_keys: {
+    purpose: string
+    kid: string
+    algorithm: string
+    public_key: string
+    sealed_private_key: string
+    date_created: string
+  }
+}
+
+/** Permissions ("roles") and their assignments to users, service accounts and PATs. */
+export interface PermissionTables {
+  permissions: {
+    id: string
+    org_id: string
+    name: string
+    /** JSON array of operation names. */
+    operations: string
+    status: string
+    is_immutable: number
+    is_archived: number
+    date_created: string
+    date_updated: string
+  }
+  permission_assignments: {
+    id: string
+    org_id: string
+    permission_id: string
+    /** A user or service-account id (`us-…`) or a PAT id (`to-…`). */
+    identity_id: string
+    is_immutable: number
+    date_created: string
+    date_updated: string
+  }
+}
+
+export interface Database extends FoundationTables, PlanTables, AuthTables, PermissionTables {}

@@ -2,6 +2,7 @@
 // (commit only your own paths, deadlines, test commands). This note is removed before release.
 import type { Migration, MigrationProvider } from 'kysely'
 import * as foundation from './0001-foundation.ts'
+import * as auth from './0002-auth.ts'
 import * as plans from './0004-plans.ts'
 
 /**
@@ -10,6 +11,7 @@ import * as plans from './0004-plans.ts'
  */
 const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
+  '0002-auth': auth,
   '0004-plans': plans,
 }
 
