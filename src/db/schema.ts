@@ -175,4 +175,26 @@ export interface PermissionTables {
   }
 }
 
-export interface Database extends FoundationTables, PlanTables, AuthTables, PermissionTables {}
+/** Sealed private keys (src/custody). Nothing else in the database holds key material. */
+export interface CustodyTables {
+  custody_keys: {
+    key_id: string
+    org_id: string
+    scheme: string
+    curve: string
+    /** Hex; compressed SEC1 for secp256k1, raw 32 bytes for ed25519. */
+    public_key: string
+    sealed_private_key: string
+    /** 'generated' | 'imported' */
+    origin: string
+    date_created: string
+  }
+  custody_signers: {
+    signer_id: string
+    public_key: string
+    sealed_private_key: string
+    date_created: string
+  }
+}
+
+export interface Database extends FoundationTables, PlanTables, AuthTables, PermissionTables, CustodyTables {}

@@ -3,6 +3,7 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import * as foundation from './0001-foundation.ts'
 import * as auth from './0002-auth.ts'
+import * as custody from './0003-custody.ts'
 import * as plans from './0004-plans.ts'
 
 /**
@@ -12,6 +13,7 @@ import * as plans from './0004-plans.ts'
 const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-auth': auth,
+  '0003-custody': custody,
   '0004-plans': plans,
 }
 
