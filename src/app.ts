@@ -6,7 +6,7 @@ import type { Config } from './config.ts'
 import type { SecretBox } from './custody/secret-box.ts'
 import { type DatabaseHandle, pingDatabase } from './db/database.ts'
 import { AppError } from './errors.ts'
-import { installErrorHandling } from './http/error-handler.ts'
+import { errorContractServerOptions, installErrorHandling } from './http/error-handler.ts'
 import { ErrorRecorder } from './http/error-recorder.ts'
 import { installJsonBodyParser } from './http/json-body.ts'
 import { MethodIndex } from './http/method-index.ts'
@@ -48,6 +48,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: 'idle',
     return503OnClosing: false,
+    ...errorContractServerOptions,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 

@@ -18,13 +18,16 @@ export const errorCatalog = {
   not_found: { status: 404, message: 'Resource not found.' },
   route_not_found: { status: 404, message: 'Route not found.' },
   method_not_allowed: { status: 405, message: 'Method not allowed on this route.' },
+  request_timeout: { status: 408, message: 'Request was not received in time.' },
   conflict: { status: 409, message: 'Request conflicts with an existing resource.' },
   gone: { status: 410, message: 'Resource was permanently deleted.' },
   precondition_failed: { status: 412, message: 'A precondition of the operation was not met.' },
   body_too_large: { status: 413, message: 'Request body is too large.' },
+  uri_too_long: { status: 414, message: 'Request URL is too long.' },
   unsupported_media_type: { status: 415, message: 'Unsupported content type.' },
   unprocessable: { status: 422, message: 'Target is archived or inactive.' },
   rate_limited: { status: 429, message: 'Rate limit exceeded.' },
+  headers_too_large: { status: 431, message: 'Request headers are too large.' },
   internal: { status: 500, message: 'Internal server error.' },
   not_implemented: { status: 501, message: 'Not implemented by walletd.' },
   service_unavailable: { status: 503, message: 'Service unavailable.' },
@@ -68,9 +71,12 @@ export interface ErrorBody {
   error: { id: string; status: number; message: string; details: ErrorDetails }
 }
 
+/** Server-side codes whose message is still meant for the caller (it names no internals). */
+const publicServerCodes: ReadonlySet<ErrorCode> = new Set(['not_implemented', 'service_unavailable'])
+
 export function errorBody(id: string, err: AppError): ErrorBody {
   // A 500 says nothing but its id: internal detail stays in the log.
-  if (err.status >= 500 && err.code !== 'not_implemented' && err.code !== 'service_unavailable') {
+  if (err.status >= 500 && !publicServerCodes.has(err.code)) {
     return { error: { id, status: err.status, message: errorCatalog.internal.message, details: {} } }
   }
   return { error: { id, status: err.status, message: err.message, details: err.details ?? {} } }

@@ -4,7 +4,7 @@ import { systemClock } from './clock.ts'
 import { ConfigError, type ConfigInput, DEFAULT_PORT, loadConfig } from './config.ts'
 import { loadMasterKey, SecretBox } from './custody/secret-box.ts'
 import { databaseTargetFor, migrateToLatest, openDatabase } from './db/database.ts'
-import { findRecordedError } from './http/error-recorder.ts'
+import { findFloodRowsBefore, findRecordedError } from './http/error-recorder.ts'
 import { ErrorIdGenerator } from './ids.ts'
 
 const usage = `walletd — a self-hostable server for the Dfns API
@@ -113,12 +113,21 @@ async function errors(flags: Flags, args: string[]): Promise<number> {
     const row = await findRecordedError(database.db, id)
     if (!row) {
       const when = ErrorIdGenerator.timeOf(id)
-      const hint = !when
-        ? 'That is not a walletd error id (a decimal number).'
-        : `That id was issued at ${when.toISOString()}. It is not recorded: it is older than the retention ` +
-          `(${config.errorRetentionDays} days), was not raised by this deployment, or was one of a flood ` +
-          'of client errors whose rows were folded together; the server log has every error by its id.'
-      process.stderr.write(`error ${id} not found. ${hint}\n`)
+      if (!when) {
+        process.stderr.write(`error ${id} not found: that is not a walletd error id (a decimal number).\n`)
+        return 1
+      }
+      process.stderr.write(
+        `error ${id} not found. That id was issued at ${when.toISOString()}. It is older than the retention ` +
+          `(${config.errorRetentionDays} days), was not raised by a node using this database, or was one of ` +
+          'a flood of client errors folded into one row. The server log has every error by its id.\n',
+      )
+      for (const flood of await findFloodRowsBefore(database.db, when)) {
+        process.stderr.write(
+          `  possibly folded into ${flood.id}: ${flood.status} ${flood.code} ${flood.method} ${flood.path} ` +
+            `at ${flood.date_created}, ${flood.suppressed} similar errors not recorded\n`,
+        )
+      }
       return 1
     }
     const record = {
@@ -149,35 +158,70 @@ async function errors(flags: Flags, args: string[]): Promise<number> {
   }
 }
 
+/** How long in-flight requests get to finish after SIGINT/SIGTERM before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 25_000
+
 async function start(flags: Flags): Promise<number> {
   const config = configFrom(flags)
   const database = openDatabase(databaseTargetFor(config))
-  await migrateToLatest(database)
-  const secrets = new SecretBox(loadMasterKey(config.dataDir))
-  const app = await buildApp(config, { database, clock: systemClock, secrets })
-  const address = await app.listen({ host: config.host, port: config.port })
-  app.log.info(
-    { address, database: database.location, region: config.region },
-    `walletd listening on ${address}`,
-  )
-
-  let stopping = false
-  const stop = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    app.log.info({ signal }, 'walletd stopping: finishing in-flight requests')
-    try {
-      await app.close()
-      await database.close()
-      app.log.info('walletd stopped')
-      process.exit(0)
-    } catch (err) {
-      app.log.error({ err }, 'walletd did not stop cleanly')
-      process.exit(1)
-    }
+  let app: Awaited<ReturnType<typeof buildApp>>
+  try {
+    await migrateToLatest(database)
+    const secrets = new SecretBox(loadMasterKey(config.dataDir))
+    app = await buildApp(config, { database, clock: systemClock, secrets })
+  } catch (err) {
+    await database.close()
+    throw err
   }
-  process.once('SIGINT', () => void stop('SIGINT'))
-  process.once('SIGTERM', () => void stop('SIGTERM'))
-  await new Promise(() => {})
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+  })
+
+  let address: string
+  try {
+    address = await app.listen({ host: config.host, port: config.port })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const reason =
+      code === 'EADDRINUSE'
+        ? `port ${config.port} on ${config.host} is already in use; choose another with --port or WALLETD_PORT`
+        : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND'
+          ? `cannot listen on host ${config.host}; choose another with --host or WALLETD_HOST`
+          : (err as Error).message
+    process.stderr.write(`walletd cannot start: ${reason}\n`)
+    await app.close()
+    await database.close()
+    return 1
+  }
+  app.log.info(
+    { address, database: database.location, dataDir: config.dataDir, region: config.region },
+    `walletd listening on ${address} (database: ${database.location}). ` +
+      `Point the Dfns SDK at it: new DfnsApiClient({ baseUrl: '${address}', orgId, authToken, signer })`,
+  )
+  // Errors past the retention are deleted on writes; this catches a deployment that stays quiet.
+  app.walletd.errorRecorder.prune().catch((err) => app.log.warn({ err }, 'could not prune old error rows'))
+
+  const signal = await stopSignal
+  app.log.info({ signal }, 'walletd stopping: finishing in-flight requests')
+  // A second signal, or the grace period running out, cuts the connections still open.
+  const cut = () => {
+    app.log.warn('walletd stopping now: closing connections with requests still in flight')
+    app.server.closeAllConnections()
+  }
+  process.once('SIGINT', cut)
+  process.once('SIGTERM', cut)
+  const grace = setTimeout(cut, SHUTDOWN_GRACE_MS)
+  grace.unref()
+  try {
+    await app.close()
+    await database.close()
+  } catch (err) {
+    app.log.error({ err }, 'walletd did not stop cleanly')
+    return 1
+  } finally {
+    clearTimeout(grace)
+  }
+  app.log.info('walletd stopped')
   return 0
 }

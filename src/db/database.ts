@@ -63,9 +63,17 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
 /**
  * Apply every pending migration. Safe when several nodes start at once: Kysely's migrator takes a
  * lock row (SELECT … FOR UPDATE on PostgreSQL) so only one node migrates and the others wait.
+ *
+ * On PostgreSQL the migration tables are pinned to the connection's current schema: Kysely looks
+ * for them across every schema otherwise, and would take another schema's `kysely_migration` (a
+ * second deployment, or a parallel test) for its own and fail.
  */
 export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
-  const migrator = new Migrator({ db: handle.db, provider: migrationProvider })
+  const migrationTableSchema =
+    handle.dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db)).rows[0]?.schema
+      : undefined
+  const migrator = new Migrator({ db: handle.db, provider: migrationProvider, migrationTableSchema })
   const { error, results } = await migrator.migrateToLatest()
   if (error) throw error
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)

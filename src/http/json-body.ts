@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify'
+import secureJson from 'secure-json-parse'
 import { AppError } from '../errors.ts'
 
 /**
  * JSON bodies are parsed here rather than by fastify's default parser so that:
  * - the exact bytes are kept on `request.rawBody` (a user action is bound to them);
- * - a body on any method is accepted (the SDK sends `{}` on DELETE);
+ * - a body on any method is accepted (the SDK sends `{}` on DELETE), and an empty one is no body;
  * - malformed JSON becomes a 400 in the error contract with the parser's own reason.
+ * Like fastify's parser it refuses `__proto__` and `constructor.prototype` keys, which could
+ * otherwise poison objects built from the body.
  */
 export function installJsonBodyParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json')
@@ -17,7 +20,7 @@ export function installJsonBodyParser(app: FastifyInstance): void {
       return
     }
     try {
-      done(null, JSON.parse(text))
+      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }))
     } catch (err) {
       done(
         new AppError('invalid_json', `Request body is not valid JSON: ${(err as Error).message}`, {

@@ -15,7 +15,10 @@ export class MethodIndex {
     this.methods.add(m)
   }
 
+  /** The methods `path` answers, for the `Allow` header; fastify serves HEAD wherever GET is. */
   allowed(path: string): string[] {
-    return [...this.methods].filter((m) => this.router.find(m, path) !== null).sort()
+    const found = [...this.methods].filter((m) => this.router.find(m, path) !== null)
+    if (found.includes('GET')) found.push('HEAD')
+    return found.sort()
   }
 }
