@@ -201,7 +201,13 @@ function routeMiss(request: FastifyRequest, methods: MethodIndex): AppError {
 }
 
 function describeCause(cause: unknown): string {
-  if (cause instanceof Error) return `${cause.name}: ${cause.message}\n${cause.stack ?? ''}`.slice(0, 8000)
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code
+    const head = `${cause.name}${typeof code === 'string' ? ` [${code}]` : ''}: ${cause.message}`
+    // The stack's first line repeats name and message; keep only the frames.
+    const frames = cause.stack?.split('\n').filter((line) => line.startsWith('    at ')) ?? []
+    return [head, ...frames].join('\n').slice(0, 8000)
+  }
   try {
     return JSON.stringify(cause).slice(0, 8000)
   } catch {

@@ -6,12 +6,15 @@ import { AppError } from '../errors.ts'
  * JSON bodies are parsed here rather than by fastify's default parser so that:
  * - the exact bytes are kept on `request.rawBody` (a user action is bound to them);
  * - a body on any method is accepted (the SDK sends `{}` on DELETE), and an empty one is no body;
- * - malformed JSON becomes a 400 in the error contract with the parser's own reason.
+ * - malformed JSON becomes a 400 in the error contract with the parser's own reason;
+ * - any other content type is a 415.
  * Like fastify's parser it refuses `__proto__` and `constructor.prototype` keys, which could
  * otherwise poison objects built from the body.
  */
 export function installJsonBodyParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json')
+  // The Dfns API takes JSON only: fastify's text/plain parser would hand a string to a route that
+  // expects an object; without it such a body is a 415.
+  app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string
     request.rawBody = text
