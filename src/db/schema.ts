@@ -197,4 +197,80 @@ export interface CustodyTables {
   }
 }
 
-export interface Database extends FoundationTables, PlanTables, AuthTables, PermissionTables, CustodyTables {}
+/** Policies v2, approvals, change requests and the velocity ledger (src/domains/policies). */
+export interface PolicyTables {
+  policies: {
+    id: string
+    org_id: string
+    name: string
+    status: string
+    activity_kind: string
+    rule: string
+    action: string
+    filters: string | null
+    date_created: string
+    date_updated: string
+  }
+  policy_approvals: {
+    id: string
+    org_id: string
+    initiator_id: string
+    status: string
+    activity_kind: string
+    activity: string
+    policy_evaluations: string
+    approval_groups: string
+    open_to_org: number
+    expiration_date: string | null
+    date_created: string
+    date_updated: string
+    date_resolved: string | null
+    dispatched: number
+    dispatch_claimed_until: string | null
+  }
+  policy_approval_decisions: {
+    approval_id: string
+    user_id: string
+    user_kind: string
+    value: string
+    reason: string | null
+    date: string
+  }
+  policy_approval_approvers: {
+    approval_id: string
+    org_id: string
+    user_id: string
+  }
+  policy_change_requests: {
+    id: string
+    org_id: string
+    kind: string
+    operation_kind: string
+    entity_id: string
+    status: string
+    requester: string
+    approval_id: string
+    body: string
+    date_created: string
+    date_resolved: string | null
+    pending_key: string | null
+  }
+  policy_governed_requests: {
+    id: string
+    org_id: string
+    wallet_id: string
+    date_created: string
+    amount_usd_micros: number | null
+    rejected: number
+  }
+  policy_velocity_buckets: {
+    wallet_id: string
+    granularity: string
+    bucket_start: string
+    request_count: number
+    amount_usd_micros: number
+    unpriced_count: number
+  }
+}
+
+export interface Database extends FoundationTables, PlanTables, AuthTables, PermissionTables, CustodyTables, PolicyTables {}

@@ -5,6 +5,7 @@ import * as foundation from './0001-foundation.ts'
 import * as auth from './0002-auth.ts'
 import * as custody from './0003-custody.ts'
 import * as plans from './0004-plans.ts'
+import * as policies from './0006-policies.ts'
 
 /**
  * The one migration set, applied in name order on SQLite and PostgreSQL alike.
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0002-auth': auth,
   '0003-custody': custody,
   '0004-plans': plans,
+  '0006-policies': policies,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,53 @@
+/**
+ * What the other domains hand to the policy engine: the governed activity, described by the
+ * facts the rules need (wallet, tags, recipient, value) plus the request object that an approval
+ * shows back to approvers.
+ */
+
+import type { AssetAmount } from './prices.ts'
+import type { ActivityKind, ChangeRequest } from './schemas.ts'
+
+export type InitiatorKind = 'CustomerEmployee' | 'EndUser' | 'ServiceAccount' | 'Pat'
+
+/** Who asked (the route's `request.caller`). */
+export interface Initiator {
+  readonly userId: string
+  readonly kind: InitiatorKind
+  readonly tokenId?: string
+  readonly appId?: string
+}
+
+/** The field of `approval.activity` that carries the request, per the SDK. */
+export type WalletRequestField = 'signatureRequest' | 'transferRequest' | 'transactionRequest' | 'swapRequest'
+
+export interface WalletSignActivity {
+  readonly kind: 'Wallets:Sign'
+  readonly orgId: string
+  readonly walletId: string
+  readonly walletTags: readonly string[]
+  /** The id of the signature/transfer/transaction request being governed (`sig-…`, `xfr-…`). */
+  readonly requestId: string
+  readonly requestField: WalletRequestField
+  /** The request as the API shows it; embedded in the approval's `activity`. */
+  readonly request: Readonly<Record<string, unknown>>
+  readonly initiator: Initiator
+  /** The destination, when it can be inferred. Undefined (e.g. a Hash signature) ⇒ whitelist triggers. */
+  readonly recipient?: string
+  /** What moves, when known. Undefined (raw signature, unknown asset) ⇒ amount rules trigger. */
+  readonly value?: AssetAmount
+  readonly network?: string
+}
+
+/** A permission, assignment or policy change waiting on `Permissions:*` / `Policies:Modify` policies. */
+export interface ChangeActivity {
+  readonly kind: Extract<ActivityKind, 'Permissions:Modify' | 'Permissions:Assign' | 'Policies:Modify'>
+  readonly orgId: string
+  readonly initiator: Initiator
+  /** Matched against `filters.permissionId.in`. */
+  readonly permissionId?: string
+  /** Matched against `filters.policyId.in`. */
+  readonly policyId?: string
+  readonly changeRequest: ChangeRequest
+}
+
+export type GovernedActivity = WalletSignActivity | ChangeActivity

@@ -1,0 +1,102 @@
+/**
+ * evaluatePolicies: which Active policies apply to an activity, what each rule says, and what the
+ * triggered actions add up to. No storage here: the caller passes the policies and a `window`
+ * function (the velocity ledger), so the combination logic is testable on its own.
+ */
+import type { GovernedActivity } from './activity.ts'
+import { evaluateRule, type RuleInput } from './rules/index.ts'
+import type { ApprovalGroup, Policy, PolicyEvaluation } from './schemas.ts'
+
+/** One approval group of the merged approval, remembering which policy asked for it. */
+export interface ApprovalRequirement extends ApprovalGroup {
+  readonly policyId: string
+}
+
+export type PolicyOutcome =
+  | { readonly kind: 'Allow'; readonly evaluations: PolicyEvaluation[] }
+  | {
+      readonly kind: 'Block'
+      readonly evaluations: PolicyEvaluation[]
+      readonly blockingPolicyIds: string[]
+      readonly reason: string
+    }
+  | {
+      readonly kind: 'RequestApproval'
+      readonly evaluations: PolicyEvaluation[]
+      readonly groups: ApprovalRequirement[]
+      /** Minutes until the approval expires; undefined ⇒ it never does. */
+      readonly expiresInMinutes: number | undefined
+    }
+
+// An empty list in a filter is read as "no constraint": a policy that silently never matches is
+// the dangerous failure for a control, so the empty case errs towards governing.
+const listAllows = (list: readonly string[] | undefined, value: string | undefined): boolean =>
+  list === undefined || list.length === 0 || (value !== undefined && list.includes(value))
+
+export function policyApplies(policy: Policy, activity: GovernedActivity): boolean {
+  if (policy.status !== 'Active' || policy.activityKind !== activity.kind) return false
+  const filters = (policy.filters ?? {}) as Record<
+    string,
+    { in?: string[]; hasAny?: string[]; hasAll?: string[] }
+  >
+  if (activity.kind === 'Wallets:Sign') {
+    if (!listAllows(filters.walletId?.in, activity.walletId)) return false
+    const tags = filters.walletTags
+    if (tags?.hasAny && tags.hasAny.length > 0 && !tags.hasAny.some((t) => activity.walletTags.includes(t)))
+      return false
+    if (tags?.hasAll && !tags.hasAll.every((t) => activity.walletTags.includes(t))) return false
+    return true
+  }
+  if (!listAllows(filters.permissionId?.in, activity.permissionId)) return false
+  if (!listAllows(filters.policyId?.in, activity.policyId)) return false
+  return true
+}
+
+/**
+ * Combination (policies.md §4, §7): any triggered Block wins; otherwise every triggered
+ * RequestApproval policy contributes all its groups to ONE approval, which expires at the earliest
+ * `autoRejectTimeout` among them; NoAction only records the evaluation.
+ */
+export async function evaluatePolicies(
+  policies: readonly Policy[],
+  input: RuleInput,
+): Promise<PolicyOutcome> {
+  const applicable = policies
+    .filter((p) => policyApplies(p, input.activity))
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
+  const evaluations: PolicyEvaluation[] = []
+  const triggered: Policy[] = []
+  for (const policy of applicable) {
+    const result = await evaluateRule(policy.rule, input)
+    evaluations.push({
+      policyId: policy.id,
+      triggered: result.triggered,
+      reason: result.reason,
+      ...(result.context ? { context: result.context } : {}),
+    })
+    if (result.triggered) triggered.push(policy)
+  }
+
+  const blocking = triggered.filter((p) => p.action.kind === 'Block')
+  if (blocking.length > 0) {
+    const first = blocking[0]!
+    const why = evaluations.find((e) => e.policyId === first.id)?.reason ?? ''
+    return {
+      kind: 'Block',
+      evaluations,
+      blockingPolicyIds: blocking.map((p) => p.id),
+      reason: `Blocked by policy ${first.id} (${first.name}): ${why}`,
+    }
+  }
+
+  const groups: ApprovalRequirement[] = []
+  let expiresInMinutes: number | undefined
+  for (const policy of triggered) {
+    if (policy.action.kind !== 'RequestApproval') continue
+    for (const group of policy.action.approvalGroups) groups.push({ ...group, policyId: policy.id })
+    const timeout = policy.action.autoRejectTimeout
+    if (typeof timeout === 'number') expiresInMinutes = Math.min(expiresInMinutes ?? timeout, timeout)
+  }
+  if (groups.length > 0) return { kind: 'RequestApproval', evaluations, groups, expiresInMinutes }
+  return { kind: 'Allow', evaluations }
+}

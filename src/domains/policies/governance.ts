@@ -1,0 +1,153 @@
+/**
+ * Governance of wallet requests (`Wallets:Sign`: signatures, transfers, transactions).
+ *
+ * The wallets domain calls `governWalletRequest` after validating a request and before executing
+ * it, and acts on the result:
+ *   - `Allowed`  → execute now;
+ *   - `Rejected` → store the request `Rejected` with `reason` and answer 200 (a Block policy);
+ *   - `Pending`  → store it `Pending` with `approvalId` and answer 200; when the approval resolves,
+ *     the handler given to `onWalletApprovalResolved` executes it (Approved) or rejects it.
+ * Every governed request is recorded in the velocity ledger *before* the rules run, so of two
+ * concurrent requests on one wallet the later-recorded one always counts the other.
+ */
+import type { Clock } from '../../clock.ts'
+import type { WalletSignActivity } from './activity.ts'
+import type { ApprovalRecord } from './approval-repository.ts'
+import type { ApprovalService } from './approval-service.ts'
+import { evaluatePolicies } from './engine.ts'
+import type { PolicyEventBus } from './events.ts'
+import type { PriceSource } from './prices.ts'
+import type { PolicyRepository } from './repository.ts'
+import type { Approval, PolicyEvaluation } from './schemas.ts'
+import type { VelocityLedger } from './velocity-ledger.ts'
+
+export type WalletGovernanceResult =
+  | { readonly status: 'Allowed'; readonly evaluations: PolicyEvaluation[] }
+  | { readonly status: 'Rejected'; readonly reason: string; readonly evaluations: PolicyEvaluation[] }
+  | { readonly status: 'Pending'; readonly approvalId: string; readonly approval: Approval }
+
+/** What the wallets domain does with a resolved approval; see `onWalletApprovalResolved`. */
+export interface ResolvedWalletApproval {
+  readonly orgId: string
+  readonly approvalId: string
+  readonly status: 'Approved' | 'Denied' | 'Expired'
+  /** The governed request (`sig-…`, `xfr-…`, `tx-…`). */
+  readonly requestId: string
+  readonly walletId: string
+  readonly dateResolved: string
+}
+
+export type WalletApprovalHandler = (resolved: ResolvedWalletApproval) => Promise<void>
+
+export interface WalletGovernanceDeps {
+  readonly clock: Clock
+  readonly policies: PolicyRepository
+  readonly ledger: VelocityLedger
+  readonly prices: PriceSource
+  readonly approvals: ApprovalService
+  readonly events: PolicyEventBus
+}
+
+export type WalletGovernance = ReturnType<typeof createWalletGovernance>
+
+/** Stored inside the approval's activity so the handler can find the request again. */
+interface GovernedRef {
+  readonly requestId: string
+  readonly walletId: string
+}
+
+export function createWalletGovernance(deps: WalletGovernanceDeps) {
+  let walletHandler: WalletApprovalHandler | undefined
+  const refs = (approval: ApprovalRecord): GovernedRef | undefined => {
+    const ref = (approval.activity as { governed?: GovernedRef }).governed
+    return ref
+  }
+
+  deps.approvals.onResolved('Wallets:Sign', async (approval) => {
+    const ref = refs(approval)
+    if (!ref || approval.status === 'Pending') return
+    // A denied or expired request never executes: take it back out of the velocity windows.
+    if (approval.status !== 'Approved') await deps.ledger.release(ref.requestId)
+    if (!walletHandler) throw new Error('no wallet approval handler registered yet')
+    await walletHandler({
+      orgId: approval.orgId,
+      approvalId: approval.id,
+      status: approval.status,
+      requestId: ref.requestId,
+      walletId: ref.walletId,
+      dateResolved: approval.dateResolved ?? approval.dateUpdated,
+    })
+  })
+
+  return {
+    /** The wallets domain plugs in "execute or reject the request" here. Must be idempotent. */
+    onWalletApprovalResolved(handler: WalletApprovalHandler): void {
+      walletHandler = handler
+    },
+
+    async governWalletRequest(activity: WalletSignActivity): Promise<WalletGovernanceResult> {
+      const now = deps.clock.now()
+      // Pricing may reach the network: done before any transaction.
+      const usdValue = activity.value ? await deps.prices.usdValue(activity.value) : undefined
+      await deps.ledger.record({
+        id: activity.requestId,
+        orgId: activity.orgId,
+        walletId: activity.walletId,
+        date: now,
+        amountUsd: usdValue,
+      })
+      const policies = await deps.policies.listActive(activity.orgId, 'Wallets:Sign')
+      const outcome = await evaluatePolicies(policies, {
+        activity,
+        usdValue,
+        window: (minutes) => deps.ledger.window(activity.walletId, now, minutes),
+      })
+
+      const announce = async (approvalId?: string) => {
+        for (const evaluation of outcome.evaluations.filter((e) => e.triggered)) {
+          await deps.events.emit({
+            kind: 'policy.triggered',
+            orgId: activity.orgId,
+            activityKind: 'Wallets:Sign',
+            evaluation,
+            subjectId: activity.requestId,
+            ...(approvalId ? { approvalId } : {}),
+          })
+        }
+      }
+
+      if (outcome.kind === 'Block') {
+        await deps.ledger.release(activity.requestId)
+        await announce()
+        return { status: 'Rejected', reason: outcome.reason, evaluations: outcome.evaluations }
+      }
+      if (outcome.kind === 'Allow') {
+        await announce()
+        return { status: 'Allowed', evaluations: outcome.evaluations }
+      }
+      const record = await deps.approvals.open({
+        orgId: activity.orgId,
+        initiator: activity.initiator,
+        activity: {
+          kind: 'Wallets:Sign',
+          [activity.requestField]: activity.request,
+          governed: { requestId: activity.requestId, walletId: activity.walletId } satisfies GovernedRef,
+        },
+        evaluations: outcome.evaluations,
+        groups: outcome.groups,
+        expiresInMinutes: outcome.expiresInMinutes,
+      })
+      await announce(record.id)
+      await deps.approvals.announce(record)
+      return { status: 'Pending', approvalId: record.id, approval: await deps.approvals.present(record) }
+    },
+
+    /**
+     * Takes a request out of the velocity windows when it will never execute for another reason
+     * (aborted while Pending, failed before broadcast). Idempotent.
+     */
+    releaseWalletRequest(requestId: string): Promise<boolean> {
+      return deps.ledger.release(requestId)
+    },
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Policy rows ⇄ Policy objects. JSON columns hold the rule, action and filters exactly as
+ * validated, so what is returned is what was accepted (limits already normalized to numbers).
+ */
+import type { Kysely, Selectable } from 'kysely'
+import type { Database } from '../../db/schema.ts'
+import type { Action, ActivityKind, Filters, Policy, PolicyBody, PolicyStatus, Rule } from './schemas.ts'
+
+type PolicyRow = Selectable<Database['policies']>
+
+function toPolicy(row: PolicyRow): Policy {
+  const policy: Policy = {
+    id: row.id,
+    name: row.name,
+    status: row.status as PolicyStatus,
+    activityKind: row.activity_kind as ActivityKind,
+    rule: JSON.parse(row.rule) as Rule,
+    action: JSON.parse(row.action) as Action,
+    dateCreated: row.date_created,
+    dateUpdated: row.date_updated,
+  }
+  if (row.filters !== null) policy.filters = JSON.parse(row.filters) as Filters
+  return policy
+}
+
+export interface ListPoliciesOptions {
+  readonly limit: number
+  /** Exclusive: the page starts after this id (ids sort by creation time). */
+  readonly after?: string
+  readonly status?: PolicyStatus
+}
+
+export class PolicyRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(orgId: string, policy: Policy): Promise<void> {
+    await this.db
+      .insertInto('policies')
+      .values({
+        id: policy.id,
+        org_id: orgId,
+        name: policy.name,
+        status: policy.status,
+        activity_kind: policy.activityKind,
+        rule: JSON.stringify(policy.rule),
+        action: JSON.stringify(policy.action),
+        filters: policy.filters === undefined ? null : JSON.stringify(policy.filters),
+        date_created: policy.dateCreated,
+        date_updated: policy.dateUpdated,
+      })
+      .execute()
+  }
+
+  async get(orgId: string, id: string, db: Kysely<Database> = this.db): Promise<Policy | undefined> {
+    const row = await db
+      .selectFrom('policies')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row ? toPolicy(row) : undefined
+  }
+
+  async list(orgId: string, options: ListPoliciesOptions): Promise<Policy[]> {
+    let query = this.db.selectFrom('policies').selectAll().where('org_id', '=', orgId)
+    if (options.status) query = query.where('status', '=', options.status)
+    if (options.after) query = query.where('id', '>', options.after)
+    const rows = await query.orderBy('id', 'asc').limit(options.limit).execute()
+    return rows.map(toPolicy)
+  }
+
+  /** The Active policies of one activity kind: what evaluation reads on every governed request. */
+  async listActive(orgId: string, activityKind: ActivityKind): Promise<Policy[]> {
+    const rows = await this.db
+      .selectFrom('policies')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('activity_kind', '=', activityKind)
+      .where('status', '=', 'Active')
+      .execute()
+    return rows.map(toPolicy)
+  }
+
+  /** Full replace of an Active policy; false when it is gone or no longer Active. */
+  async replace(
+    orgId: string,
+    id: string,
+    body: PolicyBody,
+    dateUpdated: string,
+    db: Kysely<Database> = this.db,
+  ): Promise<boolean> {
+    const result = await db
+      .updateTable('policies')
+      .set({
+        name: body.name,
+        activity_kind: body.activityKind,
+        rule: JSON.stringify(body.rule),
+        action: JSON.stringify(body.action),
+        filters: body.filters === undefined ? null : JSON.stringify(body.filters),
+        date_updated: dateUpdated,
+      })
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .where('status', '=', 'Active')
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
+  }
+
+  async archive(
+    orgId: string,
+    id: string,
+    dateUpdated: string,
+    db: Kysely<Database> = this.db,
+  ): Promise<boolean> {
+    const result = await db
+      .updateTable('policies')
+      .set({ status: 'Archived', date_updated: dateUpdated })
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .where('status', '=', 'Active')
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
+  }
+}

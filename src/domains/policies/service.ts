@@ -1,0 +1,227 @@
+/**
+ * The policies domain: policy CRUD, and the composition of approvals, change requests and wallet
+ * governance. `createPoliciesDomain` is what buildApp (and the other domains) use.
+ */
+import type { Kysely } from 'kysely'
+import type { Clock } from '../../clock.ts'
+import type { Database } from '../../db/schema.ts'
+import { AppError, notFound } from '../../errors.ts'
+import { encodePaginationToken, newId } from '../../ids.ts'
+import type { Initiator } from './activity.ts'
+import { createApprovalService, decodeToken } from './approval-service.ts'
+import { createChangeRequestService } from './change-requests.ts'
+import { type ErrorLogger, PolicyEventBus } from './events.ts'
+import { createWalletGovernance } from './governance.ts'
+import type { PriceSource } from './prices.ts'
+import { PolicyRepository } from './repository.ts'
+import { ruleKindFeatures } from './rules/index.ts'
+import type { ChangeRequest, Policy, PolicyBody, PolicyStatus } from './schemas.ts'
+import { parsePolicyBody } from './validate.ts'
+import { VelocityLedger } from './velocity-ledger.ts'
+
+export type PlanFeature = NonNullable<(typeof ruleKindFeatures)[keyof typeof ruleKindFeatures]>
+
+export interface PoliciesDomainDeps {
+  readonly db: Kysely<Database>
+  readonly clock: Clock
+  readonly prices: PriceSource
+  /**
+   * The plans domain's gate: throws AppError('payment_required') when the org's plan lacks the
+   * feature. Absent ⇒ every feature is available (single-tenant/emulator default).
+   */
+  readonly assertFeature?: (orgId: string, feature: PlanFeature) => Promise<void>
+  readonly logger?: ErrorLogger
+}
+
+/** What an update or archive produced: the policy (200) or a change request waiting (202). */
+export type PolicyChangeResult =
+  | { readonly kind: 'Applied'; readonly policy: Policy }
+  | { readonly kind: 'Pending'; readonly changeRequest: ChangeRequest }
+
+export interface ListPoliciesQuery {
+  readonly limit?: number
+  readonly paginationToken?: string
+  readonly status?: PolicyStatus
+}
+
+const DEFAULT_PAGE = 20
+
+export function createPoliciesDomain(deps: PoliciesDomainDeps) {
+  const events = new PolicyEventBus(deps.logger)
+  const repo = new PolicyRepository(deps.db)
+  const ledger = new VelocityLedger(deps.db)
+  const approvals = createApprovalService({ db: deps.db, clock: deps.clock, events, logger: deps.logger })
+  const changeRequests = createChangeRequestService({
+    db: deps.db,
+    clock: deps.clock,
+    policies: repo,
+    approvals,
+    events,
+    logger: deps.logger,
+  })
+  const governance = createWalletGovernance({
+    clock: deps.clock,
+    policies: repo,
+    ledger,
+    prices: deps.prices,
+    approvals,
+    events,
+  })
+  const policies = createPolicyService({ ...deps, repo, changeRequests })
+  return { policies, approvals, changeRequests, governance, events }
+}
+
+export type PoliciesDomain = ReturnType<typeof createPoliciesDomain>
+
+interface PolicyServiceDeps extends PoliciesDomainDeps {
+  readonly repo: PolicyRepository
+  readonly changeRequests: ReturnType<typeof createChangeRequestService>
+}
+
+function createPolicyService(deps: PolicyServiceDeps) {
+  const { repo, changeRequests } = deps
+  const nowIso = () => deps.clock.now().toISOString()
+
+  async function gate(orgId: string, body: PolicyBody): Promise<void> {
+    const feature = ruleKindFeatures[body.rule.kind]
+    if (feature && deps.assertFeature) await deps.assertFeature(orgId, feature)
+  }
+
+  async function activePolicy(orgId: string, policyId: string): Promise<Policy> {
+    const policy = await repo.get(orgId, policyId)
+    if (!policy) throw notFound('policy', policyId)
+    if (policy.status !== 'Active') {
+      throw new AppError('unprocessable', `Policy ${policyId} is archived and cannot be changed`, {
+        details: { policyId, status: policy.status },
+      })
+    }
+    return policy
+  }
+
+  const withoutPending = ({ pendingChangeRequest: _, ...policy }: Policy): Policy => policy
+
+  // Approved Policy/Update change requests land here: a full replace, or the archive.
+  changeRequests.registerApplier('Policy', async (changeRequest, orgId) => {
+    const body = changeRequest.body as unknown as Policy
+    const applied =
+      body.status === 'Archived'
+        ? await repo.archive(orgId, changeRequest.entityId, nowIso())
+        : await repo.replace(orgId, changeRequest.entityId, parsePolicyBody(stripToBody(body)), nowIso())
+    if (!applied) throw new Error(`policy ${changeRequest.entityId} is no longer Active`)
+  })
+
+  async function change(
+    orgId: string,
+    current: Policy,
+    next: Policy,
+    initiator: Initiator,
+  ): Promise<PolicyChangeResult> {
+    const submitted = await changeRequests.submitChange({
+      orgId,
+      initiator,
+      kind: 'Policy',
+      operationKind: 'Update',
+      entityId: current.id,
+      body: { ...withoutPending(next) } as unknown as Record<string, unknown>,
+    })
+    if (submitted.outcome === 'Pending') return { kind: 'Pending', changeRequest: submitted.changeRequest }
+    const applied =
+      next.status === 'Archived'
+        ? await repo.archive(orgId, current.id, next.dateUpdated)
+        : await repo.replace(orgId, current.id, next, next.dateUpdated)
+    if (!applied)
+      throw new AppError('unprocessable', `Policy ${current.id} is archived and cannot be changed`)
+    return { kind: 'Applied', policy: (await repo.get(orgId, current.id))! }
+  }
+
+  return {
+    /** Creating a policy is never gated by policies (policies.md §2). */
+    async create(orgId: string, input: unknown): Promise<Policy> {
+      const body = parsePolicyBody(input)
+      await gate(orgId, body)
+      const now = deps.clock.now()
+      const policy: Policy = {
+        id: newId('policy', now.getTime()),
+        status: 'Active',
+        ...body,
+        dateCreated: now.toISOString(),
+        dateUpdated: now.toISOString(),
+      }
+      await repo.insert(orgId, policy)
+      return policy
+    },
+
+    async get(orgId: string, policyId: string): Promise<Policy> {
+      const policy = await repo.get(orgId, policyId)
+      if (!policy) throw notFound('policy', policyId)
+      const pending = await changeRequests.pendingFor(orgId, policyId)
+      return pending ? { ...policy, pendingChangeRequest: pending } : policy
+    },
+
+    async list(
+      orgId: string,
+      query: ListPoliciesQuery,
+    ): Promise<{ items: Policy[]; nextPageToken?: string }> {
+      const limit = query.limit ?? DEFAULT_PAGE
+      const rows = await repo.list(orgId, {
+        limit: limit + 1,
+        after: decodeToken(query.paginationToken),
+        status: query.status,
+      })
+      const page = rows.slice(0, limit)
+      const pending = await changeRequests.pendingForMany(
+        orgId,
+        page.map((p) => p.id),
+      )
+      const items = page.map((p) => {
+        const cr = pending.get(p.id)
+        return cr ? { ...p, pendingChangeRequest: cr } : p
+      })
+      return rows.length > limit
+        ? { items, nextPageToken: encodePaginationToken(page.at(-1)!.id) }
+        : { items }
+    },
+
+    /** Full replace (same body as create); 202-pending when a Policies:Modify policy triggers. */
+    async update(
+      orgId: string,
+      policyId: string,
+      input: unknown,
+      initiator: Initiator,
+    ): Promise<PolicyChangeResult> {
+      const body = parsePolicyBody(input)
+      const current = await activePolicy(orgId, policyId)
+      await gate(orgId, body)
+      const next: Policy = {
+        id: current.id,
+        status: 'Active',
+        ...body,
+        dateCreated: current.dateCreated,
+        dateUpdated: nowIso(),
+      }
+      return change(orgId, current, next, initiator)
+    },
+
+    /** Soft delete (status Archived); 202-pending when a Policies:Modify policy triggers. */
+    async archive(orgId: string, policyId: string, initiator: Initiator): Promise<PolicyChangeResult> {
+      const current = await activePolicy(orgId, policyId)
+      return change(
+        orgId,
+        current,
+        { ...withoutPending(current), status: 'Archived', dateUpdated: nowIso() },
+        initiator,
+      )
+    },
+  }
+}
+
+function stripToBody(policy: Policy): PolicyBody {
+  const body: PolicyBody = {
+    name: policy.name,
+    activityKind: policy.activityKind,
+    rule: policy.rule,
+    action: policy.action,
+  }
+  if (policy.filters !== undefined) body.filters = policy.filters
+  return body
+}

@@ -1,0 +1,197 @@
+/**
+ * The velocity ledger: every governed wallet request (wallet, date, USD amount) and running
+ * per-minute, per-hour and per-day totals of the same rows.
+ *
+ * A window [from, to) is cut into at most seven ranges: raw rows up to the first whole minute,
+ * minute buckets up to the first whole hour, hour buckets up to the first whole day, whole days,
+ * then back down on the right side. Each range is one indexed range query, and together they touch
+ * at most ~2×(60+24)+30 bucket rows plus the raw rows of two partial minutes — whatever the size of
+ * the wallet's history or of the window. Dates are ISO-8601 with milliseconds, which compare as
+ * text in time order on both SQLite and PostgreSQL.
+ */
+import { type Kysely, sql } from 'kysely'
+import type { Database } from '../../db/schema.ts'
+import type { VelocityWindow } from './rules/types.ts'
+
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+const DAY = 24 * HOUR
+
+type Granularity = 'm' | 'h' | 'd'
+const granularities: readonly { key: Granularity; ms: number }[] = [
+  { key: 'm', ms: MINUTE },
+  { key: 'h', ms: HOUR },
+  { key: 'd', ms: DAY },
+]
+
+/** A range of the window answered by one level: raw rows (`raw`) or one bucket granularity. */
+export interface WindowSegment {
+  readonly level: 'raw' | Granularity
+  readonly from: number
+  readonly to: number
+}
+
+const floorTo = (t: number, unit: number) => Math.floor(t / unit) * unit
+const ceilTo = (t: number, unit: number) => Math.ceil(t / unit) * unit
+
+/** Splits [from, to) (ms) into the fewest aligned ranges, finest at the edges. Exported for tests. */
+export function windowSegments(from: number, to: number): WindowSegment[] {
+  const left: WindowSegment[] = []
+  const right: WindowSegment[] = []
+  let lo = from
+  let hi = to
+  const levels: ('raw' | Granularity)[] = ['raw', 'm', 'h', 'd']
+  for (let i = 0; i < levels.length - 1; i++) {
+    const level = levels[i]!
+    const next = granularities[i]!.ms
+    const loAligned = ceilTo(lo, next)
+    const hiAligned = floorTo(hi, next)
+    if (loAligned >= hiAligned) {
+      // No whole unit of the next level fits: this level answers the rest.
+      if (lo < hi) left.push({ level, from: lo, to: hi })
+      return [...left, ...right]
+    }
+    if (lo < loAligned) left.push({ level, from: lo, to: loAligned })
+    if (hiAligned < hi) right.unshift({ level, from: hiAligned, to: hi })
+    lo = loAligned
+    hi = hiAligned
+  }
+  if (lo < hi) left.push({ level: 'd', from: lo, to: hi })
+  return [...left, ...right]
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+const toMicros = (usd: number) => Math.round(usd * 1_000_000)
+
+export interface GovernedRequestEntry {
+  readonly id: string
+  readonly orgId: string
+  readonly walletId: string
+  readonly date: Date
+  /** USD value, or undefined when it could not be priced. */
+  readonly amountUsd: number | undefined
+}
+
+export class VelocityLedger {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Adds a request to the raw table and to its three buckets, atomically. Idempotent per id. */
+  async record(entry: GovernedRequestEntry): Promise<void> {
+    const micros = entry.amountUsd === undefined ? null : toMicros(entry.amountUsd)
+    await this.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('policy_governed_requests')
+        .values({
+          id: entry.id,
+          org_id: entry.orgId,
+          wallet_id: entry.walletId,
+          date_created: entry.date.toISOString(),
+          amount_usd_micros: micros,
+          rejected: 0,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst()
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return
+      await this.adjustBuckets(trx, entry.walletId, entry.date.getTime(), micros, 1)
+    })
+  }
+
+  /**
+   * Takes a request back out of every window (it was blocked, denied, expired or failed before it
+   * moved anything). Idempotent: only the first call changes the totals.
+   */
+  async release(requestId: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('policy_governed_requests')
+        .set({ rejected: 1 })
+        .where('id', '=', requestId)
+        .where('rejected', '=', 0)
+        .returning(['wallet_id', 'date_created', 'amount_usd_micros'])
+        .executeTakeFirst()
+      if (!row) return false
+      await this.adjustBuckets(trx, row.wallet_id, Date.parse(row.date_created), row.amount_usd_micros, -1)
+      return true
+    })
+  }
+
+  private async adjustBuckets(
+    trx: Kysely<Database>,
+    walletId: string,
+    at: number,
+    micros: number | null,
+    sign: 1 | -1,
+  ): Promise<void> {
+    for (const { key, ms } of granularities) {
+      await trx
+        .insertInto('policy_velocity_buckets')
+        .values({
+          wallet_id: walletId,
+          granularity: key,
+          bucket_start: iso(floorTo(at, ms)),
+          request_count: sign,
+          amount_usd_micros: sign * (micros ?? 0),
+          unpriced_count: micros === null ? sign : 0,
+        })
+        .onConflict((oc) =>
+          oc.columns(['wallet_id', 'granularity', 'bucket_start']).doUpdateSet({
+            request_count: sql`policy_velocity_buckets.request_count + excluded.request_count`,
+            amount_usd_micros: sql`policy_velocity_buckets.amount_usd_micros + excluded.amount_usd_micros`,
+            unpriced_count: sql`policy_velocity_buckets.unpriced_count + excluded.unpriced_count`,
+          }),
+        )
+        .execute()
+    }
+  }
+
+  /**
+   * Totals of the wallet's requests dated in [from, to) (ms). The velocity rules ask for
+   * (now − timeframe, now], i.e. [now − timeframe + 1 ms, now + 1 ms).
+   */
+  async totals(walletId: string, from: number, to: number): Promise<VelocityWindow> {
+    let count = 0
+    let micros = 0
+    let unpriced = 0
+    for (const segment of windowSegments(from, to)) {
+      const row =
+        segment.level === 'raw'
+          ? await this.db
+              .selectFrom('policy_governed_requests')
+              .select([
+                sql<number>`count(*)`.as('n'),
+                sql<number | string | null>`sum(amount_usd_micros)`.as('micros'),
+                sql<number | string | null>`sum(case when amount_usd_micros is null then 1 else 0 end)`.as(
+                  'unpriced',
+                ),
+              ])
+              .where('wallet_id', '=', walletId)
+              .where('date_created', '>=', iso(segment.from))
+              .where('date_created', '<', iso(segment.to))
+              .where('rejected', '=', 0)
+              .executeTakeFirst()
+          : await this.db
+              .selectFrom('policy_velocity_buckets')
+              .select([
+                sql<number | string | null>`sum(request_count)`.as('n'),
+                sql<number | string | null>`sum(amount_usd_micros)`.as('micros'),
+                sql<number | string | null>`sum(unpriced_count)`.as('unpriced'),
+              ])
+              .where('wallet_id', '=', walletId)
+              .where('granularity', '=', segment.level)
+              .where('bucket_start', '>=', iso(segment.from))
+              .where('bucket_start', '<', iso(segment.to))
+              .executeTakeFirst()
+      // PostgreSQL returns sum(bigint) as a numeric string; SQLite as a number.
+      count += Number(row?.n ?? 0)
+      micros += Number(row?.micros ?? 0)
+      unpriced += Number(row?.unpriced ?? 0)
+    }
+    return { count, amountUsd: micros / 1_000_000, unpricedCount: unpriced }
+  }
+
+  /** The window the velocity rules use: the last `timeframeMinutes`, `now` included. */
+  window(walletId: string, now: Date, timeframeMinutes: number): Promise<VelocityWindow> {
+    const end = now.getTime() + 1
+    return this.totals(walletId, end - timeframeMinutes * MINUTE, end)
+  }
+}
