@@ -9,29 +9,52 @@ import { type DatabaseHandle, migrateToLatest, openDatabase } from '../../src/db
 export interface TestDatabase extends DatabaseHandle {
   /** For tests that start the real CLI: how to point it at this same database. */
   readonly databaseUrl: string | undefined
+  /**
+   * A second, independent handle on the same data (another pool on the same PostgreSQL schema, or
+   * another connection to the same SQLite file): what a second node or the CLI would see.
+   * Not available for an in-memory SQLite database.
+   */
+  openAnother(): DatabaseHandle
   dispose(): Promise<void>
 }
 
 export const testPostgresUrl = process.env.WALLETD_TEST_DATABASE_URL || undefined
 
-export async function createTestDatabase(options: { sqliteFile?: string } = {}): Promise<TestDatabase> {
+/** Which dialect this test run uses, for test names and dialect-specific cases. */
+export const testDialect: 'sqlite' | 'postgres' = testPostgresUrl ? 'postgres' : 'sqlite'
+
+export async function createTestDatabase(
+  options: { sqliteFile?: string; migrate?: boolean } = {},
+): Promise<TestDatabase> {
+  const migrate = options.migrate ?? true
   if (!testPostgresUrl) {
-    const handle = openDatabase({ kind: 'sqlite', file: options.sqliteFile ?? ':memory:' })
-    await migrateToLatest(handle)
-    return { ...handle, databaseUrl: undefined, dispose: () => handle.close() }
+    const file = options.sqliteFile ?? ':memory:'
+    const handle = openDatabase({ kind: 'sqlite', file })
+    if (migrate) await migrateToLatest(handle)
+    return {
+      ...handle,
+      databaseUrl: undefined,
+      openAnother: () => {
+        if (file === ':memory:') throw new Error('an in-memory SQLite database has no second handle')
+        return openDatabase({ kind: 'sqlite', file })
+      },
+      dispose: () => handle.close(),
+    }
   }
   const schema = `t_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: testPostgresUrl })
   await admin.connect()
   await admin.query(`create schema ${schema}`)
   await admin.end()
-  const handle = openDatabase({ kind: 'postgres', url: testPostgresUrl, searchPath: schema, poolSize: 5 })
-  await migrateToLatest(handle)
+  const open = () => openDatabase({ kind: 'postgres', url: testPostgresUrl, searchPath: schema, poolSize: 5 })
+  const handle = open()
+  if (migrate) await migrateToLatest(handle)
   const url = new URL(testPostgresUrl)
   url.searchParams.set('options', `-c search_path=${schema}`)
   return {
     ...handle,
     databaseUrl: url.toString(),
+    openAnother: open,
     dispose: async () => {
       await handle.close()
       const cleaner = new pg.Client({ connectionString: testPostgresUrl })
