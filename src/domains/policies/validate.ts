@@ -51,6 +51,11 @@ function check(schema: TSchema, value: unknown, prefix: string): void {
     const field = fieldPath(prefix, `${extra.instancePath}/${names[0] ?? ''}`)
     throw invalid(field, 'is not an allowed field here')
   }
+  const missing = errors.find((e) => e.keyword === 'required')
+  if (missing) {
+    const names = (missing.params as { requiredProperties?: string[] }).requiredProperties ?? []
+    throw invalid(fieldPath(prefix, `${missing.instancePath}/${names[0] ?? ''}`), 'is required')
+  }
   const first = errors[0]!
   throw invalid(fieldPath(prefix, first.instancePath), first.message)
 }
