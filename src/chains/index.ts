@@ -1,0 +1,36 @@
+/**
+ * The chain layer's public API, for the wallets/keys/signatures routes.
+ *
+ * - Networks: `requireNetwork(body.network, 'network')`, `resolveKeyType(network, body.signingKey)`,
+ *   `requireKeyTypeForNetwork(network, key)` (key reuse), `requireNetworkByKebabName(param)`.
+ * - Addresses: `deriveAddress(network, keyType, publicKey)` for a new wallet (undefined for Key*),
+ *   `validateAddress(network, body.to, 'to')` for every address-valued input.
+ * - Signatures: `produceSignature({network, signer, body})` → `{signature, signatures?, signedData?}`;
+ *   on the key route pick the network with `networkForKeySignature(key, body)`.
+ * Every client error is an AppError('validation_failed') whose details name the field (and the
+ * network); nothing here touches storage.
+ */
+export { deriveAddress, MAX_ADDRESS_LENGTH, validateAddress } from './addresses.ts'
+export { MAX_MESSAGE_BYTES, MAX_TRANSACTION_BYTES, maxHexLength } from './input.ts'
+export {
+  type AddressFormat,
+  type BlockchainKind,
+  blockchainKinds,
+  findNetwork,
+  findNetworkByKebabName,
+  type NativeAsset,
+  type NetworkInfo,
+  networkNames,
+  networks,
+  requireBlockchainKind,
+  requireKeyTypeForNetwork,
+  requireNetwork,
+  requireNetworkByKebabName,
+  requireSignatureKind,
+  resolveKeyType,
+  type SignatureKind,
+  signatureKinds,
+  toKebabCase,
+} from './networks.ts'
+export type { DfnsSignature, SignatureOutcome } from './signature-format.ts'
+export { networkForKeySignature, produceSignature, type SignatureRequestBody } from './signatures.ts'
