@@ -5,13 +5,16 @@ import type { Clock } from './clock.ts'
 import type { Config } from './config.ts'
 import type { SecretBox } from './custody/secret-box.ts'
 import { type DatabaseHandle, pingDatabase } from './db/database.ts'
+import { type AuthDomain, createAuthDomain } from './domains/auth/index.ts'
 import { AppError } from './errors.ts'
+import { installAuthentication } from './http/authenticate.ts'
 import { errorContractServerOptions, installErrorHandling } from './http/error-handler.ts'
 import { ErrorRecorder } from './http/error-recorder.ts'
 import { installJsonBodyParser } from './http/json-body.ts'
 import { MethodIndex } from './http/method-index.ts'
 import { installMetrics } from './http/metrics.ts'
 import { operationalRoutes, routeKey, routeTable } from './http/route-table.ts'
+import { installUserActionCheck } from './http/user-action.ts'
 import { ErrorIdGenerator } from './ids.ts'
 
 /** What the app needs from outside; tests pass their own clock, database and ids. */
@@ -25,7 +28,9 @@ export interface AppDeps {
   readonly logger?: FastifyBaseLogger | boolean
 }
 
-export type App = FastifyInstance & { readonly walletd: { readonly errorRecorder: ErrorRecorder } }
+export type App = FastifyInstance & {
+  readonly walletd: { readonly errorRecorder: ErrorRecorder; readonly auth: AuthDomain }
+}
 
 /**
  * The composition root: builds a ready-to-listen fastify instance with every domain registered.
@@ -78,6 +83,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     const url = request.routeOptions.url
     request.routeRule = url ? routeTable[routeKey(request.method, url)] : undefined
   })
+  const auth = createAuthDomain({ db: deps.database.db, clock: deps.clock, secrets: deps.secrets, config })
+  // One hook per concern, in pipeline order: authentication (onRequest), then user action
+  // (preValidation); the rate limit and permission guard hook in after them.
+  installAuthentication(app, auth.authenticate)
+  installUserActionCheck(app, auth.verifyUserAction)
 
   installErrorHandling(app, { errorIds, recorder, methods })
   installJsonBodyParser(app)
@@ -102,9 +112,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
+  auth.registerRoutes(app)
+
   app.addHook('onClose', async () => {
     await recorder.close()
   })
 
-  return Object.assign(app as unknown as FastifyInstance, { walletd: { errorRecorder: recorder } })
+  return Object.assign(app as unknown as FastifyInstance, { walletd: { errorRecorder: recorder, auth } })
 }

@@ -9,6 +9,10 @@ export interface Caller {
   readonly tokenId: string
   readonly kind: 'CustomerEmployee' | 'EndUser' | 'ServiceAccount' | 'Pat'
   readonly appId: string
+  /** What the bearer token is: a service-account token, a PAT, a login session, or `Temp` (registration). */
+  readonly tokenKind: 'ServiceAccount' | 'Pat' | 'Token' | 'Temp'
+  /** The user's username (email) or the service account's name. */
+  readonly username: string
 }
 
 declare module 'fastify' {

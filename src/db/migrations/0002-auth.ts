@@ -79,6 +79,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('credentials_org_cred_id', ['org_id', 'cred_id'])
     .execute()
   await db.schema.createIndex('credentials_user').on('credentials').columns(['user_id', 'token_id']).execute()
+  await db.schema.createIndex('credentials_token').on('credentials').column('token_id').execute()
 
   // Challenges of every flow (UserAction, Login, Registration, Credential), single use.
   await db.schema

@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify'
+import type { Clock } from '../../clock.ts'
+import type { Config } from '../../config.ts'
+import type { SecretBox } from '../../custody/secret-box.ts'
+import type { Db } from '../../db/database.ts'
+import type { Caller } from '../../http/context.ts'
+import type { RouteAuth } from '../../http/route-table.ts'
+import { createSigningKeyRepository } from './repositories/signing-keys.ts'
+import { registerAuthRoutes } from './routes/index.ts'
+import { authenticate } from './services/authentication.ts'
+import { type BootstrapResult, bootstrapOrg } from './services/bootstrap.ts'
+import { type AuthContext, authRepositories } from './services/context.ts'
+import { TokenService } from './services/token-service.ts'
+import { consumeUserAction } from './services/user-actions.ts'
+
+export type { BootstrapResult } from './services/bootstrap.ts'
+
+/** The auth domain as the rest of walletd sees it: hooks' verifiers, routes, and bootstrap. */
+export interface AuthDomain {
+  readonly context: AuthContext
+  authenticate(authorization: string | undefined, mode: Exclude<RouteAuth, 'none'>): Promise<Caller>
+  verifyUserAction(
+    caller: Caller,
+    request: { header: string | undefined; method: string; url: string; rawBody: string | undefined },
+  ): Promise<void>
+  registerRoutes(app: FastifyInstance): void
+  bootstrapOrg(options?: { orgName?: string }): Promise<BootstrapResult>
+}
+
+export function createAuthDomain(deps: {
+  db: Db
+  clock: Clock
+  secrets: SecretBox
+  config: Pick<Config, 'region' | 'publicUrl'>
+}): AuthDomain {
+  const tokens = new TokenService({
+    keys: createSigningKeyRepository(deps.db),
+    secrets: deps.secrets,
+    clock: deps.clock,
+    region: deps.config.region,
+    publicUrl: deps.config.publicUrl,
+  })
+  const context: AuthContext = {
+    db: deps.db,
+    repos: authRepositories(deps.db),
+    clock: deps.clock,
+    tokens,
+    rp: { id: new URL(deps.config.publicUrl).hostname },
+  }
+  return {
+    context,
+    authenticate: (authorization, mode) => authenticate(context, authorization, mode),
+    verifyUserAction: async (caller, request) => {
+      await consumeUserAction(context, caller, request)
+    },
+    registerRoutes: (app) => registerAuthRoutes(app, context),
+    bootstrapOrg: (options) => bootstrapOrg(context, options),
+  }
+}

@@ -1,0 +1,116 @@
+/** The auth domain's objects as services see them (repositories map rows to these). */
+
+export type UserKind = 'CustomerEmployee' | 'EndUser'
+export type TokenKind = 'ServiceAccount' | 'Pat' | 'Token' | 'Temp'
+export type CredentialKind = 'Fido2' | 'Key' | 'PasswordProtectedKey' | 'Password' | 'Totp' | 'RecoveryKey'
+export type ChallengePurpose = 'UserAction' | 'Login' | 'Registration' | 'Credential'
+
+export interface User {
+  id: string
+  orgId: string
+  username: string
+  name: string
+  kind: UserKind
+  isServiceAccount: boolean
+  isActive: boolean
+  isArchived: boolean
+  isRegistered: boolean
+  isSsoRequired: boolean
+  credentialUuid: string | null
+  externalId: string | null
+  registrationCodeHash: string | null
+  registrationCodeExpiresAt: string | null
+  dateCreated: string
+  dateUpdated: string
+}
+
+export interface AccessToken {
+  id: string
+  orgId: string
+  userId: string
+  appId: string
+  kind: TokenKind
+  name: string
+  externalId: string | null
+  isActive: boolean
+  isArchived: boolean
+  expiresAt: string
+  dateCreated: string
+  dateUpdated: string
+}
+
+export interface Credential {
+  uuid: string
+  orgId: string
+  userId: string
+  tokenId: string | null
+  kind: CredentialKind
+  credId: string
+  name: string
+  publicKey: string
+  encryptedPrivateKey: string | null
+  relyingPartyId: string
+  origin: string
+  signCount: number
+  isActive: boolean
+  dateCreated: string
+}
+
+export interface App {
+  id: string
+  orgId: string
+  name: string
+  kind: 'ServerSideApplication' | 'ClientSideApplication'
+  isActive: boolean
+  dateCreated: string
+}
+
+export interface Challenge {
+  id: string
+  orgId: string
+  purpose: ChallengePurpose
+  userId: string
+  tokenId: string | null
+  challenge: string
+  allowedCredIds: string[]
+  credentialKind: CredentialKind | null
+  httpMethod: string | null
+  httpPath: string | null
+  payload: string | null
+  expiresAt: string
+  usedAt: string | null
+}
+
+export interface UserActionRecord {
+  id: string
+  tokenHash: string
+  orgId: string
+  userId: string
+  tokenId: string
+  httpMethod: string
+  httpPath: string
+  payload: string
+  credentialUuid: string
+  clientData: string
+  signature: string
+  authenticatorData: string | null
+  expiresAt: string
+  usedAt: string | null
+  dateCreated: string
+}
+
+/** How long each thing lives (milliseconds). Documented in README.md of this folder. */
+export const lifetimes = {
+  /** A challenge of any flow must be answered within this. */
+  challenge: 15 * 60_000,
+  /** A userAction token must be used within this. */
+  userAction: 5 * 60_000,
+  /** A login session token. */
+  loginSession: 24 * 60 * 60_000,
+  /** The registration code handed out when a user is created. */
+  registrationCode: 7 * 24 * 60 * 60_000,
+  /** Default for service-account tokens and PATs when neither daysValid nor secondsValid is sent. */
+  defaultAccessToken: 365 * 24 * 60 * 60_000,
+  /** The root service account created by bootstrap. */
+  bootstrapToken: 730 * 24 * 60 * 60_000,
+} as const

@@ -1,0 +1,88 @@
+import type { Selectable } from 'kysely'
+import type { Db } from '../../../db/database.ts'
+import type { AuthTables } from '../../../db/schema.ts'
+import type { Challenge, ChallengePurpose, CredentialKind } from '../model.ts'
+
+type ChallengeRow = Selectable<AuthTables['auth_challenges']>
+
+export interface ChallengeRepository {
+  create(challenge: Challenge, now: Date): Promise<void>
+  find(challengeId: string): Promise<Challenge | undefined>
+  /** The newest unused challenge of a purpose issued to a token (registration by temporary token). */
+  latestForToken(tokenId: string, purpose: ChallengePurpose): Promise<Challenge | undefined>
+  /**
+   * Mark a challenge used: a single conditional UPDATE, so of two concurrent answers (on one node or
+   * two) exactly one gets `true`.
+   */
+  consume(challengeId: string, now: Date): Promise<boolean>
+}
+
+const toChallenge = (row: ChallengeRow): Challenge => ({
+  id: row.id,
+  orgId: row.org_id,
+  purpose: row.purpose as ChallengePurpose,
+  userId: row.user_id,
+  tokenId: row.token_id,
+  challenge: row.challenge,
+  allowedCredIds: JSON.parse(row.allowed_cred_ids) as string[],
+  credentialKind: row.credential_kind as CredentialKind | null,
+  httpMethod: row.http_method,
+  httpPath: row.http_path,
+  payload: row.payload,
+  expiresAt: row.expires_at,
+  usedAt: row.used_at,
+})
+
+export function createChallengeRepository(db: Db): ChallengeRepository {
+  return {
+    async create(c, now) {
+      await db
+        .insertInto('auth_challenges')
+        .values({
+          id: c.id,
+          org_id: c.orgId,
+          purpose: c.purpose,
+          user_id: c.userId,
+          token_id: c.tokenId,
+          challenge: c.challenge,
+          allowed_cred_ids: JSON.stringify(c.allowedCredIds),
+          credential_kind: c.credentialKind,
+          http_method: c.httpMethod,
+          http_path: c.httpPath,
+          payload: c.payload,
+          expires_at: c.expiresAt,
+          used_at: c.usedAt,
+          date_created: now.toISOString(),
+        })
+        .execute()
+    },
+    async find(challengeId) {
+      const row = await db
+        .selectFrom('auth_challenges')
+        .selectAll()
+        .where('id', '=', challengeId)
+        .executeTakeFirst()
+      return row ? toChallenge(row) : undefined
+    },
+    async latestForToken(tokenId, purpose) {
+      const row = await db
+        .selectFrom('auth_challenges')
+        .selectAll()
+        .where('token_id', '=', tokenId)
+        .where('purpose', '=', purpose)
+        .where('used_at', 'is', null)
+        .orderBy('id', 'desc')
+        .executeTakeFirst()
+      return row ? toChallenge(row) : undefined
+    },
+    async consume(challengeId, now) {
+      const result = await db
+        .updateTable('auth_challenges')
+        .set({ used_at: now.toISOString() })
+        .where('id', '=', challengeId)
+        .where('used_at', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+  }
+}

@@ -1,0 +1,104 @@
+import type { Selectable } from 'kysely'
+import type { Db } from '../../../db/database.ts'
+import type { AuthTables } from '../../../db/schema.ts'
+import type { UserActionRecord } from '../model.ts'
+
+type UserActionRow = Selectable<AuthTables['user_actions']>
+
+export interface UserActionRepository {
+  create(action: UserActionRecord): Promise<void>
+  findByTokenHash(tokenHash: string): Promise<UserActionRecord | undefined>
+  find(orgId: string, id: string): Promise<UserActionRecord | undefined>
+  /**
+   * Use a userAction token: one conditional UPDATE (`… WHERE id = ? AND used_at IS NULL`), so when
+   * the same token reaches two nodes at the same instant exactly one of them gets `true`.
+   */
+  consume(id: string, now: Date): Promise<boolean>
+  listPerformed(
+    orgId: string,
+    options: { from: string; to: string; userId?: string; limit: number },
+  ): Promise<UserActionRecord[]>
+}
+
+const toRecord = (row: UserActionRow): UserActionRecord => ({
+  id: row.id,
+  tokenHash: row.token_hash,
+  orgId: row.org_id,
+  userId: row.user_id,
+  tokenId: row.token_id,
+  httpMethod: row.http_method,
+  httpPath: row.http_path,
+  payload: row.payload,
+  credentialUuid: row.credential_uuid,
+  clientData: row.client_data,
+  signature: row.signature,
+  authenticatorData: row.authenticator_data,
+  expiresAt: row.expires_at,
+  usedAt: row.used_at,
+  dateCreated: row.date_created,
+})
+
+export function createUserActionRepository(db: Db): UserActionRepository {
+  return {
+    async create(a) {
+      await db
+        .insertInto('user_actions')
+        .values({
+          id: a.id,
+          token_hash: a.tokenHash,
+          org_id: a.orgId,
+          user_id: a.userId,
+          token_id: a.tokenId,
+          http_method: a.httpMethod,
+          http_path: a.httpPath,
+          payload: a.payload,
+          credential_uuid: a.credentialUuid,
+          client_data: a.clientData,
+          signature: a.signature,
+          authenticator_data: a.authenticatorData,
+          expires_at: a.expiresAt,
+          used_at: a.usedAt,
+          date_created: a.dateCreated,
+        })
+        .execute()
+    },
+    async findByTokenHash(tokenHash) {
+      const row = await db
+        .selectFrom('user_actions')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst()
+      return row ? toRecord(row) : undefined
+    },
+    async find(orgId, id) {
+      const row = await db
+        .selectFrom('user_actions')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return row ? toRecord(row) : undefined
+    },
+    async consume(id, now) {
+      const result = await db
+        .updateTable('user_actions')
+        .set({ used_at: now.toISOString() })
+        .where('id', '=', id)
+        .where('used_at', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+    async listPerformed(orgId, { from, to, userId, limit }) {
+      let query = db
+        .selectFrom('user_actions')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('used_at', 'is not', null)
+        .where('date_created', '>=', from)
+        .where('date_created', '<=', to)
+      if (userId) query = query.where('user_id', '=', userId)
+      const rows = await query.orderBy('id').limit(limit).execute()
+      return rows.map(toRecord)
+    },
+  }
+}

@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import {
+  AuditLogsQuery,
+  AuditLogView,
+  ChallengeView,
+  params,
+  SignChallengeBody,
+  UserActionInitBody,
+} from '../schemas.ts'
+import type { AuthContext } from '../services/context.ts'
+import { exportAuditLog, getAuditLog, initUserAction, signUserAction } from '../services/user-actions.ts'
+import { callerOf, tags, typed } from './shared.ts'
+
+export function registerActionRoutes(fastify: FastifyInstance, ctx: AuthContext): void {
+  const app = typed(fastify)
+  app.post(
+    '/auth/action/init',
+    { schema: { tags, body: UserActionInitBody, response: { 200: ChallengeView } } },
+    async (request) => initUserAction(ctx, callerOf(request), request.body),
+  )
+  app.post(
+    '/auth/action',
+    {
+      schema: {
+        tags,
+        body: SignChallengeBody,
+        response: { 200: Type.Object({ userAction: Type.String() }) },
+      },
+    },
+    async (request) => signUserAction(ctx, callerOf(request), request.body),
+  )
+  app.get(
+    '/auth/action/logs',
+    { schema: { tags, querystring: AuditLogsQuery, response: { 200: Type.String() } } },
+    async (request) => exportAuditLog(ctx, callerOf(request), request.query),
+  )
+  app.get(
+    '/auth/action/logs/:logId',
+    { schema: { tags, params: params.logId, response: { 200: AuditLogView } } },
+    async (request) => getAuditLog(ctx, callerOf(request), request.params.logId),
+  )
+}

@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import {
+  DelegatedRegistrationBody,
+  RegisterBody,
+  RegisterEndUserBody,
+  RegistrationChallengeView,
+  RegistrationInitBody,
+  RegistrationView,
+} from '../schemas.ts'
+import type { AuthContext } from '../services/context.ts'
+import {
+  completeEndUserRegistration,
+  completeRegistration,
+  delegatedRegistration,
+  initRegistration,
+  registrationView,
+} from '../services/registration.ts'
+import { callerOf, tags, typed } from './shared.ts'
+
+export function registerRegistrationRoutes(fastify: FastifyInstance, ctx: AuthContext): void {
+  const app = typed(fastify)
+  app.post(
+    '/auth/registration/init',
+    { schema: { tags, body: RegistrationInitBody, response: { 200: RegistrationChallengeView } } },
+    async (request) => initRegistration(ctx, request.body),
+  )
+  app.post(
+    '/auth/registration',
+    { schema: { tags, body: RegisterBody, response: { 200: RegistrationView } } },
+    async (request) => registrationView(await completeRegistration(ctx, callerOf(request), request.body)),
+  )
+  app.post(
+    '/auth/registration/enduser',
+    {
+      schema: {
+        tags,
+        body: RegisterEndUserBody,
+        response: {
+          200: Type.Object({
+            ...RegistrationView.properties,
+            authentication: Type.Object({ token: Type.String() }),
+            wallets: Type.Array(Type.Object({ id: Type.String() })),
+          }),
+        },
+      },
+    },
+    async (request) => completeEndUserRegistration(ctx, callerOf(request), request.body),
+  )
+  app.post(
+    '/auth/registration/delegated',
+    { schema: { tags, body: DelegatedRegistrationBody, response: { 200: RegistrationChallengeView } } },
+    async (request) => delegatedRegistration(ctx, callerOf(request), request.body),
+  )
+}

@@ -1,0 +1,108 @@
+import { generateKeyPairSync } from 'node:crypto'
+import { newId } from '../../../ids.ts'
+import { currentOperations } from '../../permissions/operations.ts'
+import { FULL_ADMIN_PERMISSION } from '../../permissions/repository.ts'
+import { type App, lifetimes, type User } from '../model.ts'
+import { type AuthContext, inTransaction } from './context.ts'
+import { newAccessToken, signToken, tokenKeyCredential } from './issuance.ts'
+
+/** What `walletd bootstrap --json` prints and `walletd start` writes to `<data-dir>/bootstrap.json`. */
+export interface BootstrapResult {
+  orgId: string
+  serviceAccount: {
+    userId: string
+    tokenId: string
+    credId: string
+    accessToken: string
+    /** PKCS#8 PEM of the root service account's key: what `AsymmetricKeySigner` takes. */
+    privateKey: string
+  }
+}
+
+/**
+ * Create a new organization with its default application and a root service account that holds
+ * every operation through an immutable `DfnsFullAdminAccess` permission (immutably assigned).
+ * Each call makes another, separate org: this is how an operator adds tenants.
+ */
+export async function bootstrapOrg(
+  ctx: AuthContext,
+  options: { orgName?: string } = {},
+): Promise<BootstrapResult> {
+  // Key generation stays outside the transaction.
+  const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+  const privateKey = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  const publicKey = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString()
+
+  const now = ctx.clock.now()
+  const orgId = newId('org', now.getTime())
+  const app: App = {
+    id: newId('app', now.getTime()),
+    orgId,
+    name: 'Default Application',
+    kind: 'ServerSideApplication',
+    isActive: true,
+    dateCreated: now.toISOString(),
+  }
+  const root: User = {
+    id: newId('user', now.getTime()),
+    orgId,
+    username: 'root',
+    name: 'root',
+    kind: 'CustomerEmployee',
+    isServiceAccount: true,
+    isActive: true,
+    isArchived: false,
+    isRegistered: true,
+    isSsoRequired: false,
+    credentialUuid: null,
+    externalId: null,
+    registrationCodeHash: null,
+    registrationCodeExpiresAt: null,
+    dateCreated: now.toISOString(),
+    dateUpdated: now.toISOString(),
+  }
+  const token = newAccessToken({
+    orgId,
+    userId: root.id,
+    appId: app.id,
+    kind: 'ServiceAccount',
+    name: 'root',
+    expiresAt: new Date(now.getTime() + lifetimes.bootstrapToken),
+    now,
+  })
+  const key = tokenKeyCredential(token, publicKey, now)
+  root.credentialUuid = key.uuid
+
+  await inTransaction(ctx, async (repos) => {
+    await repos.orgs.createOrg({ id: orgId, name: options.orgName ?? `org ${orgId}`, now })
+    await repos.orgs.createApp(app, true)
+    await repos.users.create(root)
+    await repos.tokens.create(token)
+    await repos.credentials.create(key)
+    const admin = await repos.permissions.createPermission({
+      orgId,
+      name: FULL_ADMIN_PERMISSION,
+      operations: currentOperations,
+      isImmutable: true,
+      now,
+    })
+    await repos.permissions.assign({
+      orgId,
+      permissionId: admin.id,
+      identityId: root.id,
+      isImmutable: true,
+      now,
+    })
+  })
+
+  return {
+    orgId,
+    serviceAccount: {
+      userId: root.id,
+      tokenId: token.id,
+      credId: key.credId,
+      accessToken: await signToken(ctx, token, root.username),
+      privateKey,
+    },
+  }
+}

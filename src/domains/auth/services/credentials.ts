@@ -1,0 +1,219 @@
+import { AppError } from '../../../errors.ts'
+import type { Caller } from '../../../http/context.ts'
+import { newId } from '../../../ids.ts'
+import type { Challenge, Credential, CredentialKind, User } from '../model.ts'
+import type {
+  CreateCredentialBody,
+  CredentialChallengeView,
+  CredentialView,
+  NewCredential,
+} from '../schemas.ts'
+import { challengeExpiry, newChallengeValue, openChallenge } from './challenges.ts'
+import type { AuthContext } from './context.ts'
+import { verifyFido2Attestation, verifyKeyAttestation } from './credential-verifier.ts'
+import { credentialView } from './views.ts'
+
+/**
+ * A user's own credentials: list, add one through a challenge (the add itself is a signed user
+ * action, so an existing credential vouches for the new one), activate and deactivate.
+ */
+
+const registrableKinds = new Set<CredentialKind>(['Key', 'PasswordProtectedKey', 'Fido2'])
+
+/** COSE algorithms offered to passkeys: ES256, EdDSA, RS256. */
+export const pubKeyCredParams = [
+  { type: 'public-key' as const, alg: -7 },
+  { type: 'public-key' as const, alg: -8 },
+  { type: 'public-key' as const, alg: -257 },
+]
+
+export const authenticatorSelection = {
+  residentKey: 'required',
+  requireResidentKey: true,
+  userVerification: 'required',
+}
+
+/** Verify the attestation of a credential being registered against its challenge; build the row. */
+export async function verifyNewCredential(
+  ctx: AuthContext,
+  challenge: Challenge,
+  user: User,
+  input: NewCredential,
+  fallbackName: string,
+): Promise<Credential> {
+  const kind = input.credentialKind as CredentialKind
+  if (!registrableKinds.has(kind)) {
+    throw new AppError(
+      'validation_failed',
+      `Invalid credentialKind: walletd registers Key, PasswordProtectedKey and Fido2 credentials, not ${kind}.`,
+      { details: { field: 'credentialKind' } },
+    )
+  }
+  const info = input.credentialInfo
+  if (!('credId' in info)) {
+    throw new AppError(
+      'validation_failed',
+      `Invalid credentialInfo: a ${kind} credential needs credId, clientData and attestationData.`,
+      {
+        details: { field: 'credentialInfo' },
+      },
+    )
+  }
+  if (kind === 'PasswordProtectedKey' && !input.encryptedPrivateKey) {
+    throw new AppError(
+      'validation_failed',
+      'Invalid encryptedPrivateKey: a PasswordProtectedKey credential needs it.',
+      {
+        details: { field: 'encryptedPrivateKey' },
+      },
+    )
+  }
+  let publicKey: string
+  let signCount = 0
+  let origin = ''
+  if (kind === 'Fido2') {
+    const verified = await verifyFido2Attestation(info, challenge.challenge, ctx.rp)
+    publicKey = verified.publicKey
+    signCount = verified.signCount
+    origin = verified.origin
+  } else {
+    publicKey = verifyKeyAttestation(info, challenge.challenge).publicKey
+  }
+  const now = ctx.clock.now()
+  return {
+    uuid: newId('credential', now.getTime()),
+    orgId: user.orgId,
+    userId: user.id,
+    tokenId: null,
+    kind,
+    credId: info.credId,
+    name: input.credentialName || fallbackName,
+    publicKey,
+    encryptedPrivateKey: input.encryptedPrivateKey ?? null,
+    relyingPartyId: kind === 'Fido2' ? ctx.rp.id : '',
+    origin,
+    signCount,
+    isActive: true,
+    dateCreated: now.toISOString(),
+  }
+}
+
+export async function listCredentials(
+  ctx: AuthContext,
+  caller: Caller,
+): Promise<{ items: CredentialView[] }> {
+  const credentials = await ctx.repos.credentials.listOfUser(caller.userId)
+  return { items: credentials.map(credentialView) }
+}
+
+export async function initCredential(
+  ctx: AuthContext,
+  caller: Caller,
+  body: { kind: string },
+): Promise<CredentialChallengeView> {
+  const kind = body.kind as CredentialKind
+  if (!registrableKinds.has(kind)) {
+    throw new AppError(
+      'validation_failed',
+      `Invalid body.kind: walletd registers Key, PasswordProtectedKey and Fido2 credentials, not ${kind}.`,
+      {
+        details: { field: 'body.kind' },
+      },
+    )
+  }
+  const now = ctx.clock.now()
+  const challenge: Challenge = {
+    id: newId('challenge', now.getTime()),
+    orgId: caller.orgId,
+    purpose: 'Credential',
+    userId: caller.userId,
+    tokenId: null,
+    challenge: newChallengeValue(),
+    allowedCredIds: [],
+    credentialKind: kind,
+    httpMethod: null,
+    httpPath: null,
+    payload: null,
+    expiresAt: challengeExpiry(ctx),
+    usedAt: null,
+  }
+  await ctx.repos.challenges.create(challenge, now)
+  const existing = await ctx.repos.credentials.listOfUser(caller.userId)
+  return {
+    kind,
+    user: { id: caller.userId, displayName: caller.username, name: caller.username },
+    challengeIdentifier: challenge.id,
+    challenge: challenge.challenge,
+    rp: { id: ctx.rp.id, name: 'walletd' },
+    attestation: 'direct',
+    pubKeyCredParams,
+    ...(kind === 'Fido2'
+      ? {
+          authenticatorSelection,
+          excludeCredentials: existing
+            .filter((c) => c.kind === 'Fido2')
+            .map((c) => ({ type: 'public-key' as const, id: c.credId })),
+        }
+      : {}),
+    temporaryAuthenticationToken: challenge.id,
+  }
+}
+
+export async function createCredential(
+  ctx: AuthContext,
+  caller: Caller,
+  body: CreateCredentialBody,
+): Promise<CredentialView> {
+  const challenge = await openChallenge(ctx, body.challengeIdentifier, {
+    purpose: 'Credential',
+    orgId: caller.orgId,
+    userId: caller.userId,
+  })
+  if (challenge.credentialKind !== body.credentialKind) {
+    throw new AppError(
+      'bad_request',
+      `Challenge token is not valid: it was issued for a ${challenge.credentialKind} credential.`,
+      {
+        details: { challengeIdentifier: challenge.id },
+      },
+    )
+  }
+  const user = await ctx.repos.users.find(caller.orgId, caller.userId)
+  if (!user) throw new AppError('not_found', `user ${caller.userId} not found`)
+  const credential = await verifyNewCredential(ctx, challenge, user, body, body.credentialName)
+  if (!(await ctx.repos.challenges.consume(challenge.id, ctx.clock.now()))) {
+    throw new AppError('bad_request', 'Challenge token is not valid: it has already been answered.', {
+      details: { challengeIdentifier: challenge.id },
+    })
+  }
+  await ctx.repos.credentials.create(credential)
+  return credentialView(credential)
+}
+
+export async function setCredentialActive(
+  ctx: AuthContext,
+  caller: Caller,
+  credentialUuid: string,
+  isActive: boolean,
+): Promise<{ message: string }> {
+  const credential = await ctx.repos.credentials.findByUuid(caller.orgId, credentialUuid)
+  if (!credential || credential.userId !== caller.userId || credential.tokenId !== null) {
+    throw new AppError('not_found', `credential ${credentialUuid} not found`, { details: { credentialUuid } })
+  }
+  if (!isActive && credential.isActive) {
+    const others = (await ctx.repos.credentials.listOfUser(caller.userId)).filter(
+      (c) => c.isActive && c.uuid !== credentialUuid,
+    )
+    if (others.length === 0) {
+      throw new AppError(
+        'precondition_failed',
+        `Credential ${credentialUuid} is the user's last active credential.`,
+        {
+          details: { credentialUuid },
+        },
+      )
+    }
+  }
+  await ctx.repos.credentials.setActive(credentialUuid, isActive)
+  return { message: isActive ? 'Credential activated.' : 'Credential deactivated.' }
+}

@@ -1,0 +1,144 @@
+import { AppError } from '../../../errors.ts'
+import type { Caller } from '../../../http/context.ts'
+import { newId } from '../../../ids.ts'
+import type { AccessToken, Credential, TokenKind, User } from '../model.ts'
+import type { AuthContext, AuthRepositories } from './context.ts'
+
+/** Helpers shared by the flows that create identities and hand out tokens. */
+
+export async function defaultAppId(ctx: AuthContext, orgId: string): Promise<string> {
+  const app = await ctx.repos.orgs.defaultApp(orgId)
+  if (!app) throw new AppError('internal', undefined, { cause: new Error(`org ${orgId} has no default app`) })
+  return app.id
+}
+
+export function newAccessToken(input: {
+  orgId: string
+  userId: string
+  appId: string
+  kind: TokenKind
+  name: string
+  externalId?: string | undefined
+  expiresAt: Date
+  now: Date
+}): AccessToken {
+  return {
+    id: newId('token', input.now.getTime()),
+    orgId: input.orgId,
+    userId: input.userId,
+    appId: input.appId,
+    kind: input.kind,
+    name: input.name,
+    externalId: input.externalId ?? null,
+    isActive: true,
+    isArchived: false,
+    expiresAt: input.expiresAt.toISOString(),
+    dateCreated: input.now.toISOString(),
+    dateUpdated: input.now.toISOString(),
+  }
+}
+
+/** The key credential of a service-account token or PAT; its credId is base64url(`ci-…`) as Dfns does. */
+export function tokenKeyCredential(token: AccessToken, publicKeyPem: string, now: Date): Credential {
+  const raw = newId('credentialKey', now.getTime())
+  return {
+    uuid: newId('credential', now.getTime()),
+    orgId: token.orgId,
+    userId: token.userId,
+    tokenId: token.id,
+    kind: 'Key',
+    credId: Buffer.from(raw, 'utf8').toString('base64url'),
+    name: token.name,
+    publicKey: publicKeyPem,
+    encryptedPrivateKey: null,
+    relyingPartyId: '',
+    origin: '',
+    signCount: 0,
+    isActive: true,
+    dateCreated: now.toISOString(),
+  }
+}
+
+/** Sign the JWT of a token row (outside any transaction: it may create the signing key). */
+export function signToken(ctx: AuthContext, token: AccessToken, username: string): Promise<string> {
+  return ctx.tokens.issue(
+    {
+      orgId: token.orgId,
+      userId: token.userId,
+      tokenId: token.id,
+      tokenKind: token.kind,
+      appId: token.appId,
+      username,
+    },
+    new Date(token.expiresAt),
+  )
+}
+
+/** A login session for a user: a `Token` row (so logout and deactivation revoke it) and its JWT. */
+export async function startSession(ctx: AuthContext, user: User, expiresInMs: number): Promise<string> {
+  const now = ctx.clock.now()
+  const token = newAccessToken({
+    orgId: user.orgId,
+    userId: user.id,
+    appId: await defaultAppId(ctx, user.orgId),
+    kind: 'Token',
+    name: 'login session',
+    expiresAt: new Date(now.getTime() + expiresInMs),
+    now,
+  })
+  await ctx.repos.tokens.create(token)
+  return signToken(ctx, token, user.username)
+}
+
+/** The identity whose assignments stand for the caller: its PAT, else its user or service account. */
+export const permissionHolderOf = (caller: Caller) =>
+  caller.tokenKind === 'Pat' ? caller.tokenId : caller.userId
+
+/**
+ * Give a new identity its permissions: the named permission, or else a copy of the caller's
+ * assignments ("same permissions as the caller").
+ */
+export async function grantInitialPermissions(
+  repos: AuthRepositories,
+  caller: Caller,
+  identityId: string,
+  permissionId: string | undefined,
+  now: Date,
+): Promise<void> {
+  if (permissionId) {
+    const permission = await repos.permissions.findPermission(caller.orgId, permissionId)
+    if (!permission) {
+      throw new AppError('not_found', `permission ${permissionId} not found`, {
+        details: { permissionId, orgId: caller.orgId },
+      })
+    }
+    if (permission.isArchived) {
+      throw new AppError('unprocessable', `permission ${permissionId} is archived`, {
+        details: { permissionId },
+      })
+    }
+    await repos.permissions.assign({ orgId: caller.orgId, permissionId, identityId, now })
+    return
+  }
+  const holder = permissionHolderOf(caller)
+  const held = (await repos.permissions.assignmentsOf([holder])).get(holder) ?? []
+  for (const assignment of held) {
+    await repos.permissions.assign({
+      orgId: caller.orgId,
+      permissionId: assignment.permissionId,
+      identityId,
+      now,
+    })
+  }
+}
+
+export function expiryFrom(
+  now: Date,
+  days: number | undefined,
+  seconds: number | undefined,
+  fallbackMs: number,
+): Date {
+  if (seconds !== undefined) return new Date(now.getTime() + seconds * 1000)
+  if (days !== undefined) return new Date(now.getTime() + days * 86_400_000)
+  return new Date(now.getTime() + fallbackMs)
+}

@@ -1,0 +1,74 @@
+import { AppError } from '../../../errors.ts'
+import type { Caller } from '../../../http/context.ts'
+import { lifetimes, type User } from '../model.ts'
+import type { ChallengeView, SignChallengeBody } from '../schemas.ts'
+import { answerChallenge, issueSigningChallenge, openChallenge } from './challenges.ts'
+import type { AuthContext } from './context.ts'
+import { startSession } from './issuance.ts'
+
+/** Login with a credential (what `DfnsAuthenticator.login` does), logout, and delegated login. */
+
+function assertCanLogIn(user: User): void {
+  if (!user.isActive || user.isArchived) {
+    throw new AppError('bad_request', 'User account has been deactivated.', { details: { userId: user.id } })
+  }
+}
+
+export async function initLogin(
+  ctx: AuthContext,
+  body: { username: string; orgId: string },
+): Promise<ChallengeView> {
+  const user = await ctx.repos.users.findByUsername(body.orgId, body.username)
+  if (!user || user.isServiceAccount) {
+    throw new AppError('unauthorized', 'User not found', {
+      details: { username: body.username, orgId: body.orgId },
+    })
+  }
+  assertCanLogIn(user)
+  return issueSigningChallenge(ctx, {
+    orgId: user.orgId,
+    purpose: 'Login',
+    userId: user.id,
+    tokenId: null,
+    credentials: await ctx.repos.credentials.listOfUser(user.id),
+  })
+}
+
+export async function login(ctx: AuthContext, body: SignChallengeBody): Promise<{ token: string }> {
+  const challenge = await openChallenge(ctx, body.challengeIdentifier, { purpose: 'Login' })
+  const { credential } = await answerChallenge(ctx, challenge, body.firstFactor)
+  const user = await ctx.repos.users.find(challenge.orgId, credential.userId)
+  if (!user) throw new AppError('unauthorized', 'User not found')
+  assertCanLogIn(user)
+  return { token: await startSession(ctx, user, lifetimes.loginSession) }
+}
+
+export async function logout(
+  ctx: AuthContext,
+  caller: Caller,
+  body: { allSessions?: boolean | undefined } | undefined,
+): Promise<{ message: string }> {
+  if (caller.tokenKind !== 'Token') {
+    throw new AppError(
+      'bad_request',
+      `Logout ends login sessions; a ${caller.tokenKind} token is revoked by deactivating it.`,
+      { details: { tokenId: caller.tokenId } },
+    )
+  }
+  const now = ctx.clock.now()
+  if (body?.allSessions) await ctx.repos.tokens.deactivateAllOfUser(caller.userId, 'Token', now)
+  else await ctx.repos.tokens.update(caller.orgId, caller.tokenId, { isActive: false }, now)
+  return { message: body?.allSessions ? 'All sessions logged out.' : 'Logged out.' }
+}
+
+/** A service account logs in on behalf of one of the org's end users. */
+export async function delegatedLogin(ctx: AuthContext, caller: Caller, body: { username: string }) {
+  const user = await ctx.repos.users.findByUsername(caller.orgId, body.username)
+  if (user?.kind !== 'EndUser') {
+    throw new AppError('not_found', `end user ${body.username} not found`, {
+      details: { username: body.username, orgId: caller.orgId },
+    })
+  }
+  assertCanLogIn(user)
+  return { token: await startSession(ctx, user, lifetimes.loginSession) }
+}

@@ -1,0 +1,120 @@
+import { AppError } from '../../../errors.ts'
+import type { Caller } from '../../../http/context.ts'
+import { type AccessToken, lifetimes } from '../model.ts'
+import type { AccessTokenView, CreatePatBody } from '../schemas.ts'
+import { type AuthContext, inTransaction } from './context.ts'
+import { parsePublicKey } from './credential-verifier.ts'
+import {
+  defaultAppId,
+  expiryFrom,
+  grantInitialPermissions,
+  newAccessToken,
+  signToken,
+  tokenKeyCredential,
+} from './issuance.ts'
+import { accessTokenViews } from './views.ts'
+
+/**
+ * Personal access tokens: tokens a user (or service account) makes for itself, each with its own
+ * key credential and its own permission assignments (the guard intersects them with the user's).
+ * A caller sees and manages only its own PATs; anyone else's id is a 404.
+ */
+
+async function findOwnPat(ctx: AuthContext, caller: Caller, tokenId: string): Promise<AccessToken> {
+  const token = await ctx.repos.tokens.find(caller.orgId, tokenId)
+  if (token?.kind !== 'Pat' || token.userId !== caller.userId) {
+    throw new AppError('not_found', `personal access token ${tokenId} not found`, {
+      details: { tokenId, orgId: caller.orgId },
+    })
+  }
+  return token
+}
+
+async function view(ctx: AuthContext, token: AccessToken): Promise<AccessTokenView> {
+  const [v] = await accessTokenViews(ctx, [token])
+  return v!
+}
+
+export async function createPat(
+  ctx: AuthContext,
+  caller: Caller,
+  body: CreatePatBody,
+): Promise<AccessTokenView> {
+  parsePublicKey(body.publicKey, 'body.publicKey')
+  const existing = await ctx.repos.tokens.listOfUser(caller.userId, 'Pat')
+  if (existing.some((t) => t.name === body.name && !t.isArchived)) {
+    throw new AppError(
+      'conflict',
+      `A personal access token named ${JSON.stringify(body.name)} already exists.`,
+      {
+        details: { name: body.name },
+      },
+    )
+  }
+  const now = ctx.clock.now()
+  const token = newAccessToken({
+    orgId: caller.orgId,
+    userId: caller.userId,
+    appId: await defaultAppId(ctx, caller.orgId),
+    kind: 'Pat',
+    name: body.name,
+    externalId: body.externalId,
+    expiresAt: expiryFrom(now, body.daysValid, body.secondsValid, lifetimes.defaultAccessToken),
+    now,
+  })
+  const key = tokenKeyCredential(token, body.publicKey, now)
+  await inTransaction(ctx, async (repos) => {
+    await repos.tokens.create(token)
+    await repos.credentials.create(key)
+    await grantInitialPermissions(repos, caller, token.id, body.permissionId, now)
+  })
+  const accessToken = await signToken(ctx, token, caller.username)
+  return { ...(await view(ctx, token)), accessToken }
+}
+
+export async function listPats(ctx: AuthContext, caller: Caller): Promise<{ items: AccessTokenView[] }> {
+  const tokens = await ctx.repos.tokens.listOfUser(caller.userId, 'Pat')
+  return {
+    items: await accessTokenViews(
+      ctx,
+      tokens.filter((t) => !t.isArchived),
+    ),
+  }
+}
+
+export async function getPat(ctx: AuthContext, caller: Caller, tokenId: string): Promise<AccessTokenView> {
+  return view(ctx, await findOwnPat(ctx, caller, tokenId))
+}
+
+export async function updatePat(
+  ctx: AuthContext,
+  caller: Caller,
+  tokenId: string,
+  body: { name?: string | undefined; externalId?: string | undefined },
+): Promise<AccessTokenView> {
+  const token = await findOwnPat(ctx, caller, tokenId)
+  if (token.isArchived) throw archived(tokenId)
+  await ctx.repos.tokens.update(caller.orgId, tokenId, body, ctx.clock.now())
+  return getPat(ctx, caller, tokenId)
+}
+
+const archived = (tokenId: string) =>
+  new AppError('unprocessable', `personal access token ${tokenId} is archived`, { details: { tokenId } })
+
+export async function setPatState(
+  ctx: AuthContext,
+  caller: Caller,
+  tokenId: string,
+  change: 'activate' | 'deactivate' | 'archive',
+): Promise<AccessTokenView> {
+  const token = await findOwnPat(ctx, caller, tokenId)
+  if (token.isArchived) throw archived(tokenId)
+  const patch =
+    change === 'activate'
+      ? { isActive: true }
+      : change === 'deactivate'
+        ? { isActive: false }
+        : { isActive: false, isArchived: true }
+  await ctx.repos.tokens.update(caller.orgId, tokenId, patch, ctx.clock.now())
+  return getPat(ctx, caller, tokenId)
+}

@@ -1,0 +1,210 @@
+import { timingSafeEqual } from 'node:crypto'
+import { AppError } from '../../../errors.ts'
+import type { Caller } from '../../../http/context.ts'
+import { newId } from '../../../ids.ts'
+import { type Challenge, type Credential, lifetimes, type User } from '../model.ts'
+import type { RegisterBody, RegisterEndUserBody, RegistrationChallengeView } from '../schemas.ts'
+import { challengeExpiry, newChallengeValue } from './challenges.ts'
+import { type AuthContext, inTransaction } from './context.ts'
+import { authenticatorSelection, pubKeyCredParams, verifyNewCredential } from './credentials.ts'
+import { defaultAppId, newAccessToken, signToken, startSession } from './issuance.ts'
+import { hashRegistrationCode, newPerson, newRegistrationCode } from './users.ts'
+
+/**
+ * Registration: a user created by an admin (or an end user created by delegated registration)
+ * proves possession of a new credential and becomes registered.
+ *
+ * init     → checks the one-time registration code (constant-time on its SHA-256) and returns a
+ *            challenge plus a temporaryAuthenticationToken (a `Temp` token, challenge lifetime).
+ * complete → with that token as Bearer: the credential's attestation must sign the challenge;
+ *            the user is registered, the code cleared and the temporary token deactivated.
+ */
+
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex')
+  const y = Buffer.from(b, 'hex')
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+async function registrationChallengeFor(ctx: AuthContext, user: User): Promise<RegistrationChallengeView> {
+  const now = ctx.clock.now()
+  const temp = newAccessToken({
+    orgId: user.orgId,
+    userId: user.id,
+    appId: await defaultAppId(ctx, user.orgId),
+    kind: 'Temp',
+    name: 'registration',
+    expiresAt: new Date(now.getTime() + lifetimes.challenge),
+    now,
+  })
+  const challenge: Challenge = {
+    id: newId('challenge', now.getTime()),
+    orgId: user.orgId,
+    purpose: 'Registration',
+    userId: user.id,
+    tokenId: temp.id,
+    challenge: newChallengeValue(),
+    allowedCredIds: [],
+    credentialKind: null,
+    httpMethod: null,
+    httpPath: null,
+    payload: null,
+    expiresAt: challengeExpiry(ctx),
+    usedAt: null,
+  }
+  await inTransaction(ctx, async (repos) => {
+    await repos.tokens.create(temp)
+    await repos.challenges.create(challenge, now)
+  })
+  return {
+    user: { id: user.id, displayName: user.name, name: user.username },
+    temporaryAuthenticationToken: await signToken(ctx, temp, user.username),
+    challenge: challenge.challenge,
+    rp: { id: ctx.rp.id, name: 'walletd' },
+    supportedCredentialKinds: { firstFactor: ['Key', 'PasswordProtectedKey', 'Fido2'], secondFactor: [] },
+    authenticatorSelection,
+    attestation: 'direct',
+    pubKeyCredParams,
+    excludeCredentials: [],
+    otpUrl: '',
+  }
+}
+
+export async function initRegistration(
+  ctx: AuthContext,
+  body: { orgId: string; username: string; registrationCode: string },
+): Promise<RegistrationChallengeView> {
+  const user = await ctx.repos.users.findByUsername(body.orgId, body.username)
+  const invalidCode = () =>
+    new AppError('bad_request', 'Registration code is not valid for this user.', {
+      details: { username: body.username, orgId: body.orgId },
+    })
+  if (!user || user.isServiceAccount) throw invalidCode()
+  if (user.isRegistered) {
+    throw new AppError('unauthorized', 'User already exists.', { details: { username: body.username } })
+  }
+  if (!user.isActive || user.isArchived) {
+    throw new AppError('bad_request', 'User account has been deactivated.', { details: { userId: user.id } })
+  }
+  if (
+    !user.registrationCodeHash ||
+    !sameHash(user.registrationCodeHash, hashRegistrationCode(body.registrationCode))
+  ) {
+    throw invalidCode()
+  }
+  if (!user.registrationCodeExpiresAt || user.registrationCodeExpiresAt <= ctx.clock.now().toISOString()) {
+    throw new AppError('bad_request', 'Registration code expired', { details: { userId: user.id } })
+  }
+  return registrationChallengeFor(ctx, user)
+}
+
+/** Complete registration for the `Temp` caller; returns the user and its first credential. */
+export async function completeRegistration(
+  ctx: AuthContext,
+  caller: Caller,
+  body: RegisterBody,
+): Promise<{ user: User; credential: Credential }> {
+  const challenge = await ctx.repos.challenges.latestForToken(caller.tokenId, 'Registration')
+  if (!challenge || challenge.expiresAt <= ctx.clock.now().toISOString()) {
+    throw new AppError('bad_request', 'Challenge token is not valid: start again with registration init.', {
+      details: { userId: caller.userId },
+    })
+  }
+  const user = await ctx.repos.users.find(caller.orgId, caller.userId)
+  if (!user) throw new AppError('unauthorized', 'User not found')
+  if (user.isRegistered)
+    throw new AppError('unauthorized', 'User already exists.', { details: { userId: user.id } })
+  if (body.secondFactorCredential || body.recoveryCredential) {
+    throw new AppError(
+      'validation_failed',
+      'walletd registers one first-factor credential; add more later with /auth/credentials.',
+      {
+        details: {
+          field: body.secondFactorCredential ? 'body.secondFactorCredential' : 'body.recoveryCredential',
+        },
+      },
+    )
+  }
+  const credential = await verifyNewCredential(
+    ctx,
+    challenge,
+    user,
+    body.firstFactorCredential,
+    'Default credential',
+  )
+  const now = ctx.clock.now()
+  await inTransaction(ctx, async (repos) => {
+    if (!(await repos.challenges.consume(challenge.id, now))) {
+      throw new AppError('bad_request', 'Challenge token is not valid: it has already been answered.')
+    }
+    await repos.credentials.create(credential)
+    await repos.users.update(
+      user.orgId,
+      user.id,
+      {
+        isRegistered: true,
+        credentialUuid: credential.uuid,
+        registrationCodeHash: null,
+        registrationCodeExpiresAt: null,
+      },
+      now,
+    )
+    await repos.tokens.update(user.orgId, caller.tokenId, { isActive: false }, now)
+  })
+  return { user: { ...user, isRegistered: true, credentialUuid: credential.uuid }, credential }
+}
+
+export const registrationView = (r: { user: User; credential: Credential }) => ({
+  credential: { uuid: r.credential.uuid, kind: r.credential.kind, name: r.credential.name },
+  user: { id: r.user.id, username: r.user.username, orgId: r.user.orgId },
+})
+
+/**
+ * `/auth/registration/enduser`: registration plus a login token and wallets. Creating wallets
+ * belongs to the wallets domain, which does not exist yet: asking for any is a 501 before
+ * anything is changed.
+ */
+export async function completeEndUserRegistration(
+  ctx: AuthContext,
+  caller: Caller,
+  body: RegisterEndUserBody,
+) {
+  if (body.wallets.length > 0) {
+    throw new AppError(
+      'not_implemented',
+      'Creating wallets during end-user registration is not available yet; send "wallets": [].',
+      {
+        details: { field: 'body.wallets' },
+      },
+    )
+  }
+  const { wallets: _wallets, ...registration } = body
+  const result = await completeRegistration(ctx, caller, registration)
+  const token = await startSession(ctx, result.user, lifetimes.loginSession)
+  return { ...registrationView(result), authentication: { token }, wallets: [] }
+}
+
+/** Delegated registration: a service account creates (or re-invites) an EndUser and gets its challenge. */
+export async function delegatedRegistration(
+  ctx: AuthContext,
+  caller: Caller,
+  body: { email: string; kind: 'EndUser'; externalId?: string | undefined },
+): Promise<RegistrationChallengeView> {
+  const username = body.email.trim()
+  let user = await ctx.repos.users.findByUsername(caller.orgId, username)
+  if (user && (user.isRegistered || user.kind !== 'EndUser')) {
+    throw new AppError('conflict', `User ${username} already exists.`, { details: { userId: user.id } })
+  }
+  if (!user) {
+    user = newPerson({
+      orgId: caller.orgId,
+      username,
+      kind: 'EndUser',
+      externalId: body.externalId,
+      registrationCode: newRegistrationCode(),
+      now: ctx.clock.now(),
+    })
+    await ctx.repos.users.create(user)
+  }
+  return registrationChallengeFor(ctx, user)
+}

@@ -1,0 +1,145 @@
+import { AppError } from '../../../errors.ts'
+import type { Caller } from '../../../http/context.ts'
+import { newId } from '../../../ids.ts'
+import { lifetimes, type User } from '../model.ts'
+import type { CreateServiceAccountBody, ServiceAccountView } from '../schemas.ts'
+import type { AuthContext } from './context.ts'
+import { inTransaction } from './context.ts'
+import { parsePublicKey } from './credential-verifier.ts'
+import {
+  defaultAppId,
+  expiryFrom,
+  grantInitialPermissions,
+  newAccessToken,
+  signToken,
+  tokenKeyCredential,
+} from './issuance.ts'
+import { serviceAccountView } from './views.ts'
+
+/**
+ * Service accounts: a user row flagged `isServiceAccount` (username = name, unique in the org)
+ * with one `ServiceAccount` token whose key credential signs its user actions. Deactivating or
+ * archiving the account revokes the token at once (authentication reads the user's state).
+ */
+
+export async function findServiceAccount(ctx: AuthContext, caller: Caller, id: string): Promise<User> {
+  const account = await ctx.repos.users.find(caller.orgId, id)
+  if (!account?.isServiceAccount) {
+    throw new AppError('not_found', `service account ${id} not found`, {
+      details: { serviceAccountId: id, orgId: caller.orgId },
+    })
+  }
+  return account
+}
+
+export async function createServiceAccount(
+  ctx: AuthContext,
+  caller: Caller,
+  body: CreateServiceAccountBody,
+): Promise<ServiceAccountView> {
+  parsePublicKey(body.publicKey, 'body.publicKey')
+  const appId = await defaultAppId(ctx, caller.orgId)
+  const now = ctx.clock.now()
+  const account: User = {
+    id: newId('user', now.getTime()),
+    orgId: caller.orgId,
+    username: body.name,
+    name: body.name,
+    kind: 'CustomerEmployee',
+    isServiceAccount: true,
+    isActive: true,
+    isArchived: false,
+    isRegistered: true,
+    isSsoRequired: false,
+    credentialUuid: null,
+    externalId: body.externalId ?? null,
+    registrationCodeHash: null,
+    registrationCodeExpiresAt: null,
+    dateCreated: now.toISOString(),
+    dateUpdated: now.toISOString(),
+  }
+  const token = newAccessToken({
+    orgId: caller.orgId,
+    userId: account.id,
+    appId,
+    kind: 'ServiceAccount',
+    name: body.name,
+    externalId: body.externalId,
+    expiresAt: expiryFrom(now, body.daysValid, undefined, lifetimes.defaultAccessToken),
+    now,
+  })
+  const key = tokenKeyCredential(token, body.publicKey, now)
+  account.credentialUuid = key.uuid
+  await inTransaction(ctx, async (repos) => {
+    await repos.users.create(account)
+    await repos.tokens.create(token)
+    await repos.credentials.create(key)
+    await grantInitialPermissions(repos, caller, account.id, body.permissionId, now)
+  })
+  const accessToken = await signToken(ctx, token, account.username)
+  const view = await serviceAccountView(ctx, account)
+  return {
+    ...view,
+    accessTokens: view.accessTokens.map((t) => (t.tokenId === token.id ? { ...t, accessToken } : t)),
+  }
+}
+
+export async function listServiceAccounts(
+  ctx: AuthContext,
+  caller: Caller,
+): Promise<{ items: ServiceAccountView[] }> {
+  const accounts = await ctx.repos.users.listServiceAccounts(caller.orgId)
+  return { items: await Promise.all(accounts.map((a) => serviceAccountView(ctx, a))) }
+}
+
+export async function getServiceAccount(
+  ctx: AuthContext,
+  caller: Caller,
+  id: string,
+): Promise<ServiceAccountView> {
+  return serviceAccountView(ctx, await findServiceAccount(ctx, caller, id))
+}
+
+export async function updateServiceAccount(
+  ctx: AuthContext,
+  caller: Caller,
+  id: string,
+  body: { name?: string | undefined; externalId?: string | undefined },
+): Promise<ServiceAccountView> {
+  const account = await findServiceAccount(ctx, caller, id)
+  if (account.isArchived) throw archived(id)
+  const now = ctx.clock.now()
+  await ctx.repos.users.update(
+    caller.orgId,
+    id,
+    { ...(body.name ? { name: body.name, username: body.name } : {}), externalId: body.externalId },
+    now,
+  )
+  return getServiceAccount(ctx, caller, id)
+}
+
+const archived = (id: string) =>
+  new AppError('unprocessable', `service account ${id} is archived`, { details: { serviceAccountId: id } })
+
+export async function setServiceAccountState(
+  ctx: AuthContext,
+  caller: Caller,
+  id: string,
+  change: 'activate' | 'deactivate' | 'archive',
+): Promise<ServiceAccountView> {
+  const account = await findServiceAccount(ctx, caller, id)
+  if (change !== 'activate' && account.id === caller.userId) {
+    throw new AppError('bad_request', `Service account ${id} cannot ${change} itself.`, {
+      details: { serviceAccountId: id },
+    })
+  }
+  if (account.isArchived) throw archived(id)
+  const patch =
+    change === 'activate'
+      ? { isActive: true }
+      : change === 'deactivate'
+        ? { isActive: false }
+        : { isActive: false, isArchived: true }
+  await ctx.repos.users.update(caller.orgId, id, patch, ctx.clock.now())
+  return getServiceAccount(ctx, caller, id)
+}

@@ -1,0 +1,159 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { AppError } from '../../../errors.ts'
+import type { Caller } from '../../../http/context.ts'
+import { decodePaginationToken, encodePaginationToken, newId } from '../../../ids.ts'
+import { lifetimes, type User, type UserKind } from '../model.ts'
+import type { CreateUserBody, UserView } from '../schemas.ts'
+import type { AuthContext } from './context.ts'
+import { userView, userViews } from './views.ts'
+
+/**
+ * People of an org (CustomerEmployee, EndUser). Service accounts are users too but are reached
+ * through /auth/service-accounts only: here their ids are 404s.
+ *
+ * walletd sends no e-mail, so creating a user returns its one-time `registrationCode` (a walletd
+ * addition to the response) for the creator to hand over; only its SHA-256 is kept.
+ */
+
+export const hashRegistrationCode = (code: string) => createHash('sha256').update(code, 'utf8').digest('hex')
+
+/** 20 characters of an unambiguous alphabet (~100 bits). */
+export function newRegistrationCode(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'
+  return [...randomBytes(20)].map((b) => alphabet[b % 32]).join('')
+}
+
+export async function findPerson(ctx: AuthContext, caller: Caller, userId: string): Promise<User> {
+  const user = await ctx.repos.users.find(caller.orgId, userId)
+  if (!user || user.isServiceAccount) {
+    throw new AppError('not_found', `user ${userId} not found`, { details: { userId, orgId: caller.orgId } })
+  }
+  return user
+}
+
+export function newPerson(input: {
+  orgId: string
+  username: string
+  kind: UserKind
+  externalId?: string | undefined
+  isSsoRequired?: boolean | undefined
+  registrationCode: string
+  now: Date
+}): User {
+  const now = input.now
+  return {
+    id: newId('user', now.getTime()),
+    orgId: input.orgId,
+    username: input.username,
+    name: input.username,
+    kind: input.kind,
+    isServiceAccount: false,
+    isActive: true,
+    isArchived: false,
+    isRegistered: false,
+    isSsoRequired: input.isSsoRequired ?? false,
+    credentialUuid: null,
+    externalId: input.externalId ?? null,
+    registrationCodeHash: hashRegistrationCode(input.registrationCode),
+    registrationCodeExpiresAt: new Date(now.getTime() + lifetimes.registrationCode).toISOString(),
+    dateCreated: now.toISOString(),
+    dateUpdated: now.toISOString(),
+  }
+}
+
+export async function createUser(
+  ctx: AuthContext,
+  caller: Caller,
+  body: CreateUserBody,
+): Promise<UserView & { registrationCode: string }> {
+  if (body.kind !== 'CustomerEmployee') {
+    throw new AppError(
+      'validation_failed',
+      'Invalid body.kind: walletd creates CustomerEmployee users only.',
+      {
+        details: { field: 'body.kind' },
+      },
+    )
+  }
+  const registrationCode = newRegistrationCode()
+  const user = newPerson({
+    orgId: caller.orgId,
+    username: body.email.trim(),
+    kind: 'CustomerEmployee',
+    externalId: body.externalId,
+    isSsoRequired: body.isSSORequired,
+    registrationCode,
+    now: ctx.clock.now(),
+  })
+  await ctx.repos.users.create(user)
+  return { ...(await userView(ctx, user)), registrationCode }
+}
+
+export async function listUsers(
+  ctx: AuthContext,
+  caller: Caller,
+  query: { limit?: number | undefined; paginationToken?: string | undefined; kind?: UserKind | undefined },
+): Promise<{ items: UserView[]; nextPageToken?: string }> {
+  const limit = query.limit ?? 50
+  let afterId: string | undefined
+  if (query.paginationToken) {
+    afterId = decodePaginationToken(query.paginationToken)
+    if (!afterId) {
+      throw new AppError(
+        'validation_failed',
+        'Invalid query.paginationToken: it is not a token this API returned.',
+        {
+          details: { field: 'query.paginationToken' },
+        },
+      )
+    }
+  }
+  const rows = await ctx.repos.users.listPeople(caller.orgId, {
+    limit: limit + 1,
+    ...(query.kind ? { kind: query.kind } : {}),
+    ...(afterId ? { afterId } : {}),
+  })
+  const page = rows.slice(0, limit)
+  const items = await userViews(ctx, page)
+  return rows.length > limit ? { items, nextPageToken: encodePaginationToken(page.at(-1)!.id) } : { items }
+}
+
+export async function getUser(ctx: AuthContext, caller: Caller, userId: string): Promise<UserView> {
+  return userView(ctx, await findPerson(ctx, caller, userId))
+}
+
+const archived = (userId: string) =>
+  new AppError('unprocessable', `user ${userId} is archived`, { details: { userId } })
+
+export async function updateUser(
+  ctx: AuthContext,
+  caller: Caller,
+  userId: string,
+  body: { isSSORequired: boolean },
+): Promise<UserView> {
+  const user = await findPerson(ctx, caller, userId)
+  if (user.isArchived) throw archived(userId)
+  await ctx.repos.users.update(caller.orgId, userId, { isSsoRequired: body.isSSORequired }, ctx.clock.now())
+  return getUser(ctx, caller, userId)
+}
+
+export async function setUserState(
+  ctx: AuthContext,
+  caller: Caller,
+  userId: string,
+  change: 'activate' | 'deactivate' | 'archive',
+): Promise<UserView> {
+  const user = await findPerson(ctx, caller, userId)
+  if (change !== 'activate' && user.id === caller.userId) {
+    throw new AppError('bad_request', `User ${userId} cannot ${change} itself.`, { details: { userId } })
+  }
+  if (user.isArchived) throw archived(userId)
+  const patch =
+    change === 'activate'
+      ? { isActive: true }
+      : change === 'deactivate'
+        ? { isActive: false }
+        : { isActive: false, isArchived: true }
+  await ctx.repos.users.update(caller.orgId, userId, patch, ctx.clock.now())
+  return getUser(ctx, caller, userId)
+}

@@ -1,0 +1,303 @@
+/**
+ * The end-to-end harness: a real walletd listening on 127.0.0.1, driven by the official Dfns SDK.
+ *
+ *   const w = await startWalletd()               // fresh database (SQLite, or PostgreSQL when
+ *                                                // WALLETD_TEST_DATABASE_URL is set), new org
+ *   await w.root.wallets.listWallets()          // root: DfnsApiClient of the org's root service
+ *                                                // account (DfnsFullAdminAccess), AsymmetricKeySigner
+ *   const sa = await w.newServiceAccount()       // another SA (root's permissions unless permissionId)
+ *   const pat = await w.newPat()                 // a PAT of root
+ *   const u = await w.newUser()                  // a CustomerEmployee, registered with a Key
+ *                                                // credential and logged in with DfnsAuthenticator
+ *   w.clock.advance(ms)                          // the server's ManualClock (token expiry, …)
+ *   await w.close()                              // always, in `after`/`finally`
+ *
+ * Each client has `signer` set, so user-action signing happens exactly as against Dfns.
+ * `newKey(kind)` makes key pairs of every algorithm the keysigner supports, `KeyCredentialSigner`
+ * also implements `create` (Key attestation, wire-protocol §8) for registration.
+ * Further nodes on the same database: `w.startNode()`; another org: `w.bootstrapOrg()`.
+ */
+import { createHash, sign as cryptoSign, generateKeyPairSync, randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { DfnsApiClient, DfnsAuthenticator } from '@dfns/sdk'
+import type { UserActionChallenge } from '@dfns/sdk/signer.js'
+import type { KeyAttestation } from '@dfns/sdk/store.js'
+import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
+import { type App, buildApp } from '../../src/app.ts'
+import { ManualClock } from '../../src/clock.ts'
+import { type Config, type ConfigInput, loadConfig } from '../../src/config.ts'
+import { SecretBox } from '../../src/custody/secret-box.ts'
+import type { DatabaseHandle } from '../../src/db/database.ts'
+import type { BootstrapResult } from '../../src/domains/auth/index.ts'
+import { createTestDatabase, type TestDatabase } from './database.ts'
+
+export type KeyKind = 'p256' | 'secp256k1' | 'p384' | 'ed25519' | 'rsa'
+
+export interface KeyPair {
+  kind: KeyKind
+  /** PKCS#8 PEM. */
+  privateKey: string
+  /** SPKI PEM. */
+  publicKey: string
+}
+
+export function newKey(kind: KeyKind = 'p256'): KeyPair {
+  const pair =
+    kind === 'ed25519'
+      ? generateKeyPairSync('ed25519')
+      : kind === 'rsa'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : generateKeyPairSync('ec', {
+            namedCurve: kind === 'p256' ? 'prime256v1' : kind === 'p384' ? 'secp384r1' : 'secp256k1',
+          })
+  return {
+    kind,
+    privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  }
+}
+
+/** A Key credential held by a test: signs challenges (keysigner) and attests itself (registration). */
+export class KeyCredentialSigner {
+  readonly credId: string
+  readonly key: KeyPair
+  readonly #signer: AsymmetricKeySigner
+
+  constructor(key: KeyPair = newKey(), credId = randomBytes(16).toString('base64url')) {
+    this.key = key
+    this.credId = credId
+    this.#signer = new AsymmetricKeySigner({ credId, privateKey: key.privateKey })
+  }
+
+  sign(challenge: UserActionChallenge) {
+    return this.#signer.sign(challenge)
+  }
+
+  /** The Key attestation of wire-protocol §8 for a registration or credential challenge. */
+  async create(issued: object): Promise<KeyAttestation> {
+    const challenge = (issued as { challenge?: unknown }).challenge
+    if (typeof challenge !== 'string') throw new Error('a Key credential is created from a challenge')
+    const clientData = Buffer.from(
+      JSON.stringify({ type: 'key.create', challenge, origin: 'http://localhost', crossOrigin: false }),
+    )
+    const clientDataHash = createHash('sha256').update(clientData).digest('hex')
+    const signed = Buffer.from(JSON.stringify({ clientDataHash, publicKey: this.key.publicKey }))
+    const signature = cryptoSign(
+      this.key.kind === 'ed25519' ? null : 'sha256',
+      signed,
+      this.key.privateKey,
+    ).toString('hex')
+    return {
+      credentialKind: 'Key',
+      credentialInfo: {
+        credId: this.credId,
+        clientData: clientData.toString('base64url'),
+        attestationData: Buffer.from(JSON.stringify({ publicKey: this.key.publicKey, signature })).toString(
+          'base64url',
+        ),
+      },
+    }
+  }
+}
+
+export interface TokenIdentity {
+  client: DfnsApiClient
+  /** The user id of a service account, or the PAT's user. */
+  userId: string
+  tokenId: string
+  credId: string
+  accessToken: string
+  key: KeyPair
+}
+
+export interface TestUser {
+  client: DfnsApiClient
+  userId: string
+  username: string
+  token: string
+  signer: KeyCredentialSigner
+}
+
+export interface WalletdNode {
+  readonly app: App
+  readonly baseUrl: string
+  close(): Promise<void>
+}
+
+export interface Walletd {
+  readonly baseUrl: string
+  readonly orgId: string
+  readonly app: App
+  readonly config: Config
+  readonly clock: ManualClock
+  readonly database: TestDatabase
+  /** The bootstrap output: root service account ids, token and PKCS#8 key. */
+  readonly bootstrap: BootstrapResult
+  readonly root: DfnsApiClient
+  /** A DfnsApiClient for this server with the given token and (optionally) signer. */
+  client(authToken: string, signer?: { sign: KeyCredentialSigner['sign'] }): DfnsApiClient
+  newServiceAccount(options?: {
+    name?: string
+    permissionId?: string
+    keyKind?: KeyKind
+  }): Promise<TokenIdentity>
+  newPat(options?: { name?: string; keyKind?: KeyKind; by?: DfnsApiClient }): Promise<TokenIdentity>
+  /** Create a CustomerEmployee, register a Key credential and log in with DfnsAuthenticator. */
+  newUser(options?: { email?: string; keyKind?: KeyKind }): Promise<TestUser>
+  /** Another org on the same server (as a second `walletd bootstrap` would make). */
+  bootstrapOrg(): Promise<BootstrapResult>
+  /** Another node on the same database, its own clock set to this one's time. */
+  startNode(options?: { config?: ConfigInput }): Promise<WalletdNode>
+  close(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+async function listen(
+  database: DatabaseHandle,
+  clock: ManualClock,
+  secrets: SecretBox,
+  configInput: ConfigInput,
+): Promise<{ app: App; config: Config; baseUrl: string }> {
+  const port = await freePort()
+  const config = loadConfig(
+    {
+      dataDir: '/nonexistent-test-data-dir',
+      host: '127.0.0.1',
+      port,
+      publicUrl: `http://127.0.0.1:${port}`,
+      ...configInput,
+    },
+    {},
+  )
+  const app = await buildApp(config, { database, clock, secrets, logger: false })
+  await app.listen({ host: '127.0.0.1', port })
+  return { app, config, baseUrl: `http://127.0.0.1:${port}` }
+}
+
+export async function startWalletd(
+  options: {
+    config?: ConfigInput
+    /** Keep SQLite in a temporary file so `startNode` can open it again (PostgreSQL always can). */
+    multiNode?: boolean
+  } = {},
+): Promise<Walletd> {
+  const sqliteFile = options.multiNode
+    ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'walletd-test-')), 'walletd.sqlite')
+    : undefined
+  const database = await createTestDatabase(sqliteFile ? { sqliteFile } : {})
+  const clock = new ManualClock(Date.parse('2026-01-01T00:00:00.000Z'))
+  const masterKey = randomBytes(32)
+  const secrets = new SecretBox(masterKey)
+  const { app, config, baseUrl } = await listen(database, clock, secrets, options.config ?? {})
+  const bootstrap = await app.walletd.auth.bootstrapOrg()
+  const orgId = bootstrap.orgId
+  const extraNodes: WalletdNode[] = []
+
+  const client = (authToken: string, signer?: { sign: KeyCredentialSigner['sign'] }) =>
+    new DfnsApiClient({ baseUrl, orgId, authToken, ...(signer ? { signer } : {}) })
+  const root = client(
+    bootstrap.serviceAccount.accessToken,
+    new AsymmetricKeySigner({
+      credId: bootstrap.serviceAccount.credId,
+      privateKey: bootstrap.serviceAccount.privateKey,
+    }),
+  )
+  let counter = 0
+
+  return {
+    baseUrl,
+    orgId,
+    app,
+    config,
+    clock,
+    database,
+    bootstrap,
+    root,
+    client,
+    async newServiceAccount(opts = {}) {
+      const key = newKey(opts.keyKind)
+      const sa = await root.auth.createServiceAccount({
+        body: {
+          name: opts.name ?? `sa-${++counter}-${randomBytes(3).toString('hex')}`,
+          publicKey: key.publicKey,
+          ...(opts.permissionId ? { permissionId: opts.permissionId } : {}),
+        },
+      })
+      const token = sa.accessTokens[0]!
+      return {
+        client: client(
+          token.accessToken!,
+          new AsymmetricKeySigner({ credId: token.credId, privateKey: key.privateKey }),
+        ),
+        userId: sa.userInfo.userId,
+        tokenId: token.tokenId,
+        credId: token.credId,
+        accessToken: token.accessToken!,
+        key,
+      }
+    },
+    async newPat(opts = {}) {
+      const key = newKey(opts.keyKind)
+      const pat = await (opts.by ?? root).auth.createPersonalAccessToken({
+        body: { name: opts.name ?? `pat-${++counter}`, publicKey: key.publicKey },
+      })
+      return {
+        client: client(
+          pat.accessToken,
+          new AsymmetricKeySigner({ credId: pat.credId, privateKey: key.privateKey }),
+        ),
+        userId: pat.linkedUserId,
+        tokenId: pat.tokenId,
+        credId: pat.credId,
+        accessToken: pat.accessToken,
+        key,
+      }
+    },
+    async newUser(opts = {}) {
+      const username = opts.email ?? `user-${++counter}-${randomBytes(3).toString('hex')}@example.com`
+      const created = (await root.auth.createUser({
+        body: { email: username, kind: 'CustomerEmployee' },
+      })) as Awaited<ReturnType<DfnsApiClient['auth']['createUser']>> & { registrationCode: string }
+      const signer = new KeyCredentialSigner(newKey(opts.keyKind))
+      const authenticator = new DfnsAuthenticator({ baseUrl, signer })
+      await authenticator.register({ orgId, username, registrationCode: created.registrationCode })
+      const { token } = await authenticator.login({ orgId, username })
+      return { client: client(token, signer), userId: created.userId, username, token, signer }
+    },
+    bootstrapOrg: () => app.walletd.auth.bootstrapOrg(),
+    async startNode(nodeOptions = {}) {
+      const nodeClock = new ManualClock(clock.now())
+      const handle = database.openAnother()
+      const node = await listen(handle, nodeClock, new SecretBox(masterKey), nodeOptions.config ?? {})
+      const started: WalletdNode = {
+        app: node.app,
+        baseUrl: node.baseUrl,
+        close: async () => {
+          await node.app.close()
+          await handle.close()
+        },
+      }
+      extraNodes.push(started)
+      return started
+    },
+    async close() {
+      for (const node of extraNodes) await node.close()
+      await app.close()
+      await database.dispose()
+      if (sqliteFile) fs.rmSync(path.dirname(sqliteFile), { recursive: true, force: true })
+    },
+  }
+}
