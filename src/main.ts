@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { buildApp } from './app.ts'
+import { autoBootstrap, connectInstructions, runBootstrapCommand } from './cli/bootstrap.ts'
 import { systemClock } from './clock.ts'
 import { ConfigError, type ConfigInput, DEFAULT_PORT, loadConfig } from './config.ts'
 import { loadMasterKey, SecretBox } from './custody/secret-box.ts'
@@ -12,6 +13,7 @@ const usage = `walletd — a self-hostable server for the Dfns API
 Usage:
   walletd start [options]          run the server (migrates the database first)
   walletd migrate [options]        apply database migrations and exit
+  walletd bootstrap [--json]       create an org and its root service account; print its credentials
   walletd errors show <id>         print what walletd recorded about an error id
 
 Options (each also settable by environment variable, see the README):
@@ -71,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
         return await start(parsed.values)
       case 'migrate':
         return await migrate(parsed.values)
+      case 'bootstrap':
+        return await runBootstrapCommand(configFrom(parsed.values), { json: parsed.values.json ?? false })
       case 'errors':
         return await errors(parsed.values, rest)
       default:
@@ -199,6 +203,14 @@ async function start(flags: Flags): Promise<number> {
     `walletd listening on ${address} (database: ${database.location}). ` +
       `Point the Dfns SDK at it: new DfnsApiClient({ baseUrl: '${address}', orgId, authToken, signer })`,
   )
+  const bootstrapped = await autoBootstrap(app, config)
+  if (bootstrapped) {
+    process.stdout.write(
+      `\nFirst start: created org ${bootstrapped.result.orgId} and its root service account; ` +
+        `credentials written to ${bootstrapped.file} (mode 0600).\n\n` +
+        connectInstructions(address, bootstrapped.result, bootstrapped.file),
+    )
+  }
   // Errors past the retention are deleted on writes; this catches a deployment that stays quiet.
   app.walletd.errorRecorder.prune().catch((err) => app.log.warn({ err }, 'could not prune old error rows'))
 

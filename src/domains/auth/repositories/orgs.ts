@@ -5,6 +5,8 @@ import type { App } from '../model.ts'
 export interface OrgRepository {
   createOrg(input: { id: string; name: string; now: Date }): Promise<void>
   orgExists(orgId: string): Promise<boolean>
+  /** True when the database holds at least one org (start-up bootstraps an empty one). */
+  anyOrg(): Promise<boolean>
   createApp(app: App, isDefault: boolean): Promise<void>
   defaultApp(orgId: string): Promise<App | undefined>
   listApps(orgId: string): Promise<App[]>
@@ -36,6 +38,10 @@ export function createOrgRepository(db: Db): OrgRepository {
     },
     async orgExists(orgId) {
       const row = await db.selectFrom('orgs').select('id').where('id', '=', orgId).executeTakeFirst()
+      return row !== undefined
+    },
+    async anyOrg() {
+      const row = await db.selectFrom('orgs').select('id').limit(1).executeTakeFirst()
       return row !== undefined
     },
     async createApp(app, isDefault) {

@@ -1,0 +1,77 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import type { App } from '../app.ts'
+import { systemClock } from '../clock.ts'
+import type { Config } from '../config.ts'
+import { loadMasterKey, SecretBox } from '../custody/secret-box.ts'
+import { databaseTargetFor, migrateToLatest, openDatabase } from '../db/database.ts'
+import { type BootstrapResult, createAuthDomain } from '../domains/auth/index.ts'
+
+export const BOOTSTRAP_FILE = 'bootstrap.json'
+
+/**
+ * `walletd bootstrap [--json]`: create a new org with a root service account on the configured
+ * database and print its credentials. With --json, stdout is exactly one JSON object:
+ * {"orgId","serviceAccount":{"userId","tokenId","credId","accessToken","privateKey"}}.
+ * Every run makes another, separate org.
+ */
+export async function runBootstrapCommand(config: Config, options: { json: boolean }): Promise<number> {
+  const database = openDatabase(databaseTargetFor(config))
+  try {
+    await migrateToLatest(database)
+    const auth = createAuthDomain({
+      db: database.db,
+      clock: systemClock,
+      secrets: new SecretBox(loadMasterKey(config.dataDir)),
+      config,
+    })
+    const result = await auth.bootstrapOrg()
+    if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`)
+    else {
+      process.stdout.write(
+        `Created org ${result.orgId} with root service account ${result.serviceAccount.userId}.\n` +
+          `Keep the access token and private key below secret: walletd keeps no copy of the key.\n\n` +
+          `${JSON.stringify(result, null, 2)}\n\n${connectInstructions(config.publicUrl, result)}`,
+      )
+    }
+    return 0
+  } finally {
+    await database.close()
+  }
+}
+
+/**
+ * On `walletd start` with an empty database: bootstrap one org and write its credentials to
+ * `<data-dir>/bootstrap.json` (mode 0600). Returns undefined when the database already has an org.
+ * Two nodes starting at once on one empty PostgreSQL could each make an org; start one node first.
+ */
+export async function autoBootstrap(
+  app: App,
+  config: Config,
+): Promise<{ file: string; result: BootstrapResult } | undefined> {
+  if (await app.walletd.auth.context.repos.orgs.anyOrg()) return undefined
+  const result = await app.walletd.auth.bootstrapOrg()
+  fs.mkdirSync(config.dataDir, { recursive: true })
+  const file = path.join(config.dataDir, BOOTSTRAP_FILE)
+  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 })
+  fs.chmodSync(file, 0o600)
+  return { file, result }
+}
+
+export function connectInstructions(baseUrl: string, result: BootstrapResult, file?: string): string {
+  const source = file ? `JSON.parse(fs.readFileSync('${file}', 'utf8'))` : '/* the JSON above */'
+  return `Connect with the Dfns SDK:
+
+  import fs from 'node:fs'
+  import { DfnsApiClient } from '@dfns/sdk'
+  import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
+
+  const { orgId, serviceAccount } = ${source}
+  const dfns = new DfnsApiClient({
+    baseUrl: '${baseUrl}',
+    orgId, // ${result.orgId}
+    authToken: serviceAccount.accessToken,
+    signer: new AsymmetricKeySigner({ credId: serviceAccount.credId, privateKey: serviceAccount.privateKey }),
+  })
+`
+}
