@@ -301,3 +301,96 @@ export async function startWalletd(
     },
   }
 }
+
+export interface RawResponse {
+  status: number
+  body: any
+  headers: Headers
+}
+
+/**
+ * One HTTP request without the SDK, for what the SDK never sends (no token, a forged user action,
+ * a body other than the one signed). `body` is sent as is when a string, else JSON-encoded.
+ */
+export async function rawRequest(
+  baseUrl: string,
+  request: {
+    method: string
+    path: string
+    token?: string
+    userAction?: string
+    body?: unknown
+    headers?: Record<string, string>
+  },
+): Promise<RawResponse> {
+  const headers: Record<string, string> = { ...request.headers }
+  if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`
+  if (request.userAction !== undefined) headers['x-dfns-useraction'] = request.userAction
+  let body: string | undefined
+  if (request.body !== undefined) {
+    body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body)
+    headers['content-type'] ??= 'application/json'
+  }
+  const response = await fetch(new URL(request.path, baseUrl), { method: request.method, headers, body })
+  const text = await response.text()
+  let parsed: unknown = text
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    // left as text: the caller asserts on it
+  }
+  return { status: response.status, body: parsed, headers: response.headers }
+}
+
+/**
+ * Run the user-action flow by hand (what the SDK's userActionFetch does) and return the
+ * `x-dfns-useraction` value for `method path` with exactly `payload`.
+ */
+export async function obtainUserAction(
+  baseUrl: string,
+  token: string,
+  signer: { sign(challenge: UserActionChallenge): Promise<unknown> },
+  action: { method: 'POST' | 'PUT' | 'DELETE'; path: string; payload: string },
+): Promise<string> {
+  const init = await rawRequest(baseUrl, {
+    method: 'POST',
+    path: '/auth/action/init',
+    token,
+    body: {
+      userActionPayload: action.payload,
+      userActionHttpMethod: action.method,
+      userActionHttpPath: action.path,
+      userActionServerKind: 'Api',
+    },
+  })
+  if (init.status !== 200)
+    throw new Error(`action init answered ${init.status}: ${JSON.stringify(init.body)}`)
+  const firstFactor = await signer.sign(init.body as UserActionChallenge)
+  const signed = await rawRequest(baseUrl, {
+    method: 'POST',
+    path: '/auth/action',
+    token,
+    body: { challengeIdentifier: init.body.challengeIdentifier, firstFactor },
+  })
+  if (signed.status !== 200)
+    throw new Error(`action answered ${signed.status}: ${JSON.stringify(signed.body)}`)
+  return signed.body.userAction as string
+}
+
+/** Assert the error contract: `{"error":{"id","status","message","details"}}` with status = HTTP status. */
+export function assertErrorBody(response: RawResponse, status: number, message?: RegExp | string): void {
+  const where = `${response.status} ${JSON.stringify(response.body)}`
+  if (response.status !== status) throw new Error(`expected ${status}, got ${where}`)
+  const error = response.body?.error
+  if (!error || typeof error !== 'object') throw new Error(`no error object in ${where}`)
+  if (typeof error.id !== 'string' || !/^\d+$/.test(error.id)) throw new Error(`bad error.id in ${where}`)
+  if (error.status !== status) throw new Error(`error.status differs from HTTP status in ${where}`)
+  if (typeof error.message !== 'string' || error.message === '')
+    throw new Error(`no error.message in ${where}`)
+  if (typeof error.details !== 'object' || error.details === null)
+    throw new Error(`no error.details in ${where}`)
+  if (message !== undefined) {
+    const ok = typeof message === 'string' ? error.message === message : message.test(error.message)
+    if (!ok) throw new Error(`message ${JSON.stringify(error.message)} does not match ${message} in ${where}`)
+  }
+}

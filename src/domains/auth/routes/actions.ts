@@ -33,7 +33,11 @@ export function registerActionRoutes(fastify: FastifyInstance, ctx: AuthContext)
   app.get(
     '/auth/action/logs',
     { schema: { tags, querystring: AuditLogsQuery, response: { 200: Type.String() } } },
-    async (request) => exportAuditLog(ctx, callerOf(request), request.query),
+    // The SDK types this response as a string and parses it with .json(): send a JSON string.
+    async (request, reply) => {
+      const csv = await exportAuditLog(ctx, callerOf(request), request.query)
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(csv))
+    },
   )
   app.get(
     '/auth/action/logs/:logId',
