@@ -8,6 +8,7 @@ import {
   validateBase58Address,
   validateBitcoinAddress,
 } from './bitcoin/address.ts'
+import { deriveCashAddr, validateCashAddr } from './bitcoincash/address.ts'
 import { deriveCosmosAddress, validateCosmosAddress } from './cosmos/address.ts'
 import { deriveEvmAddress, validateEvmAddress } from './evm/address.ts'
 import { deriveNearAddress, validateNearAddress } from './near/address.ts'
@@ -45,6 +46,8 @@ export function deriveAddress(
       return deriveSegwitAddress(publicKey, keyType, format)
     case 'base58-p2pkh':
       return deriveBase58P2pkh(publicKey, format)
+    case 'cashaddr':
+      return deriveCashAddr(publicKey, format)
     case 'solana':
       return deriveSolanaAddress(publicKey)
     case 'tron':
@@ -98,6 +101,8 @@ export function validateAddress(network: NetworkInfo, address: unknown, field: s
         return validateBitcoinAddress(address, format)
       case 'base58-p2pkh':
         return validateBase58Address(address, format)
+      case 'cashaddr':
+        return validateCashAddr(address, format)
       case 'solana':
         return validateSolanaAddress(address)
       case 'tron':

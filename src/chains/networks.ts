@@ -101,6 +101,7 @@ export type AddressFormat =
   | { kind: 'evm' }
   | { kind: 'segwit'; hrp: string; pubKeyHash: number; scriptHash: number; taproot: boolean }
   | { kind: 'base58-p2pkh'; pubKeyHash: number; scriptHash: number }
+  | { kind: 'cashaddr'; prefix: string; pubKeyHash: number; scriptHash: number }
   | { kind: 'solana' }
   | { kind: 'tron' }
   | { kind: 'stellar' }
@@ -338,7 +339,7 @@ const rows: Row[] = [
     name: 'BitcoinCash',
     kind: 'BitcoinCash',
     keyTypes: [ECDSA],
-    address: { kind: 'unsupported', description: 'cashaddr bitcoincash:q…' },
+    address: { kind: 'cashaddr', prefix: 'bitcoincash', pubKeyHash: 0x00, scriptHash: 0x05 },
     ecdsaEncoding: 'der',
     asset: asset('BCH', 8),
     kinds: ['Hash'],
@@ -348,7 +349,7 @@ const rows: Row[] = [
     kind: 'BitcoinCash',
     testnet: true,
     keyTypes: [ECDSA],
-    address: { kind: 'unsupported', description: 'cashaddr bchtest:q…' },
+    address: { kind: 'cashaddr', prefix: 'bchtest', pubKeyHash: 0x6f, scriptHash: 0xc4 },
     ecdsaEncoding: 'der',
     asset: asset('BCH', 8),
     kinds: ['Hash'],

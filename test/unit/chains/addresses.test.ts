@@ -108,6 +108,32 @@ describe('Bitcoin-family addresses', () => {
     assert.throws(() => deriveAddress(net('Litecoin'), SCHNORR, PUB_ONE), /Litecoin cannot use Schnorr/)
   })
 
+  test('Bitcoin Cash CashAddr: the specification vectors (hash 76a04053…9873)', () => {
+    // cashaddr.md test vectors: the same 160-bit hash as P2PKH, P2SH, and on testnet.
+    assert.equal(
+      validateAddress(net('BitcoinCash'), 'bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a', 'to'),
+      'bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a',
+    )
+    assert.equal(
+      validateAddress(net('BitcoinCash'), 'qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a', 'to'),
+      'bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a',
+    )
+    assert.ok(
+      validateAddress(net('BitcoinCash'), 'BITCOINCASH:PPM2QSZNHKS23Z7629MMS6S4CWEF74VCWVN0H829PQ', 'to'),
+    )
+    assert.ok(
+      validateAddress(net('BitcoinCashTestnet'), 'bchtest:qpm2qsznhks23z7629mms6s4cwef74vcwvqcw003ap', 'to'),
+    )
+    assert.ok(validateAddress(net('BitcoinCash'), '1BpEi6DfDAUFd7GtittLSdBeYJvcoaVggu', 'to'))
+    rejects('BitcoinCash', 'bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6c', /checksum/)
+    rejects('BitcoinCash', 'bchtest:qpm2qsznhks23z7629mms6s4cwef74vcwvqcw003ap', /prefix/)
+    // Derivation: HASH160 of the key, checked against btc-signer's P2PKH of the same key.
+    const cash = deriveAddress(net('BitcoinCash'), ECDSA, PUB_ONE)!
+    assert.match(cash, /^bitcoincash:q/)
+    const legacy = btc.p2pkh(PUB_ONE).address!
+    assert.equal(validateAddress(net('BitcoinCash'), legacy, 'to'), legacy)
+  })
+
   test('validation: checksums, wrong network, wrong bech32 variant, legacy forms', () => {
     // BIP-173 / BIP-350 vectors.
     assert.ok(validateAddress(net('Bitcoin'), 'BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4', 'to'))
