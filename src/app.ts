@@ -6,6 +6,9 @@ import type { Config } from './config.ts'
 import type { SecretBox } from './custody/secret-box.ts'
 import { type DatabaseHandle, pingDatabase } from './db/database.ts'
 import { type AuthDomain, createAuthDomain } from './domains/auth/index.ts'
+import { createPriceSource } from './domains/policies/prices.ts'
+import { registerPolicyRoutes } from './domains/policies/routes.ts'
+import { createPoliciesDomain, type PoliciesDomain } from './domains/policies/service.ts'
 import { AppError } from './errors.ts'
 import { installAuthentication } from './http/authenticate.ts'
 import { errorContractServerOptions, installErrorHandling } from './http/error-handler.ts'
@@ -29,7 +32,11 @@ export interface AppDeps {
 }
 
 export type App = FastifyInstance & {
-  readonly walletd: { readonly errorRecorder: ErrorRecorder; readonly auth: AuthDomain }
+  readonly walletd: {
+    readonly errorRecorder: ErrorRecorder
+    readonly auth: AuthDomain
+    readonly policies: PoliciesDomain
+  }
 }
 
 /**
@@ -114,9 +121,33 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   auth.registerRoutes(app)
 
+  const policies = createPoliciesDomain({
+    db: deps.database.db,
+    clock: deps.clock,
+    prices: createPriceSource({
+      table: config.prices,
+      url: config.priceUrl,
+      timeoutMs: config.priceTimeoutMs,
+    }),
+    logger: app.log,
+  })
+  registerPolicyRoutes(app, policies)
+  // Reads expire approvals lazily; this sweep also expires the ones nobody reads, so their
+  // requests are rejected and their change requests dropped on time. Idempotent across nodes.
+  const approvalSweep = setInterval(() => {
+    Promise.all([
+      policies.approvals.expireDueApprovals(),
+      policies.approvals.dispatchResolvedApprovals(),
+    ]).catch((err) => app.log.error({ err }, 'approval sweep failed'))
+  }, 30_000)
+  approvalSweep.unref()
+
   app.addHook('onClose', async () => {
+    clearInterval(approvalSweep)
     await recorder.close()
   })
 
-  return Object.assign(app as unknown as FastifyInstance, { walletd: { errorRecorder: recorder, auth } })
+  return Object.assign(app as unknown as FastifyInstance, {
+    walletd: { errorRecorder: recorder, auth, policies },
+  })
 }

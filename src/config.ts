@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { parsePriceTable } from './domains/policies/prices.ts'
 
 /**
  * walletd's configuration: one shape, filled from CLI flags over environment variables over
@@ -26,6 +27,11 @@ export interface Config {
   readonly errorRetentionDays: number
   /** Requests per minute per org when the plan sets none; 0 turns rate limiting off. */
   readonly defaultRateLimit: number
+  /** USD price per whole unit by asset symbol, for the policy amount rules (`ETH=3000,BTC=60000`). */
+  readonly prices: Readonly<Record<string, number>>
+  /** Optional price service for symbols missing from `prices`: `{symbol}` is substituted, JSON `{"usd":n}`. */
+  readonly priceUrl: string | undefined
+  readonly priceTimeoutMs: number
 }
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>
@@ -45,6 +51,9 @@ const envNames: Record<keyof Config, string> = {
   bodyLimit: 'WALLETD_BODY_LIMIT',
   errorRetentionDays: 'WALLETD_ERROR_RETENTION_DAYS',
   defaultRateLimit: 'WALLETD_RATE_LIMIT',
+  prices: 'WALLETD_PRICES',
+  priceUrl: 'WALLETD_PRICE_URL',
+  priceTimeoutMs: 'WALLETD_PRICE_TIMEOUT_MS',
 }
 
 export const configEnvNames: Readonly<Record<keyof Config, string>> = envNames
@@ -59,6 +68,14 @@ function integer(name: string, raw: string | number, min: number, max: number): 
     throw new ConfigError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(raw)}`)
   }
   return value
+}
+
+function prices(raw: string | undefined): Record<string, number> {
+  try {
+    return parsePriceTable(raw)
+  } catch (err) {
+    throw new ConfigError(`prices: ${(err as Error).message}`)
+  }
 }
 
 /** Build the configuration from flags (highest priority), then `env`, then defaults. */
@@ -95,6 +112,9 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     bodyLimit: integer('body limit', pick('bodyLimit') ?? 1024 * 1024, 1024, 64 * 1024 * 1024),
     errorRetentionDays: integer('error retention days', pick('errorRetentionDays') ?? 14, 1, 3650),
     defaultRateLimit: integer('rate limit', pick('defaultRateLimit') ?? 0, 0, 10_000_000),
+    prices: Object.freeze(prices(opt('prices'))),
+    priceUrl: opt('priceUrl'),
+    priceTimeoutMs: integer('price timeout', pick('priceTimeoutMs') ?? 2000, 1, 60_000),
   }
   return Object.freeze(config)
 }

@@ -235,6 +235,7 @@ export interface PolicyTables {
     value: string
     reason: string | null
     date: string
+    seq: number
   }
   policy_approval_approvers: {
     approval_id: string
@@ -273,4 +274,68 @@ export interface PolicyTables {
   }
 }
 
-export interface Database extends FoundationTables, PlanTables, AuthTables, PermissionTables, CustodyTables, PolicyTables {}
+/** Keys, wallets and signature requests (migration 0007-wallets). */
+export interface WalletTables {
+  keys: {
+    id: string
+    org_id: string
+    scheme: string
+    curve: string
+    public_key: string
+    name: string | null
+    status: string
+    delegated_to: string | null
+    delay_delegation: number
+    imported: number
+    exported: number
+    date_exported: string | null
+    date_created: string
+    date_deleted: string | null
+  }
+  wallets: {
+    id: string
+    org_id: string
+    key_id: string
+    network: string
+    address: string | null
+    name: string | null
+    status: string
+    external_id: string | null
+    tags: string
+    delegated_to: string | null
+    delay_delegation: number
+    date_created: string
+    date_deleted: string | null
+  }
+  signature_requests: {
+    id: string
+    org_id: string
+    wallet_id: string | null
+    key_id: string
+    network: string | null
+    target: string
+    requester_user_id: string
+    requester_token_id: string | null
+    request_body: string
+    canonical_body: string
+    status: string
+    reason: string | null
+    signature: string | null
+    signatures: string | null
+    signed_data: string | null
+    approval_id: string | null
+    external_id: string | null
+    date_requested: string
+    date_policy_resolved: string | null
+    date_signed: string | null
+  }
+}
+
+export interface Database
+  extends FoundationTables,
+    PlanTables,
+    AuthTables,
+    PermissionTables,
+    CustodyTables,
+    PolicyTables,
+    WalletTables {}

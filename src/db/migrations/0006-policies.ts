@@ -70,6 +70,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('value', 'text', (c) => c.notNull())
     .addColumn('reason', 'text')
     .addColumn('date', 'text', (c) => c.notNull())
+    // Order of decision: deciders are serialized by the approval row lock, so this is exact.
+    .addColumn('seq', 'integer', (c) => c.notNull())
     // One decision per user per approval: the second one is a 409, even under a race.
     .addPrimaryKeyConstraint('policy_approval_decisions_pk', ['approval_id', 'user_id'])
     .execute()

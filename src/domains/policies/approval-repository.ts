@@ -141,8 +141,7 @@ export class ApprovalRepository {
       .selectFrom('policy_approval_decisions')
       .selectAll()
       .where('approval_id', '=', approvalId)
-      .orderBy('date', 'asc')
-      .orderBy('user_id', 'asc')
+      .orderBy('seq', 'asc')
       .execute()
   }
 
@@ -178,8 +177,7 @@ export class ApprovalRepository {
         'in',
         rows.map((r) => r.id),
       )
-      .orderBy('date', 'asc')
-      .orderBy('user_id', 'asc')
+      .orderBy('seq', 'asc')
       .execute()
     return rows.map((row) =>
       toRecord(
@@ -205,7 +203,12 @@ export class ApprovalRepository {
     return Number(result.numUpdatedRows) === 1
   }
 
-  async insertDecision(approvalId: string, decision: RecordedDecision, trx: Kysely<Database>): Promise<void> {
+  async insertDecision(
+    approvalId: string,
+    decision: RecordedDecision,
+    seq: number,
+    trx: Kysely<Database>,
+  ): Promise<void> {
     try {
       await trx
         .insertInto('policy_approval_decisions')
@@ -216,6 +219,7 @@ export class ApprovalRepository {
           value: decision.value,
           reason: decision.reason,
           date: decision.date,
+          seq,
         })
         .execute()
     } catch (err) {

@@ -244,7 +244,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
           reason: body.reason ?? null,
           date: now,
         }
-        await repo.insertDecision(approvalId, decision, trx)
+        await repo.insertDecision(approvalId, decision, decisions.length, trx)
         const status = statusAfterDecisions({ ...state, decisions: [...decisions, decision] })
         if (status !== 'Pending') await repo.resolve(approvalId, status, now, trx)
         return { taken: true as const, status }

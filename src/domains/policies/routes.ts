@@ -1,0 +1,115 @@
+/**
+ * /v2/policies and /v2/policy-approvals. Thin: authentication, user action and (when wired) the
+ * permission guard run before these handlers (see route-table.ts); the rules live in the services.
+ *
+ * The policy body is checked by `parsePolicyBody` rather than by a route schema: the SDK's union
+ * fails as a whole under JSON-schema validation ("matches no member"), while the domain validator
+ * names the field (`action.kind: Block is not allowed for Policies:Modify`).
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { AppError } from '../../errors.ts'
+import type { Caller } from '../../http/context.ts'
+import type { Initiator } from './activity.ts'
+import {
+  ApprovalDecisionBodySchema,
+  ListApprovalsQuerySchema,
+  ListPoliciesQuerySchema,
+  limits,
+  PolicyBodySchema,
+} from './schemas.ts'
+import type { PoliciesDomain, PolicyChangeResult } from './service.ts'
+
+const tags = ['policies']
+const PolicyParams = Type.Object({ policyId: Type.String({ minLength: 1, maxLength: limits.id }) })
+const ApprovalParams = Type.Object({ approvalId: Type.String({ minLength: 1, maxLength: limits.id }) })
+/** Any JSON object; the domain validator checks it field by field (the union is for the docs). */
+const PolicyBodyInput = Type.Object(
+  {},
+  { additionalProperties: true, description: 'See PolicyBody (SDK union).' },
+)
+
+function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) {
+    throw new AppError('internal', undefined, {
+      cause: new Error(
+        `route ${request.routeOptions.url} reads the caller but its rule does not authenticate`,
+      ),
+    })
+  }
+  return request.caller
+}
+
+const initiatorOf = (caller: Caller): Initiator => ({
+  userId: caller.userId,
+  kind: caller.kind,
+  tokenId: caller.tokenId,
+  appId: caller.appId,
+})
+
+/** 200 with the policy, or 202 with the change request body (the SDK raises PolicyPendingError). */
+function sendChange(reply: FastifyReply, result: PolicyChangeResult) {
+  if (result.kind === 'Pending') return reply.code(202).send(result.changeRequest)
+  return reply.send(result.policy)
+}
+
+export function registerPolicyRoutes(fastify: FastifyInstance, domain: PoliciesDomain): void {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  app.addSchema({ ...PolicyBodySchema, $id: 'PolicyBody' })
+
+  app.post('/v2/policies', { schema: { tags, body: PolicyBodyInput } }, async (request) =>
+    domain.policies.create(callerOf(request).orgId, request.body),
+  )
+  app.get('/v2/policies', { schema: { tags, querystring: ListPoliciesQuerySchema } }, async (request) =>
+    domain.policies.list(callerOf(request).orgId, request.query),
+  )
+  app.get('/v2/policies/:policyId', { schema: { tags, params: PolicyParams } }, async (request) =>
+    domain.policies.get(callerOf(request).orgId, request.params.policyId),
+  )
+  app.put(
+    '/v2/policies/:policyId',
+    { schema: { tags, params: PolicyParams, body: PolicyBodyInput } },
+    async (request, reply) => {
+      const caller = callerOf(request)
+      return sendChange(
+        reply,
+        await domain.policies.update(
+          caller.orgId,
+          request.params.policyId,
+          request.body,
+          initiatorOf(caller),
+        ),
+      )
+    },
+  )
+  app.delete('/v2/policies/:policyId', { schema: { tags, params: PolicyParams } }, async (request, reply) => {
+    const caller = callerOf(request)
+    return sendChange(
+      reply,
+      await domain.policies.archive(caller.orgId, request.params.policyId, initiatorOf(caller)),
+    )
+  })
+
+  app.get(
+    '/v2/policy-approvals',
+    { schema: { tags, querystring: ListApprovalsQuerySchema } },
+    async (request) => domain.approvals.list(callerOf(request).orgId, request.query),
+  )
+  app.get('/v2/policy-approvals/:approvalId', { schema: { tags, params: ApprovalParams } }, async (request) =>
+    domain.approvals.get(callerOf(request).orgId, request.params.approvalId),
+  )
+  app.post(
+    '/v2/policy-approvals/:approvalId/decisions',
+    { schema: { tags, params: ApprovalParams, body: ApprovalDecisionBodySchema } },
+    async (request) => {
+      const caller = callerOf(request)
+      return domain.approvals.decide(
+        caller.orgId,
+        request.params.approvalId,
+        { userId: caller.userId, kind: caller.kind },
+        request.body,
+      )
+    },
+  )
+}
