@@ -169,10 +169,13 @@ async function start(flags: Flags): Promise<number> {
   const config = configFrom(flags)
   const database = openDatabase(databaseTargetFor(config))
   let app: Awaited<ReturnType<typeof buildApp>>
+  let bootstrapped: Awaited<ReturnType<typeof autoBootstrap>>
   try {
     await migrateToLatest(database)
     const secrets = new SecretBox(loadMasterKey(config.dataDir))
     app = await buildApp(config, { database, clock: systemClock, secrets })
+    // Before listening, so bootstrap.json exists once the server answers.
+    bootstrapped = await autoBootstrap(app, config)
   } catch (err) {
     await database.close()
     throw err
@@ -203,7 +206,6 @@ async function start(flags: Flags): Promise<number> {
     `walletd listening on ${address} (database: ${database.location}). ` +
       `Point the Dfns SDK at it: new DfnsApiClient({ baseUrl: '${address}', orgId, authToken, signer })`,
   )
-  const bootstrapped = await autoBootstrap(app, config)
   if (bootstrapped) {
     process.stdout.write(
       `\nFirst start: created org ${bootstrapped.result.orgId} and its root service account; ` +
