@@ -18,6 +18,7 @@ import { evaluatePolicies } from './engine.ts'
 import type { PolicyEventBus } from './events.ts'
 import type { PriceSource } from './prices.ts'
 import type { PolicyRepository } from './repository.ts'
+import type { VelocityWindow } from './rules/types.ts'
 import type { Approval, PolicyEvaluation } from './schemas.ts'
 import type { VelocityLedger } from './velocity-ledger.ts'
 
@@ -31,7 +32,8 @@ export interface ResolvedWalletApproval {
   readonly orgId: string
   readonly approvalId: string
   readonly status: 'Approved' | 'Denied' | 'Expired'
-  /** The governed request (`sig-…`, `xfr-…`, `tx-…`). */
+  /** The governed request (`sig-…`, `xfr-…`, `tx-…`). Call `governWalletRequest` once per request:
+   *  an externalId replay must be answered by the wallets domain before it gets here. */
   readonly requestId: string
   readonly walletId: string
   readonly dateResolved: string
@@ -97,10 +99,19 @@ export function createWalletGovernance(deps: WalletGovernanceDeps) {
         amountUsd: usdValue,
       })
       const policies = await deps.policies.listActive(activity.orgId, 'Wallets:Sign')
+      // Several velocity policies often share a timeframe: read each window once per request.
+      const windows = new Map<number, Promise<VelocityWindow>>()
       const outcome = await evaluatePolicies(policies, {
         activity,
         usdValue,
-        window: (minutes) => deps.ledger.window(activity.walletId, now, minutes),
+        window: (minutes) => {
+          let window = windows.get(minutes)
+          if (!window) {
+            window = deps.ledger.window(activity.walletId, now, minutes)
+            windows.set(minutes, window)
+          }
+          return window
+        },
       })
 
       const announce = async (approvalId?: string) => {
