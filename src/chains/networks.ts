@@ -150,6 +150,7 @@ const STARK: KeyType = { scheme: 'ECDSA', curve: 'stark' }
 
 const EVM_KINDS: SignatureKind[] = ['Hash', 'Message', 'Eip191', 'Eip712', 'Eip7702', 'Transaction']
 const EDDSA_KINDS: SignatureKind[] = ['Hash', 'Message']
+const WITH_TX = { kinds: [...EDDSA_KINDS, 'Transaction'] } satisfies Partial<Row>
 
 interface Row {
   name: string
@@ -377,14 +378,14 @@ const rows: Row[] = [
   // ── EdDSA account chains ───────────────────────────────────────────────────────────────────
   eddsaChain('Ton', 'Ton', { kind: 'ton', testnet: false }, asset('TON', 9), false),
   eddsaChain('TonTestnet', 'Ton', { kind: 'ton', testnet: true }, asset('TON', 9), true),
-  eddsaChain('Stellar', 'Stellar', { kind: 'stellar' }, asset('XLM', 7), false),
-  eddsaChain('StellarTestnet', 'Stellar', { kind: 'stellar' }, asset('XLM', 7), true),
-  eddsaChain('Algorand', 'Algorand', { kind: 'algorand' }, asset('ALGO', 6), false),
-  eddsaChain('AlgorandTestnet', 'Algorand', { kind: 'algorand' }, asset('ALGO', 6), true),
-  eddsaChain('Aptos', 'Aptos', { kind: 'aptos' }, asset('APT', 8), false),
-  eddsaChain('AptosTestnet', 'Aptos', { kind: 'aptos' }, asset('APT', 8), true),
-  eddsaChain('Sui', 'Sui', { kind: 'sui' }, asset('SUI', 9), false),
-  eddsaChain('SuiTestnet', 'Sui', { kind: 'sui' }, asset('SUI', 9), true),
+  eddsaChain('Stellar', 'Stellar', { kind: 'stellar' }, asset('XLM', 7), false, WITH_TX),
+  eddsaChain('StellarTestnet', 'Stellar', { kind: 'stellar' }, asset('XLM', 7), true, WITH_TX),
+  eddsaChain('Algorand', 'Algorand', { kind: 'algorand' }, asset('ALGO', 6), false, WITH_TX),
+  eddsaChain('AlgorandTestnet', 'Algorand', { kind: 'algorand' }, asset('ALGO', 6), true, WITH_TX),
+  eddsaChain('Aptos', 'Aptos', { kind: 'aptos' }, asset('APT', 8), false, WITH_TX),
+  eddsaChain('AptosTestnet', 'Aptos', { kind: 'aptos' }, asset('APT', 8), true, WITH_TX),
+  eddsaChain('Sui', 'Sui', { kind: 'sui' }, asset('SUI', 9), false, WITH_TX),
+  eddsaChain('SuiTestnet', 'Sui', { kind: 'sui' }, asset('SUI', 9), true, WITH_TX),
   eddsaChain('Iota', 'Iota', { kind: 'sui' }, asset('IOTA', 9), false),
   eddsaChain('IotaTestnet', 'Iota', { kind: 'sui' }, asset('IOTA', 9), true),
   eddsaChain('IotaZodianet', 'Iota', { kind: 'sui' }, asset('IOTA', 9), true),
@@ -462,7 +463,7 @@ const rows: Row[] = [
       address: { kind: 'tezos' },
       ecdsaEncoding: 'rs',
       asset: asset('XTZ', 6),
-      kinds: ['Hash', 'Message'],
+      kinds: ['Hash', 'Message', 'Transaction'],
     }),
   ),
 

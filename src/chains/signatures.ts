@@ -1,5 +1,7 @@
 import { blake2b } from '@noble/hashes/blake2.js'
 import type { KeySigner, KeyType } from '../custody/key-types.ts'
+import { signAlgorandTransaction } from './algorand/sign.ts'
+import { signAptosTransaction } from './aptos/sign.ts'
 import { signBip322, signPsbt } from './bitcoin/sign.ts'
 import { signCosmosSignDoc } from './cosmos/sign.ts'
 import {
@@ -21,6 +23,9 @@ import {
 } from './networks.ts'
 import { formatSignature, type SignatureOutcome } from './signature-format.ts'
 import { signSolanaTransaction } from './solana/sign.ts'
+import { signStellarTransaction } from './stellar/sign.ts'
+import { signSuiTransaction } from './sui/sign.ts'
+import { signTezosOperation } from './tezos/sign.ts'
 import { signTronTransaction } from './tron/sign.ts'
 
 /** A signature request body as the SDK sends it (validated field by field here). */
@@ -60,6 +65,11 @@ export async function produceSignature(input: {
       if (family === 'Evm') return signEvmTransaction(signer, network, body.transaction)
       if (family === 'Solana') return signSolanaTransaction(signer, body.transaction)
       if (family === 'Tron') return signTronTransaction(signer, body.transaction)
+      if (family === 'Algorand') return signAlgorandTransaction(signer, body.transaction)
+      if (family === 'Aptos') return signAptosTransaction(signer, body.transaction)
+      if (family === 'Stellar') return signStellarTransaction(signer, network.name, body.transaction)
+      if (family === 'Sui') return signSuiTransaction(signer, body.transaction)
+      if (family === 'Tezos') return signTezosOperation(signer, body.transaction)
       break
     case 'Psbt':
       return signPsbt(signer, network, body.psbt)
