@@ -129,6 +129,8 @@ export const operationalRoutes: ReadonlySet<string> = new Set([
   'GET /readyz',
   'GET /metrics',
   'GET /openapi.json',
+  // The public key that signs bearer tokens, for anyone who wants to verify them offline.
+  'GET /.well-known/jwks.json',
 ])
 
 export function ruleFor(method: string, url: string): RouteRule | undefined {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { DfnsApiClient, DfnsAuthenticator, type DfnsError } from '@dfns/sdk'
+import { createLocalJWKSet, jwtVerify } from 'jose'
 import { testDialect } from '../../helpers/database.ts'
 import { KeyCredentialSigner, type KeyKind, newKey, startWalletd, type Walletd } from '../../helpers/sdk.ts'
 
@@ -116,6 +117,51 @@ describe(`identities through the official SDK (${testDialect})`, () => {
       assert.equal(after.items.find((c) => c.credentialId === user.signer.credId)?.isActive, false)
     })
   }
+
+  it('delegated registration and login of an end user by a service account', async () => {
+    const sa = await w.newServiceAccount()
+    const email = 'end-user@example.com'
+    const challenge = await sa.client.auth.createDelegatedRegistrationChallenge({
+      body: { email, kind: 'EndUser' },
+    })
+    const signer = new KeyCredentialSigner(newKey('p256'))
+    const firstFactorCredential = await signer.create(challenge)
+    const withTemp = new DfnsApiClient({
+      baseUrl: w.baseUrl,
+      orgId: w.orgId,
+      authToken: challenge.temporaryAuthenticationToken,
+    })
+    const registered = await withTemp.auth.registerEndUser({ body: { firstFactorCredential, wallets: [] } })
+    assert.equal(registered.user.username, email)
+    assert.equal(registered.wallets.length, 0)
+    const endUser = new DfnsApiClient({
+      baseUrl: w.baseUrl,
+      orgId: w.orgId,
+      authToken: registered.authentication.token,
+      signer,
+    })
+    assert.equal((await endUser.auth.listUserCredentials()).items[0]?.credentialId, signer.credId)
+    // The temporary token is spent.
+    await assert.rejects(withTemp.auth.listUserCredentials(), (err: DfnsError) => err.httpStatus === 401)
+
+    const { token } = await sa.client.auth.delegatedLogin({ body: { username: email } })
+    const delegated = new DfnsApiClient({ baseUrl: w.baseUrl, orgId: w.orgId, authToken: token, signer })
+    const pat = await delegated.auth.createPersonalAccessToken({
+      body: { name: 'end-user-pat', publicKey: newKey().publicKey },
+    })
+    assert.equal(pat.linkedUserId, registered.user.id)
+    assert.equal((await w.root.auth.listUsers({ query: { kind: 'EndUser' } })).items.length, 1)
+  })
+
+  it('tokens verify against the published JWKS', async () => {
+    const jwks = await (await fetch(`${w.baseUrl}/.well-known/jwks.json`)).json()
+    const { payload } = await jwtVerify(w.bootstrap.serviceAccount.accessToken, createLocalJWKSet(jwks), {
+      audience: 'dfns:auth:user',
+      issuer: 'walletd:local',
+      currentDate: w.clock.now(),
+    })
+    assert.equal((payload['https://custom/app_metadata'] as { orgId: string }).orgId, w.orgId)
+  })
 
   it('logout revokes the session token at once', async () => {
     const user = await w.newUser()

@@ -3,6 +3,7 @@ import type { AuthContext } from '../services/context.ts'
 import { registerActionRoutes } from './actions.ts'
 import { registerAppRoutes } from './apps.ts'
 import { registerCredentialRoutes } from './credentials.ts'
+import { registerJwksRoute } from './jwks.ts'
 import { registerLoginRoutes } from './login.ts'
 import { registerPatRoutes } from './pats.ts'
 import { registerRegistrationRoutes } from './registration.ts'
@@ -18,4 +19,5 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext): void
   registerPatRoutes(app, ctx)
   registerCredentialRoutes(app, ctx)
   registerAppRoutes(app, ctx)
+  registerJwksRoute(app, ctx)
 }
