@@ -14,14 +14,22 @@ import type { Caller } from '../../http/context.ts'
 import type { Initiator } from './activity.ts'
 import {
   ApprovalDecisionBodySchema,
+  ApprovalSchema,
+  ChangeRequestSchema,
   ListApprovalsQuerySchema,
   ListPoliciesQuerySchema,
   limits,
   PolicyBodySchema,
+  PolicySchema,
+  page,
 } from './schemas.ts'
 import type { PoliciesDomain, PolicyChangeResult } from './service.ts'
 
 const tags = ['policies']
+const policyResponse = { 200: PolicySchema }
+/** Update and archive: the policy, or 202 with the change request (wire-protocol §3). */
+const changeResponse = { 200: PolicySchema, 202: ChangeRequestSchema }
+const approvalResponse = { 200: ApprovalSchema }
 const PolicyParams = Type.Object({ policyId: Type.String({ minLength: 1, maxLength: limits.id }) })
 const ApprovalParams = Type.Object({ approvalId: Type.String({ minLength: 1, maxLength: limits.id }) })
 /** Any JSON object; the domain validator checks it field by field (the union is for the docs). */
@@ -58,18 +66,24 @@ export function registerPolicyRoutes(fastify: FastifyInstance, domain: PoliciesD
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   app.addSchema({ ...PolicyBodySchema, $id: 'PolicyBody' })
 
-  app.post('/v2/policies', { schema: { tags, body: PolicyBodyInput } }, async (request) =>
-    domain.policies.create(callerOf(request).orgId, request.body),
+  app.post(
+    '/v2/policies',
+    { schema: { tags, body: PolicyBodyInput, response: policyResponse } },
+    async (request) => domain.policies.create(callerOf(request).orgId, request.body),
   )
-  app.get('/v2/policies', { schema: { tags, querystring: ListPoliciesQuerySchema } }, async (request) =>
-    domain.policies.list(callerOf(request).orgId, request.query),
+  app.get(
+    '/v2/policies',
+    { schema: { tags, querystring: ListPoliciesQuerySchema, response: { 200: page(PolicySchema) } } },
+    async (request) => domain.policies.list(callerOf(request).orgId, request.query),
   )
-  app.get('/v2/policies/:policyId', { schema: { tags, params: PolicyParams } }, async (request) =>
-    domain.policies.get(callerOf(request).orgId, request.params.policyId),
+  app.get(
+    '/v2/policies/:policyId',
+    { schema: { tags, params: PolicyParams, response: policyResponse } },
+    async (request) => domain.policies.get(callerOf(request).orgId, request.params.policyId),
   )
   app.put(
     '/v2/policies/:policyId',
-    { schema: { tags, params: PolicyParams, body: PolicyBodyInput } },
+    { schema: { tags, params: PolicyParams, body: PolicyBodyInput, response: changeResponse } },
     async (request, reply) => {
       const caller = callerOf(request)
       return sendChange(
@@ -83,25 +97,33 @@ export function registerPolicyRoutes(fastify: FastifyInstance, domain: PoliciesD
       )
     },
   )
-  app.delete('/v2/policies/:policyId', { schema: { tags, params: PolicyParams } }, async (request, reply) => {
-    const caller = callerOf(request)
-    return sendChange(
-      reply,
-      await domain.policies.archive(caller.orgId, request.params.policyId, initiatorOf(caller)),
-    )
-  })
+  app.delete(
+    '/v2/policies/:policyId',
+    { schema: { tags, params: PolicyParams, response: changeResponse } },
+    async (request, reply) => {
+      const caller = callerOf(request)
+      return sendChange(
+        reply,
+        await domain.policies.archive(caller.orgId, request.params.policyId, initiatorOf(caller)),
+      )
+    },
+  )
 
   app.get(
     '/v2/policy-approvals',
-    { schema: { tags, querystring: ListApprovalsQuerySchema } },
+    { schema: { tags, querystring: ListApprovalsQuerySchema, response: { 200: page(ApprovalSchema) } } },
     async (request) => domain.approvals.list(callerOf(request).orgId, request.query),
   )
-  app.get('/v2/policy-approvals/:approvalId', { schema: { tags, params: ApprovalParams } }, async (request) =>
-    domain.approvals.get(callerOf(request).orgId, request.params.approvalId),
+  app.get(
+    '/v2/policy-approvals/:approvalId',
+    { schema: { tags, params: ApprovalParams, response: approvalResponse } },
+    async (request) => domain.approvals.get(callerOf(request).orgId, request.params.approvalId),
   )
   app.post(
     '/v2/policy-approvals/:approvalId/decisions',
-    { schema: { tags, params: ApprovalParams, body: ApprovalDecisionBodySchema } },
+    {
+      schema: { tags, params: ApprovalParams, body: ApprovalDecisionBodySchema, response: approvalResponse },
+    },
     async (request) => {
       const caller = callerOf(request)
       return domain.approvals.decide(

@@ -421,3 +421,79 @@ export interface ChangeRequest {
   dateResolved?: string
   body: Record<string, unknown>
 }
+
+// --- responses (serialization and OpenAPI) -----------------------------------------------------
+// Rule, action, filters, activity and change-request bodies are unions of the SDK's shapes; they are
+// stored exactly as validated, so the response schemas keep them open rather than repeat the union.
+
+const OpenObject = Type.Object({}, { additionalProperties: true })
+
+export const ChangeRequestSchema = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('Permission'), Type.Literal('Assignment'), Type.Literal('Policy')]),
+  operationKind: Type.Union([Type.Literal('Create'), Type.Literal('Update'), Type.Literal('Delete')]),
+  status: Type.Union([
+    Type.Literal('Pending'),
+    Type.Literal('Applied'),
+    Type.Literal('Rejected'),
+    Type.Literal('Failed'),
+  ]),
+  requester: Type.Object({
+    userId: Type.String(),
+    tokenId: Type.Optional(Type.String()),
+    appId: Type.Optional(Type.String()),
+  }),
+  entityId: Type.String(),
+  approvalId: Type.String(),
+  dateCreated: Type.String(),
+  dateResolved: Type.Optional(Type.String()),
+  body: OpenObject,
+})
+
+export const PolicySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  status: Type.Union([Type.Literal('Active'), Type.Literal('Archived')]),
+  dateCreated: Type.String(),
+  dateUpdated: Type.String(),
+  activityKind: Type.String(),
+  rule: Type.Object({ kind: Type.String(), configuration: Type.Optional(OpenObject) }),
+  action: Type.Object({ kind: Type.String() }, { additionalProperties: true }),
+  filters: Type.Optional(OpenObject),
+  pendingChangeRequest: Type.Optional(ChangeRequestSchema),
+})
+
+export const ApprovalSchema = Type.Object({
+  id: Type.String(),
+  initiatorId: Type.String(),
+  activity: Type.Object({ kind: Type.String() }, { additionalProperties: true }),
+  status: Type.Union([
+    Type.Literal('Pending'),
+    Type.Literal('Approved'),
+    Type.Literal('Denied'),
+    Type.Literal('Expired'),
+  ]),
+  expirationDate: Type.Optional(Type.String()),
+  dateCreated: Type.String(),
+  dateUpdated: Type.String(),
+  dateResolved: Type.Optional(Type.String()),
+  policyEvaluations: Type.Array(
+    Type.Object({
+      policyId: Type.String(),
+      triggered: Type.Boolean(),
+      reason: Type.String(),
+      context: Type.Optional(OpenObject),
+    }),
+  ),
+  decisions: Type.Array(
+    Type.Object({
+      userId: Type.String(),
+      date: Type.String(),
+      value: Type.Union([Type.Literal('Approved'), Type.Literal('Denied')]),
+      reason: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+})
+
+export const page = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextPageToken: Type.Optional(Type.String()) })
