@@ -11,6 +11,7 @@ import {
 import { deriveCashAddr, validateCashAddr } from './bitcoincash/address.ts'
 import { deriveCosmosAddress, validateCosmosAddress } from './cosmos/address.ts'
 import { deriveEvmAddress, validateEvmAddress } from './evm/address.ts'
+import { deriveKaspaAddress, validateKaspaAddress } from './kaspa/address.ts'
 import { deriveNearAddress, validateNearAddress } from './near/address.ts'
 import { type NetworkInfo, requireKeyTypeForNetwork } from './networks.ts'
 import { deriveSolanaAddress, validateSolanaAddress } from './solana/address.ts'
@@ -48,6 +49,8 @@ export function deriveAddress(
       return deriveBase58P2pkh(publicKey, format)
     case 'cashaddr':
       return deriveCashAddr(publicKey, format)
+    case 'kaspa':
+      return deriveKaspaAddress(publicKey, keyType, format.prefix)
     case 'solana':
       return deriveSolanaAddress(publicKey)
     case 'tron':
@@ -103,6 +106,8 @@ export function validateAddress(network: NetworkInfo, address: unknown, field: s
         return validateBase58Address(address, format)
       case 'cashaddr':
         return validateCashAddr(address, format)
+      case 'kaspa':
+        return validateKaspaAddress(address, format.prefix)
       case 'solana':
         return validateSolanaAddress(address)
       case 'tron':

@@ -102,6 +102,7 @@ export type AddressFormat =
   | { kind: 'segwit'; hrp: string; pubKeyHash: number; scriptHash: number; taproot: boolean }
   | { kind: 'base58-p2pkh'; pubKeyHash: number; scriptHash: number }
   | { kind: 'cashaddr'; prefix: string; pubKeyHash: number; scriptHash: number }
+  | { kind: 'kaspa'; prefix: string }
   | { kind: 'solana' }
   | { kind: 'tron' }
   | { kind: 'stellar' }
@@ -507,7 +508,7 @@ const rows: Row[] = [
       kind: 'Kaspa',
       testnet: name !== 'Kaspa',
       keyTypes: [SCHNORR, ECDSA],
-      address: { kind: 'unsupported', description: 'kaspa:q…' },
+      address: { kind: 'kaspa', prefix: name === 'Kaspa' ? 'kaspa' : 'kaspatest' },
       ecdsaEncoding: 'der',
       asset: asset('KAS', 8),
       kinds: ['Hash'],

@@ -87,6 +87,12 @@ export async function produceSignature(input: {
 async function signHash(network: NetworkInfo, signer: KeySigner, body: SignatureRequestBody) {
   const hash = parseHexField(body.hash, 'hash', { length: 32 })
   if (signer.scheme === 'Schnorr') {
+    // Kaspa addresses commit to the untweaked key, so there an absent root means "no tweak"
+    // (inferred); on Bitcoin the reference makes the root mandatory for Schnorr keys.
+    if (body.taprootMerkleRoot === undefined && network.blockchainKind === 'Kaspa') {
+      const raw = await signer.sign({ kind: 'schnorr', message: hash })
+      return { signature: formatSignature(raw, 'Schnorr', 'rs') }
+    }
     if (body.taprootMerkleRoot === undefined) {
       throw invalid(
         'taprootMerkleRoot',

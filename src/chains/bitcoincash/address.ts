@@ -60,12 +60,33 @@ function fromFiveBits(values: number[]): Uint8Array {
   return Uint8Array.from(out)
 }
 
+/** `prefix:` + base32(version ‖ payload ‖ 40-bit checksum): the CashAddr form, also used by Kaspa. */
+export function encodeCashAddrPayload(prefix: string, version: number, payload: Uint8Array): string {
+  const values = toFiveBits(Uint8Array.from([version, ...payload]))
+  const checksum = polymod([...prefixValues(prefix), ...values, 0, 0, 0, 0, 0, 0, 0, 0])
+  const checksumValues = Array.from({ length: 8 }, (_, i) => Number((checksum >> BigInt(5 * (7 - i))) & 31n))
+  return `${prefix}:${[...values, ...checksumValues].map((v) => CHARSET[v]).join('')}`
+}
+
+/** Decodes `prefix:body` (or a bare body, taken to use `expectedPrefix`); checks case and checksum. */
+export function decodeCashAddrPayload(
+  address: string,
+  expectedPrefix: string,
+): { prefix: string; body: string; version: number; payload: Uint8Array } {
+  const lower = address.toLowerCase()
+  if (address !== lower && address !== address.toUpperCase()) throw new Error('mixes upper and lower case')
+  const [prefix, body] = lower.includes(':') ? lower.split(':', 2) : [expectedPrefix, lower]
+  if (prefix !== expectedPrefix) throw new Error(`must use the ${expectedPrefix}: prefix`)
+  const values = [...(body ?? '')].map((ch) => CHARSET.indexOf(ch))
+  if (values.length < 9 || values.some((v) => v < 0)) throw new Error(`is not a ${expectedPrefix}: address`)
+  if (polymod([...prefixValues(prefix), ...values]) !== 0n) throw new Error('has a wrong checksum')
+  const bytes = fromFiveBits(values.slice(0, -8))
+  return { prefix, body: body!, version: bytes[0]!, payload: bytes.subarray(1) }
+}
+
 export function encodeCashAddr(prefix: string, type: 0 | 1, hash: Uint8Array): string {
   if (hash.length !== 20) throw new Error('only 160-bit hashes are encoded')
-  const payload = toFiveBits(Uint8Array.from([type << 3, ...hash]))
-  const checksum = polymod([...prefixValues(prefix), ...payload, 0, 0, 0, 0, 0, 0, 0, 0])
-  const checksumValues = Array.from({ length: 8 }, (_, i) => Number((checksum >> BigInt(5 * (7 - i))) & 31n))
-  return `${prefix}:${[...payload, ...checksumValues].map((v) => CHARSET[v]).join('')}`
+  return encodeCashAddrPayload(prefix, type << 3, hash)
 }
 
 export function deriveCashAddr(publicKey: Uint8Array, params: CashAddrParams): string {
@@ -75,16 +96,8 @@ export function deriveCashAddr(publicKey: Uint8Array, params: CashAddrParams): s
 /** CashAddr with or without the prefix (canonical form returned with it), or a legacy base58 address. */
 export function validateCashAddr(address: string, params: CashAddrParams): string {
   if (/^[13mn2]/.test(address) && !address.includes(':')) return validateBase58Address(address, params)
-  const lower = address.toLowerCase()
-  if (address !== lower && address !== address.toUpperCase()) throw new Error('mixes upper and lower case')
-  const [prefix, body] = lower.includes(':') ? lower.split(':', 2) : [params.prefix, lower]
-  if (prefix !== params.prefix) throw new Error(`must use the ${params.prefix}: prefix`)
-  const values = [...(body ?? '')].map((ch) => CHARSET.indexOf(ch))
-  if (values.length < 9 || values.some((v) => v < 0)) throw new Error('is not a CashAddr')
-  if (polymod([...prefixValues(prefix), ...values]) !== 0n) throw new Error('has a wrong checksum')
-  const payload = fromFiveBits(values.slice(0, -8))
-  const version = payload[0]!
-  if ((version & 0x07) !== 0 || payload.length !== 21) throw new Error('must hold a 160-bit hash')
+  const { prefix, body, version, payload } = decodeCashAddrPayload(address, params.prefix)
+  if ((version & 0x07) !== 0 || payload.length !== 20) throw new Error('must hold a 160-bit hash')
   if (version >> 3 !== 0 && version >> 3 !== 1) throw new Error('has an unknown address type')
   return `${prefix}:${body}`
 }

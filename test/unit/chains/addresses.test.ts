@@ -259,6 +259,21 @@ describe('Solana, Tron and the other families', () => {
     )
   })
 
+  test('Kaspa: the key itself in a kaspa: CashAddr (vectors from Tangem and rusty-kaspa-derived tests)', () => {
+    const ecdsaKey = hex(
+      '04586190332C39188029D0DA9B2DBA0605ED3E3FFCEF9C270D64FDCB8C0BA48A601E4FA5CD60AFB067B7C554284BEEE67CEAE6AB0634975E288507BD051904935F',
+    )
+    const ecdsaAddress = 'kaspa:qyp4scvsxvkrjxyq98gd4xedhgrqtmf78l7wl8p8p4j0mjuvpwjg5cqhy97n472'
+    assert.equal(deriveAddress(net('Kaspa'), ECDSA, ecdsaKey), ecdsaAddress)
+    const schnorrKey = hex('0221eb0c4270128b16c93c5f0dac48d56051a6237dae997b58912695052818e348')
+    const schnorrAddress = 'kaspa:qqs7krzzwqfgk9kf830smtzg64s9rf3r0khfj76cjynf2pfgrr35saatu88xq'
+    assert.equal(deriveAddress(net('Kaspa'), SCHNORR, schnorrKey), schnorrAddress)
+    assert.equal(validateAddress(net('Kaspa'), schnorrAddress.toUpperCase(), 'to'), schnorrAddress)
+    assert.match(deriveAddress(net('KaspaTestnet11'), SCHNORR, schnorrKey)!, /^kaspatest:qq/)
+    rejects('Kaspa', 'kaspa:qqs7krzzwqfgk9kf830smtzg64s9rf3r0khfj76cjynf2pfgrr35saatu88xp', /checksum/)
+    rejects('KaspaTestnet11', schnorrAddress, /kaspatest/)
+  })
+
   test('Key* pseudo-networks have no address; a wrong key type is a 400', () => {
     assert.equal(deriveAddress(net('KeyECDSA'), ECDSA, PUB_ONE), undefined)
     assert.equal(deriveAddress(net('KeyEdDSA'), EDDSA, new Uint8Array(32)), undefined)

@@ -314,6 +314,17 @@ describe('Hash on every scheme, verified with @noble/curves', () => {
     )
   })
 
+  test('Schnorr on Kaspa: no root = the untweaked key the kaspa: address carries', async () => {
+    const priv = secp256k1.utils.randomSecretKey()
+    const signer = signerFromPrivateKey(SCHNORR, priv)
+    const { signature } = await produceSignature({
+      network: net('Kaspa'),
+      signer,
+      body: { kind: 'Hash', hash },
+    })
+    assert.ok(schnorr.verify(hex(signature!.encoded), hex(hash), schnorr.getPublicKey(priv)))
+  })
+
   test('bad inputs are 400s naming the field', async () => {
     const eth = net('Ethereum')
     await rejects(
