@@ -6,6 +6,7 @@ import * as auth from './0002-auth.ts'
 import * as custody from './0003-custody.ts'
 import * as plans from './0004-plans.ts'
 import * as policies from './0006-policies.ts'
+import * as wallets from './0007-wallets.ts'
 
 /**
  * The one migration set, applied in name order on SQLite and PostgreSQL alike.
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0003-custody': custody,
   '0004-plans': plans,
   '0006-policies': policies,
+  '0007-wallets': wallets,
 }
 
 export const migrationProvider: MigrationProvider = {

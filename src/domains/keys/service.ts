@@ -1,0 +1,288 @@
+import {
+  type ExportResponse,
+  exportKey,
+  importKey,
+  type KeyType,
+  type SignerClusters,
+} from '../../custody/index.ts'
+import { AppError, notFound } from '../../errors.ts'
+import { requireOperation } from '../../http/permission-guard.ts'
+import { newId } from '../../ids.ts'
+import type { Caller, WalletsContext } from '../wallets/context.ts'
+import type {
+  CreateKeyBody,
+  ExportBody,
+  ImportKeyBody,
+  KeyDetailView,
+  KeyView,
+  OwnerPageQuery,
+} from '../wallets/schemas.ts'
+import { pageCursor, pageOf, requireEndUser, resolveOwner } from '../wallets/shared.ts'
+import { toKeyView } from '../wallets/views.ts'
+import type { KeyRecord } from './repository.ts'
+
+/** Every key walletd holds lives in its encrypted software store (src/custody). */
+export const SOFTWARE_STORE_ID = 'walletd-software-store'
+
+export type KeyService = ReturnType<typeof createKeyService>
+
+export function createKeyService(ctx: WalletsContext) {
+  /** The caller's key: another org's or an unknown id is a 404. */
+  async function requireKey(caller: Caller, keyId: string): Promise<KeyRecord> {
+    const key = await ctx.keys.find(caller.orgId, keyId)
+    if (!key) throw notFound('key', keyId)
+    return key
+  }
+
+  /** A key whose material was destroyed can do nothing any more. */
+  function requireLive(key: KeyRecord): void {
+    if (key.status === 'Archived') {
+      throw new AppError('gone', `key ${key.id} was deleted on ${key.dateDeleted}`, {
+        details: { keyId: key.id, dateDeleted: key.dateDeleted },
+      })
+    }
+  }
+
+  /**
+   * Generates the key material in custody first (CSPRNG and encryption, outside any transaction),
+   * then records the key. Should the record fail, the material is destroyed again.
+   */
+  async function generate(
+    caller: Caller,
+    type: KeyType,
+    fields: { name?: string | null; delegateTo?: string; delayDelegation?: boolean },
+  ): Promise<KeyRecord> {
+    const now = ctx.clock.now()
+    const id = newId('key', now.getTime())
+    const held = await ctx.keyStore.generateKey({ orgId: caller.orgId, keyId: id }, type)
+    const key: KeyRecord = {
+      id,
+      orgId: caller.orgId,
+      scheme: held.scheme,
+      curve: held.curve,
+      publicKey: Buffer.from(held.publicKey).toString('hex'),
+      name: fields.name ?? null,
+      status: 'Active',
+      delegatedTo: fields.delayDelegation ? null : (fields.delegateTo ?? null),
+      delayDelegation: fields.delayDelegation === true,
+      imported: false,
+      exported: false,
+      dateExported: null,
+      dateCreated: now.toISOString(),
+      dateDeleted: null,
+    }
+    return key
+  }
+
+  async function checkDelegation(caller: Caller, body: { delegateTo?: string; delayDelegation?: boolean }) {
+    if (body.delegateTo !== undefined && body.delayDelegation) {
+      throw new AppError('validation_failed', 'delegateTo and delayDelegation cannot be combined.', {
+        details: { field: 'delayDelegation' },
+      })
+    }
+    if (body.delegateTo !== undefined)
+      await requireEndUser(ctx.people, caller.orgId, body.delegateTo, 'delegateTo')
+  }
+
+  async function discard(caller: Caller, keyId: string) {
+    await ctx.keyStore.destroyKey({ orgId: caller.orgId, keyId })
+  }
+
+  return {
+    requireKey,
+    requireLive,
+    generate,
+    checkDelegation,
+    discard,
+
+    async create(caller: Caller, body: CreateKeyBody): Promise<KeyView> {
+      if (body.masterKey || body.deriveFrom) {
+        throw new AppError('not_implemented', 'walletd does not derive HD keys (masterKey, deriveFrom).', {
+          details: { field: body.masterKey ? 'masterKey' : 'deriveFrom' },
+        })
+      }
+      if (body.storeId !== undefined && body.storeId !== SOFTWARE_STORE_ID)
+        throw notFound('key store', body.storeId)
+      await checkDelegation(caller, body)
+      const key = await generate(caller, { scheme: body.scheme, curve: body.curve }, body)
+      try {
+        await ctx.keys.insert(key)
+      } catch (err) {
+        await discard(caller, key.id)
+        throw err
+      }
+      return toKeyView(key)
+    },
+
+    async get(caller: Caller, keyId: string): Promise<KeyDetailView> {
+      const key = await requireKey(caller, keyId)
+      const wallets = await ctx.wallets.listByKey(caller.orgId, key.id)
+      return {
+        ...toKeyView(key),
+        wallets: wallets.map((w) => ({ id: w.id, network: w.network })),
+        store: { id: SOFTWARE_STORE_ID, kind: 'Mpc', keyId: key.id },
+      }
+    },
+
+    async list(caller: Caller, query: OwnerPageQuery) {
+      const { limit, beforeId } = pageCursor(query)
+      const owner = await resolveOwner(ctx.people, caller.orgId, query)
+      if (owner === null) return { items: [] }
+      const rows = await ctx.keys.list(caller.orgId, {
+        limit: limit + 1,
+        ...(beforeId ? { beforeId } : {}),
+        ...(owner ? { delegatedTo: owner } : {}),
+      })
+      const page = pageOf(rows, limit)
+      return { ...page, items: page.items.map(toKeyView) }
+    },
+
+    async update(caller: Caller, keyId: string, body: { name: string | null }): Promise<KeyView> {
+      const key = await requireKey(caller, keyId)
+      requireLive(key)
+      await ctx.keys.rename(caller.orgId, key.id, body.name)
+      return toKeyView(await requireKey(caller, keyId))
+    },
+
+    /**
+     * Archives the key and its wallets, then destroys the key material (crypto-shredding): after
+     * this, nothing can sign with it again, on any node. A second delete is a 410.
+     */
+    async remove(caller: Caller, keyId: string): Promise<KeyView> {
+      const key = await requireKey(caller, keyId)
+      requireLive(key)
+      const date = ctx.clock.now().toISOString()
+      const archived = await ctx.db.transaction().execute(async (trx) => {
+        const done = await ctx.keys.archive(caller.orgId, key.id, date, trx)
+        if (done) await ctx.wallets.archiveByKey(caller.orgId, key.id, date, trx)
+        return done
+      })
+      if (!archived) requireLive((await requireKey(caller, keyId)) as KeyRecord)
+      await ctx.keyStore.destroyKey({ orgId: caller.orgId, keyId: key.id })
+      return toKeyView(await requireKey(caller, keyId))
+    },
+
+    async delegate(caller: Caller, keyId: string, userId: string) {
+      const key = await requireKey(caller, keyId)
+      requireLive(key)
+      await delegateKey(ctx, caller, key, userId, `key ${key.id}`)
+      return { keyId: key.id, status: 'Delegated' as const }
+    },
+
+    /** Plan-gated; a key exports once (a second export is a 412, the key is then exposed). */
+    async export(caller: Caller, key: KeyRecord, body: ExportBody): Promise<ExportResponse> {
+      await ctx.plans.requireFeature(caller.orgId, 'walletExport')
+      requireLive(key)
+      if (key.exported) {
+        throw new AppError(
+          'precondition_failed',
+          `key ${key.id} was already exported on ${key.dateExported}`,
+          {
+            details: { keyId: key.id, dateExported: key.dateExported },
+          },
+        )
+      }
+      const exported = await exportKey(ctx.keyStore, { orgId: caller.orgId, keyId: key.id }, body)
+      // Recorded after the envelope exists; of two racing exports only one is recorded and returned.
+      if (!(await ctx.keys.markExported(caller.orgId, key.id, ctx.clock.now().toISOString()))) {
+        throw new AppError('precondition_failed', `key ${key.id} was already exported`, {
+          details: { keyId: key.id },
+        })
+      }
+      return exported
+    },
+
+    /** Plan-gated import of one ECIES envelope addressed to `GET /signers`. */
+    async importMaterial(
+      caller: Caller,
+      body: Omit<ImportKeyBody, 'name' | 'masterKey'>,
+      fields: { name?: string },
+    ): Promise<KeyRecord> {
+      await ctx.plans.requireFeature(caller.orgId, 'walletImport')
+      const now = ctx.clock.now()
+      const id = newId('key', now.getTime())
+      const held = await importKey(
+        { keyStore: ctx.keyStore, importSigner: ctx.importSigner },
+        { orgId: caller.orgId, keyId: id },
+        body,
+      )
+      return {
+        id,
+        orgId: caller.orgId,
+        scheme: held.scheme,
+        curve: held.curve,
+        publicKey: Buffer.from(held.publicKey).toString('hex'),
+        name: fields.name ?? null,
+        status: 'Active',
+        delegatedTo: null,
+        delayDelegation: false,
+        imported: true,
+        exported: false,
+        dateExported: null,
+        dateCreated: now.toISOString(),
+        dateDeleted: null,
+      }
+    },
+
+    async import(caller: Caller, body: ImportKeyBody): Promise<KeyView> {
+      if (body.masterKey) {
+        throw new AppError('not_implemented', 'walletd does not import HD master keys.', {
+          details: { field: 'masterKey' },
+        })
+      }
+      const { name, masterKey: _masterKey, ...material } = body
+      const key = await this.importMaterial(caller, material, name !== undefined ? { name } : {})
+      try {
+        await ctx.keys.insert(key)
+      } catch (err) {
+        await discard(caller, key.id)
+        throw err
+      }
+      return toKeyView(key)
+    },
+
+    signers(): Promise<SignerClusters> {
+      return ctx.importSigner.describe()
+    },
+
+    /** Wallets:Create with `signingKey.id`: the caller needs Keys:Reuse too. */
+    async requireReuse(caller: Caller) {
+      await requireOperation(ctx.operations, caller, 'Keys:Reuse')
+    },
+  }
+}
+
+/**
+ * Delegation is irreversible and only for keys (and wallets) created with `delayDelegation`: any
+ * other case is a 412. The key and every wallet on it move to the end user together.
+ */
+export async function delegateKey(
+  ctx: WalletsContext,
+  caller: Caller,
+  key: KeyRecord,
+  userId: string,
+  subject: string,
+  createdWithDelay = key.delayDelegation,
+): Promise<void> {
+  if (!createdWithDelay) {
+    throw new AppError('precondition_failed', `${subject} was not created with delayDelegation: true`, {
+      details: { keyId: key.id },
+    })
+  }
+  if (key.delegatedTo !== null) {
+    throw new AppError('precondition_failed', `${subject} is already delegated to ${key.delegatedTo}`, {
+      details: { keyId: key.id, delegatedTo: key.delegatedTo },
+    })
+  }
+  await requireEndUser(ctx.people, caller.orgId, userId, 'userId')
+  const delegated = await ctx.db.transaction().execute(async (trx) => {
+    const done = await ctx.keys.delegate(caller.orgId, key.id, userId, trx)
+    if (done) await ctx.wallets.delegateByKey(caller.orgId, key.id, userId, trx)
+    return done
+  })
+  if (!delegated) {
+    throw new AppError('precondition_failed', `${subject} is already delegated`, {
+      details: { keyId: key.id },
+    })
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Canonical JSON for idempotency comparisons: object keys sorted at every depth, no whitespace,
+ * arrays in order. Two bodies that differ only in key order or formatting compare equal
+ * (idempotency-and-limits.md §1, inferred).
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value))
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys)
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(value).sort()) {
+      const item = (value as Record<string, unknown>)[key]
+      if (item !== undefined) out[key] = sortKeys(item)
+    }
+    return out
+  }
+  return value
+}

@@ -1,0 +1,186 @@
+import type { Selectable } from 'kysely'
+import type { DfnsSignature } from '../../chains/index.ts'
+import { type Db, isUniqueViolation } from '../../db/database.ts'
+import type { WalletTables } from '../../db/schema.ts'
+
+export type SignatureStatus = 'Pending' | 'Executing' | 'Signed' | 'Confirmed' | 'Failed' | 'Rejected'
+
+export interface SignatureRecord {
+  readonly id: string
+  readonly orgId: string
+  readonly walletId: string | null
+  readonly keyId: string
+  readonly network: string | null
+  /** `wallet:wa-…` or `key:key-…`: where the request was sent. */
+  readonly target: string
+  readonly requester: { readonly userId: string; readonly tokenId?: string }
+  readonly requestBody: Record<string, unknown>
+  readonly canonicalBody: string
+  readonly status: SignatureStatus
+  readonly reason: string | null
+  readonly signature: DfnsSignature | null
+  readonly signatures: DfnsSignature[] | null
+  readonly signedData: string | null
+  readonly approvalId: string | null
+  readonly externalId: string | null
+  readonly dateRequested: string
+  readonly datePolicyResolved: string | null
+  readonly dateSigned: string | null
+}
+
+type Row = Selectable<WalletTables['signature_requests']>
+
+const parse = <T>(value: string | null): T | null => (value === null ? null : (JSON.parse(value) as T))
+
+const toRecord = (row: Row): SignatureRecord => ({
+  id: row.id,
+  orgId: row.org_id,
+  walletId: row.wallet_id,
+  keyId: row.key_id,
+  network: row.network,
+  target: row.target,
+  requester: {
+    userId: row.requester_user_id,
+    ...(row.requester_token_id ? { tokenId: row.requester_token_id } : {}),
+  },
+  requestBody: JSON.parse(row.request_body) as Record<string, unknown>,
+  canonicalBody: row.canonical_body,
+  status: row.status as SignatureStatus,
+  reason: row.reason,
+  signature: parse<DfnsSignature>(row.signature),
+  signatures: parse<DfnsSignature[]>(row.signatures),
+  signedData: row.signed_data,
+  approvalId: row.approval_id,
+  externalId: row.external_id,
+  dateRequested: row.date_requested,
+  datePolicyResolved: row.date_policy_resolved,
+  dateSigned: row.date_signed,
+})
+
+/** What a state change writes; fields left undefined are kept. */
+export interface SignatureUpdate {
+  status: SignatureStatus
+  reason?: string | null
+  signature?: DfnsSignature | null
+  signatures?: DfnsSignature[] | null
+  signedData?: string | null
+  approvalId?: string | null
+  datePolicyResolved?: string | null
+  dateSigned?: string | null
+}
+
+export interface SignatureRepository {
+  /**
+   * Inserts a new request. Returns false (instead of throwing) when another request of the org
+   * already holds the externalId: the caller then replays or refuses it.
+   */
+  insert(record: SignatureRecord): Promise<boolean>
+  find(orgId: string, id: string): Promise<SignatureRecord | undefined>
+  findByExternalId(orgId: string, externalId: string): Promise<SignatureRecord | undefined>
+  /** Newest first, by wallet or by key. */
+  list(
+    orgId: string,
+    by: { walletId: string } | { keyId: string },
+    options: { beforeId?: string; limit: number },
+  ): Promise<SignatureRecord[]>
+  /** Applies `update` only while the status is one of `from`; false when it was not. */
+  transition(
+    orgId: string,
+    id: string,
+    from: readonly SignatureStatus[],
+    update: SignatureUpdate,
+  ): Promise<boolean>
+  /** Removes a request that never passed validation, so its externalId is free again. */
+  remove(orgId: string, id: string): Promise<void>
+}
+
+export function createSignatureRepository(db: Db): SignatureRepository {
+  return {
+    async insert(record) {
+      try {
+        await db
+          .insertInto('signature_requests')
+          .values({
+            id: record.id,
+            org_id: record.orgId,
+            wallet_id: record.walletId,
+            key_id: record.keyId,
+            network: record.network,
+            target: record.target,
+            requester_user_id: record.requester.userId,
+            requester_token_id: record.requester.tokenId ?? null,
+            request_body: JSON.stringify(record.requestBody),
+            canonical_body: record.canonicalBody,
+            status: record.status,
+            reason: record.reason,
+            signature: record.signature && JSON.stringify(record.signature),
+            signatures: record.signatures && JSON.stringify(record.signatures),
+            signed_data: record.signedData,
+            approval_id: record.approvalId,
+            external_id: record.externalId,
+            date_requested: record.dateRequested,
+            date_policy_resolved: record.datePolicyResolved,
+            date_signed: record.dateSigned,
+          })
+          .execute()
+        return true
+      } catch (err) {
+        if (record.externalId !== null && isUniqueViolation(err)) return false
+        throw err
+      }
+    },
+
+    async find(orgId, id) {
+      const row = await db
+        .selectFrom('signature_requests')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return row && toRecord(row)
+    },
+
+    async findByExternalId(orgId, externalId) {
+      const row = await db
+        .selectFrom('signature_requests')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('external_id', '=', externalId)
+        .executeTakeFirst()
+      return row && toRecord(row)
+    },
+
+    async list(orgId, by, { beforeId, limit }) {
+      let query = db.selectFrom('signature_requests').selectAll().where('org_id', '=', orgId)
+      query =
+        'walletId' in by ? query.where('wallet_id', '=', by.walletId) : query.where('key_id', '=', by.keyId)
+      if (beforeId !== undefined) query = query.where('id', '<', beforeId)
+      const rows = await query.orderBy('id', 'desc').limit(limit).execute()
+      return rows.map(toRecord)
+    },
+
+    async transition(orgId, id, from, update) {
+      const set: Partial<Row> = { status: update.status }
+      if (update.reason !== undefined) set.reason = update.reason
+      if (update.signature !== undefined) set.signature = update.signature && JSON.stringify(update.signature)
+      if (update.signatures !== undefined)
+        set.signatures = update.signatures && JSON.stringify(update.signatures)
+      if (update.signedData !== undefined) set.signed_data = update.signedData
+      if (update.approvalId !== undefined) set.approval_id = update.approvalId
+      if (update.datePolicyResolved !== undefined) set.date_policy_resolved = update.datePolicyResolved
+      if (update.dateSigned !== undefined) set.date_signed = update.dateSigned
+      const result = await db
+        .updateTable('signature_requests')
+        .set(set)
+        .where('org_id', '=', orgId)
+        .where('id', '=', id)
+        .where('status', 'in', [...from])
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
+    async remove(orgId, id) {
+      await db.deleteFrom('signature_requests').where('org_id', '=', orgId).where('id', '=', id).execute()
+    },
+  }
+}

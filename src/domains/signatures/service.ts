@@ -1,0 +1,378 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  type NetworkInfo,
+  networkForKeySignature,
+  produceSignature,
+  requireBlockchainKind,
+  requireNetwork,
+  type SignatureRequestBody,
+} from '../../chains/index.ts'
+import type { KeySigner, KeyType } from '../../custody/index.ts'
+import { AppError, isAppError, notFound } from '../../errors.ts'
+import { newId } from '../../ids.ts'
+import type { KeyRecord } from '../keys/repository.ts'
+import type { KeyService } from '../keys/service.ts'
+import type { ResolvedWalletApproval } from '../policies/governance.ts'
+import type { Caller, WalletsContext } from '../wallets/context.ts'
+import type { WalletRecord } from '../wallets/repository.ts'
+import type { PageQuery, SignatureRequestView } from '../wallets/schemas.ts'
+import type { WalletService } from '../wallets/service.ts'
+import { pageCursor, pageOf } from '../wallets/shared.ts'
+import { canonicalJson } from './canonical-json.ts'
+import type { SignatureRecord, SignatureStatus } from './repository.ts'
+
+/** How long a replay waits for the original request to leave `Executing` (signing is quick). */
+const REPLAY_WAIT_MS = 30_000
+const REPLAY_POLL_MS = 10
+
+/** Thrown by the validation signer at the first signing operation: every check before it passed. */
+class ValidationComplete extends Error {}
+
+export type SignatureService = ReturnType<typeof createSignatureService>
+
+export function toSignatureView(record: SignatureRecord): SignatureRequestView {
+  return {
+    id: record.id,
+    ...(record.walletId ? { walletId: record.walletId } : {}),
+    keyId: record.keyId,
+    ...(record.network ? { network: record.network } : {}),
+    requester: { ...record.requester },
+    requestBody: record.requestBody,
+    status: record.status,
+    ...(record.reason !== null ? { reason: record.reason } : {}),
+    ...(record.signature ? { signature: record.signature } : {}),
+    ...(record.signatures ? { signatures: record.signatures } : {}),
+    ...(record.signedData !== null ? { signedData: record.signedData } : {}),
+    ...(record.approvalId !== null ? { approvalId: record.approvalId } : {}),
+    ...(record.externalId !== null ? { externalId: record.externalId } : {}),
+    dateRequested: record.dateRequested,
+    ...(record.datePolicyResolved ? { datePolicyResolved: record.datePolicyResolved } : {}),
+    ...(record.dateSigned ? { dateSigned: record.dateSigned } : {}),
+  }
+}
+
+/**
+ * Signature requests on `/wallets/:id/signatures` and `/keys/:id/signatures`. The order of a request:
+ *   1. target lookup (404), externalId replay (200 original / 409) before anything else;
+ *   2. state: deleted key 410, archived or inactive wallet 422;
+ *   3. validation of the body against the network (400 naming the field), without the key;
+ *   4. insert (`Executing`) — the unique (org, externalId) index makes concurrent twins replays;
+ *   5. policy (wallet route): Rejected / Pending with approvalId / proceed;
+ *   6. signing through the key store, outside any transaction, then `Signed`.
+ */
+export function createSignatureService(ctx: WalletsContext, keys: KeyService, wallets: WalletService) {
+  function refOf(key: KeyRecord) {
+    return { orgId: key.orgId, keyId: key.id }
+  }
+
+  /**
+   * Runs every input check src/chains makes, without the key: a signer that holds only the public
+   * key stops the run at its first signing operation, after all parsing is done.
+   */
+  async function validate(network: NetworkInfo, key: KeyRecord, body: SignatureRequestBody): Promise<void> {
+    const validationSigner: KeySigner = {
+      scheme: key.scheme as KeyType['scheme'],
+      curve: key.curve as KeyType['curve'],
+      publicKey: Uint8Array.from(Buffer.from(key.publicKey, 'hex')),
+      sign: async () => {
+        throw new ValidationComplete()
+      },
+    }
+    try {
+      await produceSignature({ network, signer: validationSigner, body })
+    } catch (err) {
+      if (err instanceof ValidationComplete) return
+      throw err
+    }
+  }
+
+  function requireKeyAlive(key: KeyRecord): void {
+    keys.requireLive(key)
+  }
+
+  function conflict(existing: SignatureRecord): AppError {
+    return new AppError('conflict', 'Conflicting signature request with same externalId', {
+      details: { duplicate: { id: existing.id, externalId: existing.externalId } },
+    })
+  }
+
+  /** The idempotent answer to a request whose externalId is taken: the original, or a 409. */
+  async function replay(
+    orgId: string,
+    externalId: string,
+    target: string,
+    canonicalBody: string,
+  ): Promise<SignatureRequestView | undefined> {
+    let existing = await ctx.signatures.findByExternalId(orgId, externalId)
+    if (!existing) return undefined
+    if (existing.target !== target || existing.canonicalBody !== canonicalBody) throw conflict(existing)
+    // The original is being signed right now (a concurrent twin): answer with its outcome.
+    const deadline = Date.now() + REPLAY_WAIT_MS
+    while (existing.status === 'Executing' && Date.now() < deadline) {
+      await sleep(REPLAY_POLL_MS)
+      existing = (await ctx.signatures.find(orgId, existing.id)) ?? existing
+    }
+    return toSignatureView(existing)
+  }
+
+  async function transition(
+    record: SignatureRecord,
+    from: SignatureStatus[],
+    update: Parameters<WalletsContext['signatures']['transition']>[3],
+  ) {
+    await ctx.signatures.transition(record.orgId, record.id, from, update)
+  }
+
+  async function current(record: SignatureRecord): Promise<SignatureRequestView> {
+    const found = await ctx.signatures.find(record.orgId, record.id)
+    if (!found) throw new Error(`signature request ${record.id} vanished`)
+    return toSignatureView(found)
+  }
+
+  /** Signs an `Executing` request with the key and records the outcome. */
+  async function execute(record: SignatureRecord, key: KeyRecord, network: NetworkInfo): Promise<void> {
+    try {
+      const signer = await ctx.keyStore.signer(refOf(key))
+      const outcome = await produceSignature({
+        network,
+        signer,
+        body: record.requestBody as SignatureRequestBody,
+      })
+      await transition(record, ['Executing'], {
+        status: 'Signed',
+        signature: outcome.signature ?? null,
+        signatures: outcome.signatures ?? null,
+        signedData: outcome.signedData ?? null,
+        dateSigned: ctx.clock.now().toISOString(),
+      })
+    } catch (err) {
+      // The key was deleted while this request was on its way: its material is gone for good.
+      const gone = isAppError(err) && err.code === 'not_found'
+      await transition(record, ['Executing'], {
+        status: 'Failed',
+        reason: gone ? `key ${key.id} was deleted` : 'signing failed',
+      })
+      if (gone) throw new AppError('gone', `key ${key.id} was deleted`, { details: { keyId: key.id } })
+      throw err
+    }
+  }
+
+  interface Submission {
+    caller: Caller
+    key: KeyRecord
+    wallet?: WalletRecord
+    network: NetworkInfo
+    target: string
+    body: SignatureRequestBody
+  }
+
+  async function submit(s: Submission): Promise<SignatureRequestView> {
+    const { caller, key, wallet, network, target, body } = s
+    const externalId = typeof body.externalId === 'string' ? body.externalId : null
+    const canonicalBody = canonicalJson(body)
+    const now = ctx.clock.now()
+    const record: SignatureRecord = {
+      id: newId('signature', now.getTime()),
+      orgId: caller.orgId,
+      walletId: wallet?.id ?? null,
+      keyId: key.id,
+      network: network.name,
+      target,
+      requester: { userId: caller.userId, tokenId: caller.tokenId },
+      requestBody: body as Record<string, unknown>,
+      canonicalBody,
+      status: 'Executing',
+      reason: null,
+      signature: null,
+      signatures: null,
+      signedData: null,
+      approvalId: null,
+      externalId,
+      dateRequested: now.toISOString(),
+      datePolicyResolved: null,
+      dateSigned: null,
+    }
+    if (!(await ctx.signatures.insert(record))) {
+      // Lost the race for this externalId: the winner's request is the answer (or a 409).
+      const replayed = await replay(caller.orgId, externalId as string, target, canonicalBody)
+      if (replayed) return replayed
+      throw new AppError('conflict', 'Conflicting signature request with same externalId', {
+        details: { duplicate: { externalId } },
+      })
+    }
+
+    if (wallet && ctx.governance) {
+      let decision: Awaited<ReturnType<NonNullable<WalletsContext['governance']>['governWalletRequest']>>
+      try {
+        decision = await ctx.governance.governWalletRequest({
+          kind: 'Wallets:Sign',
+          orgId: caller.orgId,
+          walletId: wallet.id,
+          walletTags: wallet.tags,
+          requestId: record.id,
+          requestField: 'signatureRequest',
+          request: toSignatureView(record),
+          initiator: {
+            userId: caller.userId,
+            kind: caller.kind,
+            tokenId: caller.tokenId,
+            appId: caller.appId,
+          },
+          network: network.name,
+        })
+      } catch (err) {
+        await transition(record, ['Executing'], { status: 'Failed', reason: 'policy evaluation failed' })
+        throw err
+      }
+      const resolvedAt = ctx.clock.now().toISOString()
+      if (decision.status === 'Rejected') {
+        await transition(record, ['Executing'], {
+          status: 'Rejected',
+          reason: decision.reason,
+          datePolicyResolved: resolvedAt,
+        })
+        return current(record)
+      }
+      if (decision.status === 'Pending') {
+        await transition(record, ['Executing'], { status: 'Pending', approvalId: decision.approvalId })
+        return current(record)
+      }
+      if (decision.evaluations.length > 0) {
+        await transition(record, ['Executing'], { status: 'Executing', datePolicyResolved: resolvedAt })
+      }
+    }
+    await execute(record, key, network)
+    return current(record)
+  }
+
+  function hintsMustMatch(network: NetworkInfo, body: SignatureRequestBody): void {
+    if (body.network !== undefined && body.network !== network.name) {
+      requireNetwork(body.network, 'network')
+      throw new AppError(
+        'validation_failed',
+        `network must be ${network.name}, the wallet's network, or left out.`,
+        {
+          details: { field: 'network', network: network.name, value: body.network },
+        },
+      )
+    }
+    if (body.blockchainKind !== undefined && body.blockchainKind !== network.blockchainKind) {
+      requireBlockchainKind(body.blockchainKind)
+      throw new AppError(
+        'validation_failed',
+        `blockchainKind must be ${network.blockchainKind ?? 'left out'} for a ${network.name} wallet.`,
+        { details: { field: 'blockchainKind', network: network.name, value: body.blockchainKind } },
+      )
+    }
+  }
+
+  async function replayFirst(caller: Caller, target: string, body: SignatureRequestBody) {
+    if (typeof body.externalId !== 'string') return undefined
+    return replay(caller.orgId, body.externalId, target, canonicalJson(body))
+  }
+
+  return {
+    async createForWallet(caller: Caller, walletId: string, body: SignatureRequestBody) {
+      const wallet = await wallets.requireWallet(caller, walletId)
+      const target = `wallet:${wallet.id}`
+      const replayed = await replayFirst(caller, target, body)
+      if (replayed) return replayed
+      const key = await keys.requireKey(caller, wallet.keyId)
+      requireKeyAlive(key)
+      if (wallet.status !== 'Active') {
+        throw new AppError('unprocessable', `wallet ${wallet.id} is ${wallet.status}`, {
+          details: { walletId: wallet.id, status: wallet.status },
+        })
+      }
+      const network = requireNetwork(wallet.network, 'network')
+      hintsMustMatch(network, body)
+      await validate(network, key, body)
+      return submit({ caller, key, wallet, network, target, body })
+    },
+
+    async createForKey(caller: Caller, keyId: string, body: SignatureRequestBody) {
+      const key = await keys.requireKey(caller, keyId)
+      const target = `key:${key.id}`
+      const replayed = await replayFirst(caller, target, body)
+      if (replayed) return replayed
+      requireKeyAlive(key)
+      const network = networkForKeySignature({ scheme: key.scheme, curve: key.curve } as KeyType, {
+        network: body.network,
+        blockchainKind: body.blockchainKind,
+      })
+      await validate(network, key, body)
+      return submit({ caller, key, network, target, body })
+    },
+
+    async listForWallet(caller: Caller, walletId: string, query: PageQuery) {
+      const wallet = await wallets.requireWallet(caller, walletId)
+      const { limit, beforeId } = pageCursor(query)
+      const rows = await ctx.signatures.list(
+        caller.orgId,
+        { walletId: wallet.id },
+        { limit: limit + 1, ...(beforeId ? { beforeId } : {}) },
+      )
+      const page = pageOf(rows, limit)
+      return { ...page, items: page.items.map(toSignatureView), keyId: wallet.keyId }
+    },
+
+    async listForKey(caller: Caller, keyId: string, query: PageQuery) {
+      const key = await keys.requireKey(caller, keyId)
+      const { limit, beforeId } = pageCursor(query)
+      const rows = await ctx.signatures.list(
+        caller.orgId,
+        { keyId: key.id },
+        { limit: limit + 1, ...(beforeId ? { beforeId } : {}) },
+      )
+      const page = pageOf(rows, limit)
+      return { ...page, items: page.items.map(toSignatureView), keyId: key.id }
+    },
+
+    async getForWallet(caller: Caller, walletId: string, signatureId: string) {
+      const wallet = await wallets.requireWallet(caller, walletId)
+      const record = await ctx.signatures.find(caller.orgId, signatureId)
+      if (!record || record.walletId !== wallet.id)
+        throw notFound('signature request', signatureId, { walletId })
+      return toSignatureView(record)
+    },
+
+    async getForKey(caller: Caller, keyId: string, signatureId: string) {
+      const key = await keys.requireKey(caller, keyId)
+      const record = await ctx.signatures.find(caller.orgId, signatureId)
+      if (!record || record.keyId !== key.id) throw notFound('signature request', signatureId, { keyId })
+      return toSignatureView(record)
+    },
+
+    /**
+     * The policy engine's callback when an approval on a signature request resolves. Idempotent:
+     * only a request still `Pending` moves, so a handler run twice (or on two nodes) signs once.
+     */
+    async onApprovalResolved(resolved: ResolvedWalletApproval): Promise<void> {
+      const record = await ctx.signatures.find(resolved.orgId, resolved.requestId)
+      if (!record || record.status !== 'Pending') return
+      if (resolved.status !== 'Approved') {
+        await transition(record, ['Pending'], {
+          status: 'Rejected',
+          reason: resolved.status === 'Denied' ? 'Denied by approvers' : 'Approval expired',
+          datePolicyResolved: resolved.dateResolved,
+        })
+        return
+      }
+      const claimed = await ctx.signatures.transition(record.orgId, record.id, ['Pending'], {
+        status: 'Executing',
+        datePolicyResolved: resolved.dateResolved,
+      })
+      if (!claimed) return
+      const key = await ctx.keys.find(record.orgId, record.keyId)
+      const network = record.network ? requireNetwork(record.network) : undefined
+      if (!key || key.status !== 'Active' || !network) {
+        await transition(record, ['Executing'], {
+          status: 'Failed',
+          reason: `key ${record.keyId} was deleted`,
+        })
+        return
+      }
+      await execute(record, key, network)
+    },
+  }
+}

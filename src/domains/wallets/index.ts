@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify'
+import type { Clock } from '../../clock.ts'
+import type { ImportSigner, KeyStore } from '../../custody/index.ts'
+import type { Db } from '../../db/database.ts'
+import type { OperationSource } from '../../http/permission-guard.ts'
+import { createKeyRepository } from '../keys/repository.ts'
+import { registerKeyRoutes } from '../keys/routes.ts'
+import { createKeyService, type KeyService } from '../keys/service.ts'
+import { createSignatureRepository } from '../signatures/repository.ts'
+import { registerSignatureRoutes } from '../signatures/routes.ts'
+import { createSignatureService, type SignatureService } from '../signatures/service.ts'
+import type { FeatureGate, Governance, PeopleDirectory, WalletsContext } from './context.ts'
+import { createWalletRepository, type WalletRepository } from './repository.ts'
+import { registerWalletRoutes } from './routes.ts'
+import { createWalletService, type WalletService } from './service.ts'
+
+export interface WalletsDomain {
+  readonly wallets: WalletService
+  readonly keys: KeyService
+  readonly signatures: SignatureService
+  /** For seeding (benchmarks, fixtures) without the API. */
+  readonly walletRepository: WalletRepository
+  registerRoutes(app: FastifyInstance): void
+}
+
+/**
+ * Wallets, keys, signature requests and key export/import (api-reference wallets-and-keys.md
+ * §1–3). Keys live in `keyStore`; signatures are produced by src/chains; signature requests on
+ * wallets pass through `governance` (the policy engine) when given.
+ */
+export function createWalletsDomain(deps: {
+  db: Db
+  clock: Clock
+  keyStore: KeyStore
+  importSigner: ImportSigner
+  people: PeopleDirectory
+  plans: FeatureGate
+  operations: OperationSource
+  governance?: Governance
+}): WalletsDomain {
+  const ctx: WalletsContext = {
+    ...deps,
+    keys: createKeyRepository(deps.db),
+    wallets: createWalletRepository(deps.db),
+    signatures: createSignatureRepository(deps.db),
+  }
+  const keys = createKeyService(ctx)
+  const wallets = createWalletService(ctx, keys)
+  const signatures = createSignatureService(ctx, keys, wallets)
+  // Signature requests left Pending by a policy are executed (or rejected) when their approval
+  // resolves. Other governed requests (transfers, transactions) are not ours to handle.
+  deps.governance?.onWalletApprovalResolved(async (resolved) => {
+    if (resolved.requestId.startsWith('sig-')) await signatures.onApprovalResolved(resolved)
+  })
+  return {
+    wallets,
+    keys,
+    signatures,
+    walletRepository: ctx.wallets,
+    registerRoutes(app) {
+      registerWalletRoutes(app, wallets)
+      registerKeyRoutes(app, keys)
+      registerSignatureRoutes(app, signatures)
+    },
+  }
+}

@@ -1,0 +1,60 @@
+import { AppError, notFound } from '../../errors.ts'
+import { decodePaginationToken, encodePaginationToken } from '../../ids.ts'
+import type { PeopleDirectory } from './context.ts'
+import { DEFAULT_PAGE_SIZE } from './schemas.ts'
+
+/** The cursor of a page request: the last id of the previous page (ids are time-ordered). */
+export function pageCursor(query: { limit?: number; paginationToken?: string }) {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE
+  if (query.paginationToken === undefined) return { limit, beforeId: undefined }
+  const beforeId = decodePaginationToken(query.paginationToken)
+  if (!beforeId) {
+    throw new AppError(
+      'validation_failed',
+      'Invalid query.paginationToken: not a token this server issued.',
+      {
+        details: { field: 'paginationToken' },
+      },
+    )
+  }
+  return { limit, beforeId }
+}
+
+/** Reads one row more than the page so `nextPageToken` is left out on the last page exactly. */
+export function pageOf<T extends { id: string }>(
+  rows: T[],
+  limit: number,
+): { items: T[]; nextPageToken?: string } {
+  if (rows.length <= limit) return { items: rows }
+  const items = rows.slice(0, limit)
+  return { items, nextPageToken: encodePaginationToken(items[items.length - 1]!.id) }
+}
+
+/**
+ * The `owner` filter (user id or username; `ownerId`/`ownerUsername` are its deprecated aliases):
+ * the end user the wallets are delegated to. An unknown owner lists nothing rather than failing,
+ * as a filter that matches no rows would.
+ */
+export async function resolveOwner(
+  people: PeopleDirectory,
+  orgId: string,
+  query: { owner?: string; ownerId?: string; ownerUsername?: string },
+): Promise<string | undefined | null> {
+  const owner = query.owner ?? query.ownerId ?? query.ownerUsername
+  if (owner === undefined) return undefined
+  const user = owner.startsWith('us-')
+    ? await people.find(orgId, owner)
+    : await people.findByUsername(orgId, owner)
+  return user ? user.id : null
+}
+
+/** A delegation target must be an end user of the caller's org (another org's user is a 404). */
+export async function requireEndUser(people: PeopleDirectory, orgId: string, userId: string, field: string) {
+  const user = await people.find(orgId, userId)
+  if (!user) throw notFound('end user', userId, { field })
+  if (user.kind !== 'EndUser') {
+    throw new AppError('validation_failed', `${field} must be an end user; ${userId} is a ${user.kind}.`, {
+      details: { field, userId, kind: user.kind },
+    })
+  }
+}
