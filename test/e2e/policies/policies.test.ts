@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { DfnsError, PolicyPendingError } from '@dfns/sdk'
+import { DfnsApiClient, DfnsError, PolicyPendingError } from '@dfns/sdk'
+import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 import { testDialect } from '../../helpers/database.ts'
 import { startWalletd, type TestUser, type Walletd } from '../../helpers/sdk.ts'
 
@@ -26,6 +27,16 @@ describe(`policies and approvals through the SDK (${testDialect})`, () => {
   before(async () => {
     w = await startWalletd()
     users = [await w.newUser(), await w.newUser(), await w.newUser()]
+    // Approvers need the approval operations (the permission guard checks them before the rules do).
+    const approver = await w.root.permissions.createPermission({
+      body: {
+        name: 'Approver',
+        operations: ['Policies:Read', 'Policies:Approvals:Read', 'Policies:Approvals:Approve'],
+      },
+    })
+    for (const u of users) {
+      await w.root.permissions.createAssignment({ permissionId: approver.id, body: { identityId: u.userId } })
+    }
   })
   after(() => w.close())
 
@@ -190,8 +201,29 @@ describe(`policies and approvals through the SDK (${testDialect})`, () => {
     assert.equal((await w.root.policies.getPolicy({ policyId: target.id })).pendingChangeRequest, undefined)
   })
 
-  it('unknown policy and approval ids are 404', async () => {
+  it("unknown ids and another org's ids are 404; a bad decision body is a 400", async () => {
     await assert.rejects(w.root.policies.getPolicy({ policyId: 'plc-nope' }), status(404))
     await assert.rejects(w.root.policies.getApproval({ approvalId: 'ap-nope' }), status(404))
+    const mine = await w.root.policies.createPolicy({ body: limitPolicy(1) })
+    const other = await w.bootstrapOrg()
+    const otherRoot = new DfnsApiClient({
+      baseUrl: w.baseUrl,
+      orgId: other.orgId,
+      authToken: other.serviceAccount.accessToken,
+      signer: new AsymmetricKeySigner({
+        credId: other.serviceAccount.credId,
+        privateKey: other.serviceAccount.privateKey,
+      }),
+    })
+    await assert.rejects(otherRoot.policies.getPolicy({ policyId: mine.id }), status(404))
+    await assert.rejects(otherRoot.policies.archivePolicy({ policyId: mine.id }), status(404))
+    assert.equal((await otherRoot.policies.listPolicies()).items.length, 0)
+    await assert.rejects(
+      w.root.policies.createApprovalDecision({
+        approvalId: 'ap-nope',
+        body: { value: 'Maybe' as 'Approved' },
+      }),
+      status(400),
+    )
   })
 })
