@@ -159,6 +159,12 @@ export function networkForKeySignature(
     const fits = (n: NetworkInfo) =>
       n.blockchainKind === kind && n.keyTypes.some((k) => k.scheme === key.scheme && k.curve === key.curve)
     const network = networks.find((n) => fits(n) && !n.testnet) ?? networks.find(fits)
+    if (network?.chainId !== undefined) {
+      // Only the family was named: format like its mainnet, but do not hold an EVM transaction
+      // to the mainnet's chain id — the key may sign for any chain of the family.
+      const { chainId: _unbound, ...familyWide } = network
+      return Object.freeze(familyWide)
+    }
     if (!network) {
       throw invalid('blockchainKind', `${kind} cannot use ${key.scheme}/${key.curve} keys`, {
         blockchainKind: kind,

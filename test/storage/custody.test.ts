@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
+import { inspect } from 'node:util'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
 import { sql } from 'kysely'
@@ -207,6 +208,14 @@ describe(`software key store (${testDialect})`, () => {
       await store.generateKey(key, type)
       const exported = await store.exportKey(key)
       privateKeys.push(Uint8Array.from(exported.privateKey.reveal()))
+      // What a careless log line would print of the exported key or of a signer: no material.
+      const printed = Buffer.from(
+        JSON.stringify(exported) +
+          inspect(exported, { depth: 9 }) +
+          inspect(await store.signer(key), { depth: 9 }),
+      )
+      for (const spelling of spellings(exported.privateKey.reveal())) assert.ok(!printed.includes(spelling))
+      assert.ok(!printed.includes(Buffer.from(exported.privateKey.reveal().join(','))))
       exported.privateKey.wipe()
     }
     let haystack: Buffer

@@ -533,11 +533,35 @@ describe('Tron and Cosmos transactions', () => {
 })
 
 describe('the key route picks a formatting network', () => {
+  test('a key signing an EVM transaction with only blockchainKind: any chain id is accepted', async () => {
+    const network = networkForKeySignature(ECDSA, { blockchainKind: 'Evm' })
+    const transaction = serializeTransaction({
+      chainId: 84532,
+      nonce: 0,
+      gas: 21000n,
+      gasPrice: 1n,
+      to: evmAccount.address,
+    })
+    const result = await produceSignature({
+      network,
+      signer: evmSigner,
+      body: { kind: 'Transaction', transaction },
+    })
+    assert.equal(parseTransaction(result.signedData as Hex).chainId, 84532)
+    assert.equal(
+      await recoverTransactionAddress({ serializedTransaction: result.signedData as never }),
+      evmAccount.address,
+    )
+  })
+
   test('network, blockchainKind, or the pseudo-network of the key type', () => {
     assert.equal(networkForKeySignature(ECDSA, {}).name, 'KeyECDSA')
     assert.equal(networkForKeySignature(EDDSA, {}).name, 'KeyEdDSA')
     assert.equal(networkForKeySignature(SCHNORR, {}).name, 'Bitcoin')
     assert.equal(networkForKeySignature(ECDSA, { blockchainKind: 'Evm' }).name, 'Ethereum')
+    // Family-only hint: no chain id to enforce.
+    assert.equal(networkForKeySignature(ECDSA, { blockchainKind: 'Evm' }).chainId, undefined)
+    assert.equal(networkForKeySignature(ECDSA, { network: 'Base' }).chainId, 8453)
     assert.equal(networkForKeySignature(EDDSA, { blockchainKind: 'Tezos' }).name, 'Tezos')
     assert.equal(networkForKeySignature(ECDSA, { network: 'Base' }).name, 'Base')
     assert.throws(
