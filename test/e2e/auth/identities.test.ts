@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { DfnsApiClient, DfnsAuthenticator, type DfnsError } from '@dfns/sdk'
-import { createLocalJWKSet, jwtVerify } from 'jose'
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose'
 import { testDialect } from '../../helpers/database.ts'
 import { KeyCredentialSigner, type KeyKind, newKey, startWalletd, type Walletd } from '../../helpers/sdk.ts'
 
@@ -154,7 +154,7 @@ describe(`identities through the official SDK (${testDialect})`, () => {
   })
 
   it('tokens verify against the published JWKS', async () => {
-    const jwks = await (await fetch(`${w.baseUrl}/.well-known/jwks.json`)).json()
+    const jwks = (await (await fetch(`${w.baseUrl}/.well-known/jwks.json`)).json()) as JSONWebKeySet
     const { payload } = await jwtVerify(w.bootstrap.serviceAccount.accessToken, createLocalJWKSet(jwks), {
       audience: 'dfns:auth:user',
       issuer: 'walletd:local',
