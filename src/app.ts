@@ -88,7 +88,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   app.decorateRequest('routeRule', undefined)
   app.addHook('onRequest', async (request) => {
     const url = request.routeOptions.url
-    request.routeRule = url ? routeTable[routeKey(request.method, url)] : undefined
+    // HEAD is answered by the GET route (fastify adds it), so it is authenticated and guarded as GET.
+    const method = request.method === 'HEAD' ? 'GET' : request.method
+    request.routeRule = url ? routeTable[routeKey(method, url)] : undefined
   })
   const auth = createAuthDomain({ db: deps.database.db, clock: deps.clock, secrets: deps.secrets, config })
   // One hook per concern, in pipeline order: authentication (onRequest), then user action

@@ -44,6 +44,14 @@ describe(`authentication and user-action refusals (${testDialect})`, () => {
       await assert.rejects(anonymous.auth.listServiceAccounts(), status(401))
     })
 
+    it('HEAD is authenticated like the GET it mirrors', async () => {
+      assert.equal((await rawRequest(w.baseUrl, { method: 'HEAD', path: '/auth/users' })).status, 401)
+      assert.equal(
+        (await rawRequest(w.baseUrl, { method: 'HEAD', path: '/auth/users', token: rootToken })).status,
+        200,
+      )
+    })
+
     it('malformed token', async () => {
       for (const token of ['abc', 'a.b', 'a.b.c', '...', 'eyJhbGciOiJFUzI1NiJ9.bm90IGpzb24.c2ln']) {
         assertErrorBody(await get(token), 401, /malformed/)
