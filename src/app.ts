@@ -6,6 +6,14 @@ import type { Config } from './config.ts'
 import type { SecretBox } from './custody/secret-box.ts'
 import { type DatabaseHandle, pingDatabase } from './db/database.ts'
 import { type AuthDomain, createAuthDomain } from './domains/auth/index.ts'
+import { createPermissionRepository } from './domains/permissions/repository.ts'
+import { registerPermissionRoutes } from './domains/permissions/routes.ts'
+import {
+  createPermissionsService,
+  type PermissionsService,
+  permissionOperationSource,
+} from './domains/permissions/service.ts'
+import { createPlansDomain, installPlanGate, type PlanService } from './domains/plans/index.ts'
 import { createPriceSource } from './domains/policies/prices.ts'
 import { registerPolicyRoutes } from './domains/policies/routes.ts'
 import { createPoliciesDomain, type PoliciesDomain } from './domains/policies/service.ts'
@@ -16,6 +24,8 @@ import { ErrorRecorder } from './http/error-recorder.ts'
 import { installJsonBodyParser } from './http/json-body.ts'
 import { MethodIndex } from './http/method-index.ts'
 import { installMetrics } from './http/metrics.ts'
+import { installPermissionGuard } from './http/permission-guard.ts'
+import { installRateLimit } from './http/rate-limit.ts'
 import { operationalRoutes, routeKey, routeTable } from './http/route-table.ts'
 import { installUserActionCheck } from './http/user-action.ts'
 import { ErrorIdGenerator } from './ids.ts'
@@ -36,6 +46,8 @@ export type App = FastifyInstance & {
     readonly errorRecorder: ErrorRecorder
     readonly auth: AuthDomain
     readonly policies: PoliciesDomain
+    readonly plans: PlanService
+    readonly permissions: PermissionsService
   }
 }
 
@@ -93,10 +105,25 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     request.routeRule = url ? routeTable[routeKey(method, url)] : undefined
   })
   const auth = createAuthDomain({ db: deps.database.db, clock: deps.clock, secrets: deps.secrets, config })
-  // One hook per concern, in pipeline order: authentication (onRequest), then user action
-  // (preValidation); the rate limit and permission guard hook in after them.
+  const plans = createPlansDomain({
+    db: deps.database.db,
+    clock: deps.clock,
+    defaultRateLimit: config.defaultRateLimit,
+  })
+  const permissionOperations = permissionOperationSource(createPermissionRepository(deps.database.db))
+  // One hook per concern, in pipeline order: authentication (onRequest), the per-org rate limit
+  // (route-level onRequest, so after authentication), then in preValidation the plan gate, the
+  // user action and the permission guard. The rate limit registers before any route: it hooks
+  // itself onto each route as it is added.
   installAuthentication(app, auth.authenticate)
+  await installRateLimit(app, {
+    quotaFor: async (orgId) => (await plans.planOf(orgId)).rateLimitPerMinute,
+    unauthenticatedQuota: config.defaultRateLimit,
+    redisUrl: config.redisUrl,
+  })
+  installPlanGate(app, plans)
   installUserActionCheck(app, auth.verifyUserAction)
+  installPermissionGuard(app, permissionOperations)
 
   installErrorHandling(app, { errorIds, recorder, methods })
   installJsonBodyParser(app)
@@ -134,6 +161,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     logger: app.log,
   })
   registerPolicyRoutes(app, policies)
+  const permissions = createPermissionsService({
+    repository: createPermissionRepository(deps.database.db),
+    users: auth.context.repos.users,
+    tokens: auth.context.repos.tokens,
+    clock: deps.clock,
+    changes: policies.changeRequests,
+  })
+  registerPermissionRoutes(app, permissions)
   // Reads expire approvals lazily; this sweep also expires the ones nobody reads, so their
   // requests are rejected and their change requests dropped on time. Idempotent across nodes.
   const approvalSweep = setInterval(() => {
@@ -150,6 +185,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   })
 
   return Object.assign(app as unknown as FastifyInstance, {
-    walletd: { errorRecorder: recorder, auth, policies },
+    walletd: { errorRecorder: recorder, auth, policies, plans, permissions },
   })
 }

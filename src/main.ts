@@ -5,6 +5,7 @@ import { systemClock } from './clock.ts'
 import { ConfigError, type ConfigInput, DEFAULT_PORT, loadConfig } from './config.ts'
 import { loadMasterKey, SecretBox } from './custody/secret-box.ts'
 import { databaseTargetFor, migrateToLatest, openDatabase } from './db/database.ts'
+import { runOrgPlanCommand } from './cli/org-plan.ts'
 import { findFloodRowsBefore, findRecordedError } from './http/error-recorder.ts'
 import { ErrorIdGenerator } from './ids.ts'
 
@@ -15,6 +16,9 @@ Usage:
   walletd migrate [options]        apply database migrations and exit
   walletd bootstrap [--json]       create an org and its root service account; print its credentials
   walletd errors show <id>         print what walletd recorded about an error id
+  walletd org plan <orgId> [--plan Developer|Enterprise] [--enable <f>] [--disable <f>]
+                   [--rate-limit <n>] [--webhooks <n>] [--json]
+                                   show or change an org's plan (features and rate limit)
 
 Options (each also settable by environment variable, see the README):
   --host <addr>            listen address (default 127.0.0.1)
@@ -36,6 +40,12 @@ const options = {
   region: { type: 'string' },
   'log-level': { type: 'string' },
   json: { type: 'boolean' },
+  // walletd org plan
+  plan: { type: 'string' },
+  enable: { type: 'string', multiple: true },
+  disable: { type: 'string', multiple: true },
+  'rate-limit': { type: 'string' },
+  webhooks: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -77,6 +87,11 @@ export async function main(argv: string[]): Promise<number> {
         return await runBootstrapCommand(configFrom(parsed.values), { json: parsed.values.json ?? false })
       case 'errors':
         return await errors(parsed.values, rest)
+      case 'org':
+        return await runOrgPlanCommand(configFrom(parsed.values), rest, {
+          ...parsed.values,
+          rateLimit: parsed.values['rate-limit'],
+        })
       default:
         process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${usage}`)
         return 2

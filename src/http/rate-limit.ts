@@ -15,20 +15,41 @@ import { AppError } from '../errors.ts'
  *   response, and Retry-After (seconds) on 429.
  *
  * It runs after authentication (it needs the verified org), not before it as design.md first
- * sketched: keying on an unverified token claim would let anyone spend another org's quota.
+ * sketched: keying on an unverified token claim would let anyone spend another org's quota. So a
+ * request refused with 401 is counted against no org and carries no X-RateLimit-* headers; every
+ * request that authenticated is counted, whatever it answers (403, 404, 402 …).
+ *
+ * The window is the plugin's: fixed, starting with an org's first counted request, on the wall
+ * clock of the node (memory) or of Redis (shared). A Redis that cannot be reached fails open: the
+ * request is served uncounted and the error logged, so an outage of the limiter is not an outage
+ * of the API.
  */
 export interface RateLimitDeps {
+  /** Requests per minute for the org; 0 means unlimited (not counted, no headers). */
   quotaFor(orgId: string): Promise<number>
+  /** Per client address on the routes without a token (login, registration); 0 = unlimited. */
   unauthenticatedQuota: number
   redisUrl: string | undefined
-  now(): number
 }
+
+export const RATE_LIMIT_WINDOW_MS = 60_000
 
 export async function installRateLimit(app: FastifyInstance, deps: RateLimitDeps): Promise<void> {
   const redis = deps.redisUrl
     ? new Redis(deps.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false })
     : undefined
-  if (redis) app.addHook('onClose', async () => void (await redis.quit()))
+  if (redis) {
+    let lastWarning = 0
+    redis.on('error', (err) => {
+      // ioredis retries by itself; one line every 10 s is enough to tell the operator.
+      if (Date.now() - lastWarning < 10_000) return
+      lastWarning = Date.now()
+      app.log.warn({ err }, 'rate-limit store (Redis) unreachable: requests are served uncounted')
+    })
+    app.addHook('onClose', async () => {
+      await redis.quit().catch(() => redis.disconnect())
+    })
+  }
 
   const quotaOf = async (request: FastifyRequest): Promise<number> =>
     request.caller ? deps.quotaFor(request.caller.orgId) : deps.unauthenticatedQuota
@@ -36,7 +57,8 @@ export async function installRateLimit(app: FastifyInstance, deps: RateLimitDeps
   await app.register(rateLimit, {
     global: true,
     hook: 'onRequest',
-    timeWindow: 60_000,
+    timeWindow: RATE_LIMIT_WINDOW_MS,
+    skipOnError: true,
     ...(redis ? { redis, nameSpace: 'walletd-rl:' } : {}),
     keyGenerator: (request) => (request.caller ? `org:${request.caller.orgId}` : `ip:${request.ip}`),
     max: async (request) => Math.max(1, await quotaOf(request)),
@@ -56,10 +78,12 @@ export async function installRateLimit(app: FastifyInstance, deps: RateLimitDeps
       ),
   })
 
+  // The plugin sends seconds until the reset; Dfns documents the reset as a unix time in seconds.
+  // Wall clock on purpose: the store's window runs on it, not on walletd's injectable Clock.
   app.addHook('onSend', async (_request, reply, payload) => {
     const reset = reply.getHeader('x-ratelimit-reset')
     if (reset !== undefined) {
-      reply.header('x-ratelimit-reset', Math.ceil(deps.now() / 1000) + Number(reset))
+      reply.header('x-ratelimit-reset', Math.ceil(Date.now() / 1000) + Number(reset))
     }
     return payload
   })

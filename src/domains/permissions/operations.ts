@@ -1,7 +1,9 @@
 /**
  * Permission operations: the current names (SDK 0.8.21 `CreatePermissionBody.operations`, group 1)
  * and the legacy names the SDK still accepts (group 2), with what each legacy name now means.
- * Permissions may be created with either; they are stored and checked under the current names.
+ * Permissions may be created with either; they keep the names they were given and are checked
+ * under the current names (`normalizeOperations`). The 2024-docs-only names (api-reference §4 C)
+ * are in neither list and are refused with 400.
  */
 export const currentOperations = [
   'Registry:Addresses:Create',
@@ -193,7 +195,11 @@ export function isOperation(name: string): name is Operation {
   return current.has(name) || legacy.has(name)
 }
 
-/** The current operations a list of (current or legacy) names grants, deduplicated and sorted. */
+/**
+ * The current operations a list of (current or legacy) names grants, deduplicated and sorted.
+ * Permissions keep the names they were created with (what the caller sent is what GET shows);
+ * the guard checks the normalized set.
+ */
 export function normalizeOperations(names: readonly string[]): CurrentOperation[] {
   const out = new Set<CurrentOperation>()
   for (const name of names) {

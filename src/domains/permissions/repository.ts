@@ -2,6 +2,7 @@ import type { Db } from '../../db/database.ts'
 import { isUniqueViolation } from '../../db/database.ts'
 import { AppError } from '../../errors.ts'
 import { newId } from '../../ids.ts'
+import { currentOperations, normalizeOperations } from './operations.ts'
 
 /**
  * The permission data model: permissions ("roles", a named set of operations) and their
@@ -41,6 +42,18 @@ export interface AssignmentSummary {
 
 export const FULL_ADMIN_PERMISSION = 'DfnsFullAdminAccess'
 
+/** A page of rows ordered by id (ids sort by creation time): `after` is the last id already seen. */
+export interface PageQuery {
+  after?: string | undefined
+  limit: number
+}
+
+export interface PermissionChange {
+  name?: string
+  operations?: readonly string[]
+  isArchived?: boolean
+}
+
 export interface PermissionRepository {
   createPermission(input: {
     orgId: string
@@ -50,17 +63,39 @@ export interface PermissionRepository {
     now: Date
   }): Promise<Permission>
   findPermission(orgId: string, permissionId: string): Promise<Permission | undefined>
+  /** Archived permissions included: their names stay taken. */
+  findPermissionByName(orgId: string, name: string): Promise<Permission | undefined>
+  listPermissions(orgId: string, page: PageQuery): Promise<Permission[]>
+  /** Apply a change; a name another permission of the org holds (archived included) → 409. */
+  updatePermission(
+    orgId: string,
+    permissionId: string,
+    change: PermissionChange,
+    now: Date,
+  ): Promise<Permission | undefined>
+  /** `id` lets an approved change request create the assignment under the id it announced. */
   assign(input: {
     orgId: string
     permissionId: string
     identityId: string
     isImmutable?: boolean
+    id?: string
     now: Date
   }): Promise<Assignment>
+  findAssignment(orgId: string, assignmentId: string): Promise<Assignment | undefined>
+  findAssignmentOf(orgId: string, permissionId: string, identityId: string): Promise<Assignment | undefined>
+  listAssignments(orgId: string, permissionId: string, page: PageQuery): Promise<Assignment[]>
+  /** Hard delete; false when there was nothing to delete. */
+  deleteAssignment(orgId: string, assignmentId: string): Promise<boolean>
   /** Every assignment of these identities, with the permission's name and operations. */
   assignmentsOf(identityIds: readonly string[]): Promise<Map<string, AssignmentSummary[]>>
-  /** The operations an identity holds: the union over its assignments of non-archived permissions. */
+  /**
+   * The current-name operations each identity holds: the union over its assignments of
+   * non-archived permissions, legacy names normalized. The immutable DfnsFullAdminAccess grants
+   * every current operation, including ones added to the catalog after it was created.
+   */
   operationsOf(identityId: string): Promise<Set<string>>
+  operationsOfMany(identityIds: readonly string[]): Promise<Map<string, Set<string>>>
 }
 
 type PermissionRow = {
@@ -73,6 +108,33 @@ type PermissionRow = {
   date_created: string
   date_updated: string
 }
+
+type AssignmentRow = {
+  id: string
+  org_id: string
+  permission_id: string
+  identity_id: string
+  is_immutable: number
+  date_created: string
+  date_updated: string
+}
+
+function toAssignment(row: AssignmentRow): Assignment {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    permissionId: row.permission_id,
+    identityId: row.identity_id,
+    isImmutable: row.is_immutable === 1,
+    dateCreated: row.date_created,
+    dateUpdated: row.date_updated,
+  }
+}
+
+const duplicateName = (name: string) =>
+  new AppError('conflict', `A permission named ${JSON.stringify(name)} already exists.`, {
+    details: { name },
+  })
 
 function toPermission(row: PermissionRow): Permission {
   return {
@@ -89,6 +151,28 @@ function toPermission(row: PermissionRow): Permission {
 }
 
 export function createPermissionRepository(db: Db): PermissionRepository {
+  const operationsOfMany = async (identityIds: readonly string[]): Promise<Map<string, Set<string>>> => {
+    const out = new Map<string, Set<string>>(identityIds.map((id) => [id, new Set<string>()]))
+    if (identityIds.length === 0) return out
+    const rows = await db
+      .selectFrom('permission_assignments as a')
+      .innerJoin('permissions as p', 'p.id', 'a.permission_id')
+      .select(['a.identity_id', 'p.name', 'p.is_immutable', 'p.operations'])
+      .where('a.identity_id', 'in', [...identityIds])
+      .where('p.is_archived', '=', 0)
+      .execute()
+    for (const row of rows) {
+      const held = out.get(row.identity_id)
+      if (!held) continue
+      const names =
+        row.is_immutable === 1 && row.name === FULL_ADMIN_PERMISSION
+          ? currentOperations
+          : normalizeOperations(JSON.parse(row.operations) as string[])
+      for (const op of names) held.add(op)
+    }
+    return out
+  }
+
   return {
     async createPermission({ orgId, name, operations, isImmutable = false, now }) {
       const row = {
@@ -105,14 +189,95 @@ export function createPermissionRepository(db: Db): PermissionRepository {
       try {
         await db.insertInto('permissions').values(row).execute()
       } catch (err) {
-        if (isUniqueViolation(err)) {
-          throw new AppError('conflict', `A permission named ${JSON.stringify(name)} already exists.`, {
-            details: { name },
-          })
-        }
+        if (isUniqueViolation(err)) throw duplicateName(name)
         throw err
       }
       return toPermission(row)
+    },
+
+    async findPermissionByName(orgId, name) {
+      const row = await db
+        .selectFrom('permissions')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('name', '=', name)
+        .executeTakeFirst()
+      return row ? toPermission(row) : undefined
+    },
+
+    async listPermissions(orgId, { after, limit }) {
+      let query = db.selectFrom('permissions').selectAll().where('org_id', '=', orgId)
+      if (after) query = query.where('id', '>', after)
+      const rows = await query.orderBy('id').limit(limit).execute()
+      return rows.map(toPermission)
+    },
+
+    async updatePermission(orgId, permissionId, change, now) {
+      const patch: { name?: string; operations?: string; is_archived?: number; date_updated: string } = {
+        date_updated: now.toISOString(),
+      }
+      if (change.name !== undefined) patch.name = change.name
+      if (change.operations !== undefined) patch.operations = JSON.stringify([...change.operations])
+      if (change.isArchived !== undefined) patch.is_archived = change.isArchived ? 1 : 0
+      try {
+        await db
+          .updateTable('permissions')
+          .set(patch)
+          .where('org_id', '=', orgId)
+          .where('id', '=', permissionId)
+          .execute()
+      } catch (err) {
+        if (isUniqueViolation(err) && change.name !== undefined) throw duplicateName(change.name)
+        throw err
+      }
+      const row = await db
+        .selectFrom('permissions')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('id', '=', permissionId)
+        .executeTakeFirst()
+      return row ? toPermission(row) : undefined
+    },
+
+    async findAssignment(orgId, assignmentId) {
+      const row = await db
+        .selectFrom('permission_assignments')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('id', '=', assignmentId)
+        .executeTakeFirst()
+      return row ? toAssignment(row) : undefined
+    },
+
+    async findAssignmentOf(orgId, permissionId, identityId) {
+      const row = await db
+        .selectFrom('permission_assignments')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('permission_id', '=', permissionId)
+        .where('identity_id', '=', identityId)
+        .executeTakeFirst()
+      return row ? toAssignment(row) : undefined
+    },
+
+    async listAssignments(orgId, permissionId, { after, limit }) {
+      let query = db
+        .selectFrom('permission_assignments')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('permission_id', '=', permissionId)
+      if (after) query = query.where('id', '>', after)
+      const rows = await query.orderBy('id').limit(limit).execute()
+      return rows.map(toAssignment)
+    },
+
+    async deleteAssignment(orgId, assignmentId) {
+      const result = await db
+        .deleteFrom('permission_assignments')
+        .where('org_id', '=', orgId)
+        .where('id', '=', assignmentId)
+        .executeTakeFirst()
+      return Number(result.numDeletedRows) > 0
     },
 
     async findPermission(orgId, permissionId) {
@@ -125,9 +290,9 @@ export function createPermissionRepository(db: Db): PermissionRepository {
       return row ? toPermission(row) : undefined
     },
 
-    async assign({ orgId, permissionId, identityId, isImmutable = false, now }) {
+    async assign({ orgId, permissionId, identityId, isImmutable = false, id, now }) {
       const row = {
-        id: newId('assignment', now.getTime()),
+        id: id ?? newId('assignment', now.getTime()),
         org_id: orgId,
         permission_id: permissionId,
         identity_id: identityId,
@@ -140,7 +305,7 @@ export function createPermissionRepository(db: Db): PermissionRepository {
       } catch (err) {
         if (isUniqueViolation(err)) {
           throw new AppError('conflict', `Permission ${permissionId} is already assigned to ${identityId}.`, {
-            details: { permissionId, identityId },
+            details: { existingAssignment: { permissionId, identityId } },
           })
         }
         throw err
@@ -178,16 +343,9 @@ export function createPermissionRepository(db: Db): PermissionRepository {
     },
 
     async operationsOf(identityId) {
-      const rows = await db
-        .selectFrom('permission_assignments as a')
-        .innerJoin('permissions as p', 'p.id', 'a.permission_id')
-        .select('p.operations')
-        .where('a.identity_id', '=', identityId)
-        .where('p.is_archived', '=', 0)
-        .execute()
-      const ops = new Set<string>()
-      for (const row of rows) for (const op of JSON.parse(row.operations) as string[]) ops.add(op)
-      return ops
+      return (await operationsOfMany([identityId])).get(identityId) ?? new Set()
     },
+
+    operationsOfMany,
   }
 }

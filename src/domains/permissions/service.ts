@@ -1,0 +1,412 @@
+/**
+ * Permissions ("roles") and assignments: the rules behind /permissions, and the operation source
+ * the permission guard asks on every request.
+ *
+ * Decisions where the reference says (inferred):
+ * - Immutable permissions and assignments (DfnsFullAdminAccess and its bootstrap assignment)
+ *   cannot be updated, archived, un-archived or revoked: 403, since no body would make it allowed.
+ * - Archived permissions grant nothing and cannot be assigned (422) or updated (422); un-archiving
+ *   is the one change they accept. Their names stay taken (409).
+ * - An identity is a user or service-account id (`us-…`) or a PAT id (`to-…`) of the caller's org;
+ *   anything else, another org's id included, is a 404. An archived identity is a 422.
+ * - A PAT holds the intersection of its own assignments and its user's: a PAT never does more
+ *   than its user can, even when it was given a broader permission.
+ * - Operations keep the names they were created with; the guard checks their current-name meaning.
+ * - `?force=true` on revoke skips the Permissions:Assign policies, as the SDK documents.
+ *
+ * Updates, archives and assignment creates/deletes go through the policy engine's change gate
+ * (src/domains/policies/change-requests.ts): a triggered Permissions:Modify / Permissions:Assign
+ * policy turns them into a 202 change request, applied by the appliers registered here once
+ * approved. Without a gate (no policies domain) every change applies at once.
+ */
+import type { Clock } from '../../clock.ts'
+import { AppError, notFound } from '../../errors.ts'
+import type { Caller } from '../../http/context.ts'
+import type { OperationSource } from '../../http/permission-guard.ts'
+import { decodePaginationToken, encodePaginationToken, newId } from '../../ids.ts'
+import type { AccessTokenRepository } from '../auth/repositories/access-tokens.ts'
+import type { UserRepository } from '../auth/repositories/users.ts'
+import type { Initiator } from '../policies/activity.ts'
+import type { ChangeRequestService } from '../policies/change-requests.ts'
+import type { ChangeRequest } from '../policies/schemas.ts'
+import type { Assignment, Permission, PermissionRepository } from './repository.ts'
+import {
+  type ArchivePermissionBody,
+  type CreateAssignmentBody,
+  type CreatePermissionBody,
+  DEFAULT_PAGE_SIZE,
+  type ListQuery,
+  type UpdatePermissionBody,
+} from './schemas.ts'
+
+/** The policy engine's change-request gate, as this domain uses it. */
+export type PermissionChangeGate = Pick<
+  ChangeRequestService,
+  'submitChange' | 'pendingForMany' | 'registerApplier'
+>
+
+export interface PermissionsServiceDeps {
+  readonly repository: PermissionRepository
+  readonly users: Pick<UserRepository, 'find'>
+  readonly tokens: Pick<AccessTokenRepository, 'find'>
+  readonly clock: Clock
+  readonly changes?: PermissionChangeGate
+}
+
+export type PermissionView = Omit<Permission, 'orgId'> & { pendingChangeRequest?: ChangeRequest }
+export type AssignmentView = Omit<Assignment, 'orgId'> & { pendingChangeRequest?: ChangeRequest }
+
+/** 200 with the entity, or 202 with the change request waiting for approval. */
+export type ChangeOutcome<T> =
+  | { readonly kind: 'Applied'; readonly value: T }
+  | { readonly kind: 'Pending'; readonly changeRequest: ChangeRequest }
+
+const permissionView = ({ orgId: _, ...p }: Permission): PermissionView => p
+const assignmentView = ({ orgId: _, ...a }: Assignment): AssignmentView => a
+
+const initiatorOf = (caller: Caller): Initiator => ({
+  userId: caller.userId,
+  kind: caller.kind,
+  tokenId: caller.tokenId,
+  appId: caller.appId,
+})
+
+function pageAfter(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined
+  const after = decodePaginationToken(token)
+  if (!after) {
+    throw new AppError('validation_failed', 'paginationToken is not a token this server issued.', {
+      details: { field: 'query.paginationToken' },
+    })
+  }
+  return after
+}
+
+function immutable(what: 'permission' | 'assignment', id: string): AppError {
+  return new AppError('forbidden', `${what} ${id} is immutable and cannot be changed`, {
+    details: { [`${what}Id`]: id, isImmutable: true },
+  })
+}
+
+/**
+ * What the permission guard asks on every request: the union over the caller's assignments; for
+ * a PAT, that ∩ its user's. Read from the database each time (one indexed query), so a revoke on
+ * one node applies on every node at once.
+ */
+export function permissionOperationSource(repo: PermissionRepository): OperationSource {
+  return {
+    async operationsOf(caller) {
+      if (caller.tokenKind !== 'Pat') return repo.operationsOf(caller.userId)
+      const held = await repo.operationsOfMany([caller.tokenId, caller.userId])
+      const own = held.get(caller.tokenId) ?? new Set<string>()
+      const user = held.get(caller.userId) ?? new Set<string>()
+      return new Set([...own].filter((op) => user.has(op)))
+    },
+  }
+}
+
+export type PermissionsService = ReturnType<typeof createPermissionsService>
+
+export function createPermissionsService(deps: PermissionsServiceDeps) {
+  const { repository: repo, changes } = deps
+
+  async function permissionOf(orgId: string, permissionId: string): Promise<Permission> {
+    const permission = await repo.findPermission(orgId, permissionId)
+    if (!permission) throw notFound('permission', permissionId, { permissionId })
+    return permission
+  }
+
+  async function assertIdentity(orgId: string, identityId: string): Promise<void> {
+    const missing = () =>
+      new AppError('not_found', `identity ${identityId} not found`, {
+        details: { identityId, expected: 'a user, service account or personal access token id' },
+      })
+    let archived = false
+    if (identityId.startsWith('us-')) {
+      const user = await deps.users.find(orgId, identityId)
+      if (!user) throw missing()
+      archived = user.isArchived
+    } else if (identityId.startsWith('to-')) {
+      const token = await deps.tokens.find(orgId, identityId)
+      // Service-account and login tokens act with their user's assignments: only PATs hold their own.
+      if (token?.kind !== 'Pat') throw missing()
+      archived = token.isArchived
+    } else {
+      throw missing()
+    }
+    if (archived) {
+      throw new AppError('unprocessable', `identity ${identityId} is archived`, {
+        details: { identityId },
+      })
+    }
+  }
+
+  async function assertNameFree(orgId: string, name: string, except?: string): Promise<void> {
+    const holder = await repo.findPermissionByName(orgId, name)
+    if (holder && holder.id !== except) {
+      throw new AppError('conflict', `A permission named ${JSON.stringify(name)} already exists.`, {
+        details: { name, permissionId: holder.id },
+      })
+    }
+  }
+
+  /** Run a Permission/Update through the change gate, then apply it if nothing holds it. */
+  async function changePermission(
+    caller: Caller,
+    current: Permission,
+    next: { name: string; operations: string[]; isArchived: boolean },
+  ): Promise<ChangeOutcome<PermissionView>> {
+    if (changes) {
+      const submitted = await changes.submitChange({
+        orgId: caller.orgId,
+        initiator: initiatorOf(caller),
+        kind: 'Permission',
+        operationKind: 'Update',
+        entityId: current.id,
+        permissionId: current.id,
+        body: {
+          id: current.id,
+          name: next.name,
+          status: 'Active',
+          operations: next.operations,
+          isImmutable: current.isImmutable,
+          isArchived: next.isArchived,
+        },
+      })
+      if (submitted.outcome === 'Pending') return { kind: 'Pending', changeRequest: submitted.changeRequest }
+    }
+    const updated = await repo.updatePermission(caller.orgId, current.id, next, deps.clock.now())
+    if (!updated) throw notFound('permission', current.id, { permissionId: current.id })
+    return { kind: 'Applied', value: permissionView(updated) }
+  }
+
+  if (changes) {
+    // Approved change requests land here. Both must be idempotent: an applier may run twice.
+    changes.registerApplier('Permission', async (changeRequest, orgId) => {
+      const body = changeRequest.body as { name: string; operations: string[]; isArchived: boolean }
+      const current = await repo.findPermission(orgId, changeRequest.entityId)
+      if (!current) throw new Error(`permission ${changeRequest.entityId} no longer exists`)
+      await repo.updatePermission(
+        orgId,
+        current.id,
+        { name: body.name, operations: body.operations, isArchived: body.isArchived },
+        deps.clock.now(),
+      )
+    })
+    changes.registerApplier('Assignment', async (changeRequest, orgId) => {
+      const body = changeRequest.body as { id: string; permissionId: string; identityId: string }
+      if (changeRequest.operationKind === 'Delete') {
+        await repo.deleteAssignment(orgId, changeRequest.entityId)
+        return
+      }
+      if (await repo.findAssignment(orgId, body.id)) return
+      const permission = await repo.findPermission(orgId, body.permissionId)
+      if (!permission || permission.isArchived) {
+        throw new Error(`permission ${body.permissionId} can no longer be assigned`)
+      }
+      await repo.assign({
+        orgId,
+        id: body.id,
+        permissionId: body.permissionId,
+        identityId: body.identityId,
+        now: deps.clock.now(),
+      })
+    })
+  }
+
+  return {
+    async create(caller: Caller, body: CreatePermissionBody): Promise<PermissionView> {
+      const operations = [...new Set(body.operations)]
+      await assertNameFree(caller.orgId, body.name)
+      const created = await repo.createPermission({
+        orgId: caller.orgId,
+        name: body.name,
+        operations,
+        now: deps.clock.now(),
+      })
+      return permissionView(created)
+    },
+
+    async get(orgId: string, permissionId: string): Promise<PermissionView> {
+      const permission = permissionView(await permissionOf(orgId, permissionId))
+      const pending = (await changes?.pendingForMany(orgId, [permissionId]))?.get(permissionId)
+      return pending ? { ...permission, pendingChangeRequest: pending } : permission
+    },
+
+    async list(
+      orgId: string,
+      query: ListQuery,
+    ): Promise<{ items: PermissionView[]; nextPageToken?: string }> {
+      const limit = query.limit ?? DEFAULT_PAGE_SIZE
+      const rows = await repo.listPermissions(orgId, {
+        after: pageAfter(query.paginationToken),
+        limit: limit + 1,
+      })
+      const page = rows.slice(0, limit)
+      const pending =
+        (await changes?.pendingForMany(
+          orgId,
+          page.map((p) => p.id),
+        )) ?? new Map<string, ChangeRequest>()
+      const items = page.map((p) => {
+        const cr = pending.get(p.id)
+        return cr ? { ...permissionView(p), pendingChangeRequest: cr } : permissionView(p)
+      })
+      return rows.length > limit
+        ? { items, nextPageToken: encodePaginationToken(page.at(-1)!.id) }
+        : { items }
+    },
+
+    async update(
+      caller: Caller,
+      permissionId: string,
+      body: UpdatePermissionBody,
+    ): Promise<ChangeOutcome<PermissionView>> {
+      const current = await permissionOf(caller.orgId, permissionId)
+      if (current.isImmutable) throw immutable('permission', permissionId)
+      if (current.isArchived) {
+        throw new AppError('unprocessable', `permission ${permissionId} is archived and cannot be changed`, {
+          details: { permissionId, isArchived: true },
+        })
+      }
+      if (body.name !== undefined) await assertNameFree(caller.orgId, body.name, permissionId)
+      return changePermission(caller, current, {
+        name: body.name ?? current.name,
+        operations: body.operations ? [...new Set(body.operations)] : current.operations,
+        isArchived: false,
+      })
+    },
+
+    async archive(
+      caller: Caller,
+      permissionId: string,
+      body: ArchivePermissionBody,
+    ): Promise<ChangeOutcome<PermissionView>> {
+      const current = await permissionOf(caller.orgId, permissionId)
+      if (current.isImmutable) throw immutable('permission', permissionId)
+      return changePermission(caller, current, {
+        name: current.name,
+        operations: current.operations,
+        isArchived: body.isArchived,
+      })
+    },
+
+    async assign(
+      caller: Caller,
+      permissionId: string,
+      body: CreateAssignmentBody,
+    ): Promise<ChangeOutcome<AssignmentView>> {
+      const permission = await permissionOf(caller.orgId, permissionId)
+      if (permission.isArchived) {
+        throw new AppError('unprocessable', `permission ${permissionId} is archived and cannot be assigned`, {
+          details: { permissionId, isArchived: true },
+        })
+      }
+      await assertIdentity(caller.orgId, body.identityId)
+      const alreadyAssigned = (existing: Assignment) =>
+        new AppError('conflict', `Permission ${permissionId} is already assigned to ${body.identityId}.`, {
+          details: {
+            existingAssignment: {
+              id: existing.id,
+              permissionId,
+              identityId: body.identityId,
+            },
+          },
+        })
+      const existing = await repo.findAssignmentOf(caller.orgId, permissionId, body.identityId)
+      if (existing) throw alreadyAssigned(existing)
+
+      const now = deps.clock.now()
+      const id = newId('assignment', now.getTime())
+      if (changes) {
+        const submitted = await changes.submitChange({
+          orgId: caller.orgId,
+          initiator: initiatorOf(caller),
+          kind: 'Assignment',
+          operationKind: 'Create',
+          entityId: id,
+          permissionId,
+          conflictKey: `${permissionId}/${body.identityId}`,
+          body: { id, permissionId, identityId: body.identityId, isImmutable: false },
+        })
+        if (submitted.outcome === 'Pending')
+          return { kind: 'Pending', changeRequest: submitted.changeRequest }
+      }
+      try {
+        const created = await repo.assign({
+          orgId: caller.orgId,
+          id,
+          permissionId,
+          identityId: body.identityId,
+          now,
+        })
+        return { kind: 'Applied', value: assignmentView(created) }
+      } catch (err) {
+        // Two concurrent assigns of the same pair: the loser learns which assignment won.
+        const winner = await repo.findAssignmentOf(caller.orgId, permissionId, body.identityId)
+        if (winner) throw alreadyAssigned(winner)
+        throw err
+      }
+    },
+
+    async listAssignments(
+      orgId: string,
+      permissionId: string,
+      query: ListQuery,
+    ): Promise<{ items: AssignmentView[]; nextPageToken?: string }> {
+      await permissionOf(orgId, permissionId)
+      const limit = query.limit ?? DEFAULT_PAGE_SIZE
+      const rows = await repo.listAssignments(orgId, permissionId, {
+        after: pageAfter(query.paginationToken),
+        limit: limit + 1,
+      })
+      const page = rows.slice(0, limit)
+      const pending =
+        (await changes?.pendingForMany(
+          orgId,
+          page.map((a) => a.id),
+        )) ?? new Map<string, ChangeRequest>()
+      const items = page.map((a) => {
+        const cr = pending.get(a.id)
+        return cr ? { ...assignmentView(a), pendingChangeRequest: cr } : assignmentView(a)
+      })
+      return rows.length > limit
+        ? { items, nextPageToken: encodePaginationToken(page.at(-1)!.id) }
+        : { items }
+    },
+
+    async revoke(
+      caller: Caller,
+      permissionId: string,
+      assignmentId: string,
+      options: { force: boolean },
+    ): Promise<ChangeOutcome<null>> {
+      await permissionOf(caller.orgId, permissionId)
+      const assignment = await repo.findAssignment(caller.orgId, assignmentId)
+      if (assignment?.permissionId !== permissionId) {
+        throw notFound('assignment', assignmentId, { permissionId, assignmentId })
+      }
+      if (assignment.isImmutable) throw immutable('assignment', assignmentId)
+      if (changes && !options.force) {
+        const submitted = await changes.submitChange({
+          orgId: caller.orgId,
+          initiator: initiatorOf(caller),
+          kind: 'Assignment',
+          operationKind: 'Delete',
+          entityId: assignmentId,
+          permissionId,
+          body: {
+            id: assignment.id,
+            permissionId,
+            identityId: assignment.identityId,
+            isImmutable: false,
+          },
+        })
+        if (submitted.outcome === 'Pending')
+          return { kind: 'Pending', changeRequest: submitted.changeRequest }
+      }
+      await repo.deleteAssignment(caller.orgId, assignmentId)
+      return { kind: 'Applied', value: null }
+    },
+  }
+}
