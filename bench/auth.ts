@@ -70,17 +70,25 @@ async function cpuPerCall(n: number, op: (i: number) => unknown): Promise<number
 async function measureThroughput() {
   const server = await startWalletd()
   try {
-    const { orgId, serviceAccount } = JSON.parse(fs.readFileSync(path.join(server.dataDir, 'bootstrap.json'), 'utf8'))
+    const { orgId, serviceAccount } = JSON.parse(
+      fs.readFileSync(path.join(server.dataDir, 'bootstrap.json'), 'utf8'),
+    )
     const root = new DfnsApiClient({
       baseUrl: server.baseUrl,
       orgId,
       authToken: serviceAccount.accessToken,
-      signer: new AsymmetricKeySigner({ credId: serviceAccount.credId, privateKey: serviceAccount.privateKey }),
+      signer: new AsymmetricKeySigner({
+        credId: serviceAccount.credId,
+        privateKey: serviceAccount.privateKey,
+      }),
     })
-    const target = await root.auth.createServiceAccount({ body: { name: 'bench-target', publicKey: newKey().publicKey } })
+    const target = await root.auth.createServiceAccount({
+      body: { name: 'bench-target', publicKey: newKey().publicKey },
+    })
     const id = target.userInfo.userId
     const read = () => root.auth.getServiceAccount({ serviceAccountId: id })
-    const write = (i: number) => root.auth.updateServiceAccount({ serviceAccountId: id, body: { externalId: `bench-${i}` } })
+    const write = (i: number) =>
+      root.auth.updateServiceAccount({ serviceAccountId: id, body: { externalId: `bench-${i}` } })
     log('warm-up')
     for (let i = 0; i < 50; i++) await Promise.all([read(), write(i)])
     const reads: number[] = []
@@ -111,7 +119,13 @@ async function measureCpu() {
     })
     const { serviceAccount } = await auth.bootstrapOrg()
     const tokens = auth.context.tokens
-    const claims = { orgId: 'or-x', userId: 'us-x', tokenKind: 'Pat' as const, appId: 'ap-x', username: 'bench' }
+    const claims = {
+      orgId: 'or-x',
+      userId: 'us-x',
+      tokenKind: 'Pat' as const,
+      appId: 'ap-x',
+      username: 'bench',
+    }
     const expires = new Date(clock.now().getTime() + 3_600_000)
     const distinct = await Promise.all(
       Array.from({ length: ITERATIONS }, (_, i) => tokens.issue({ ...claims, tokenId: `to-${i}` }, expires)),
@@ -129,17 +143,24 @@ async function measureCpu() {
     const credentialCpu: Record<string, number> = {}
     for (const kind of ['p256', 'secp256k1', 'p384', 'ed25519', 'rsa'] as KeyKind[]) {
       const key = newKey(kind)
-      const clientData = Buffer.from(JSON.stringify({ type: 'key.get', challenge: randomBytes(32).toString('base64url') }))
+      const clientData = Buffer.from(
+        JSON.stringify({ type: 'key.get', challenge: randomBytes(32).toString('base64url') }),
+      )
       const assertion = {
         clientData: clientData.toString('base64url'),
         signature: sign(undefined, clientData, key.privateKey).toString('base64url'),
       }
       const credential = { publicKey: key.publicKey, credId: 'bench' } as Credential
       const challenge = JSON.parse(clientData.toString()).challenge as string
-      credentialCpu[kind] = round1(await cpuPerCall(ITERATIONS, () => verifyKeyAssertion(credential, assertion, challenge)))
+      credentialCpu[kind] = round1(
+        await cpuPerCall(ITERATIONS, () => verifyKeyAssertion(credential, assertion, challenge)),
+      )
     }
     return {
-      tokenVerification: { signatureCacheMiss: round1(verifyUncached), signatureCacheHit: round1(verifyCached) },
+      tokenVerification: {
+        signatureCacheMiss: round1(verifyUncached),
+        signatureCacheHit: round1(verifyCached),
+      },
       authenticate: { cpu: round1(authenticateCpu), wall: round1(authenticateWall) },
       credentialVerification: credentialCpu,
     }
