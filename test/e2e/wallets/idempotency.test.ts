@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { DfnsApiClient, type DfnsError } from '@dfns/sdk'
+import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
+import { keccak256, toHex } from 'viem'
+import { testDialect } from '../../helpers/database.ts'
+import { startWalletd, type Walletd } from '../../helpers/sdk.ts'
+
+/**
+ * A root client whose user-action signer holds every signed challenge until `count` have been
+ * signed, so the requests themselves start together and race for the externalId for real (not
+ * one after another as their user actions complete).
+ */
+function synchronizedClients(w: Walletd, count: number, baseUrls: readonly string[]): DfnsApiClient[] {
+  const inner = new AsymmetricKeySigner({
+    credId: w.bootstrap.serviceAccount.credId,
+    privateKey: w.bootstrap.serviceAccount.privateKey,
+  })
+  let arrived = 0
+  let release!: () => void
+  const barrier = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const signer = {
+    async sign(challenge: Parameters<AsymmetricKeySigner['sign']>[0]) {
+      const signed = await inner.sign(challenge)
+      if (++arrived === count) release()
+      await barrier
+      return signed
+    },
+  }
+  return baseUrls.map(
+    (baseUrl) =>
+      new DfnsApiClient({
+        baseUrl,
+        orgId: w.orgId,
+        authToken: w.bootstrap.serviceAccount.accessToken,
+        signer,
+      }),
+  )
+}
+
+type Wallet = Awaited<ReturnType<Walletd['root']['wallets']['createWallet']>>
+
+const conflictOn = (duplicate: { id: string; externalId: string }) => (err: DfnsError) => {
+  const body = (err.context as { body: { error: { status: number; message: string; details: unknown } } })
+    .body
+  assert.equal(err.httpStatus, 409, JSON.stringify(body))
+  assert.equal(body.error.status, 409)
+  assert.equal(body.error.message, 'Conflicting signature request with same externalId')
+  assert.deepEqual(body.error.details, { duplicate })
+  return true
+}
+
+/** externalId as the idempotency key of signature requests (idempotency-and-limits.md §1). */
+describe(`signature idempotency by externalId (${testDialect})`, () => {
+  let w: Walletd
+  let wallet: Wallet
+  before(async () => {
+    w = await startWalletd({ multiNode: true })
+    wallet = await w.root.wallets.createWallet({ body: { network: 'EthereumSepolia' } })
+  })
+  after(() => w.close())
+
+  const hash = (label: string) => keccak256(toHex(label))
+
+  it('the identical request again answers 200 with the original, whatever the key order', async () => {
+    const first = await w.root.wallets.generateSignature({
+      walletId: wallet.id,
+      body: { kind: 'Hash', hash: hash('once'), externalId: 'idem-1' },
+    })
+    assert.equal(first.externalId, 'idem-1')
+    assert.equal(first.requestBody.externalId, 'idem-1')
+    w.clock.advance(5000)
+    const again = await w.root.wallets.generateSignature({
+      walletId: wallet.id,
+      body: { externalId: 'idem-1', hash: hash('once'), kind: 'Hash' },
+    })
+    assert.deepEqual(again, first)
+    const list = await w.root.wallets.listSignatures({ walletId: wallet.id })
+    assert.equal(list.items.filter((x) => x.externalId === 'idem-1').length, 1)
+  })
+
+  it('the same externalId with another body, another wallet or the key route is a 409 naming the original', async () => {
+    const original = await w.root.wallets.generateSignature({
+      walletId: wallet.id,
+      body: { kind: 'Hash', hash: hash('a'), externalId: 'idem-2' },
+    })
+    const duplicate = { id: original.id, externalId: 'idem-2' }
+    await assert.rejects(
+      w.root.wallets.generateSignature({
+        walletId: wallet.id,
+        body: { kind: 'Hash', hash: hash('b'), externalId: 'idem-2' },
+      }),
+      conflictOn(duplicate),
+    )
+    const otherWallet = await w.root.wallets.createWallet({ body: { network: 'EthereumSepolia' } })
+    await assert.rejects(
+      w.root.wallets.generateSignature({
+        walletId: otherWallet.id,
+        body: { kind: 'Hash', hash: hash('a'), externalId: 'idem-2' },
+      }),
+      conflictOn(duplicate),
+    )
+    await assert.rejects(
+      w.root.keys.generateSignature({
+        keyId: wallet.signingKey.id,
+        body: { kind: 'Hash', hash: hash('a'), externalId: 'idem-2' },
+      }),
+      conflictOn(duplicate),
+    )
+  })
+
+  it('a request refused as invalid leaves its externalId free', async () => {
+    await assert.rejects(
+      w.root.wallets.generateSignature({
+        walletId: wallet.id,
+        body: { kind: 'Hash', hash: '0x1234', externalId: 'idem-3' },
+      }),
+      (err: DfnsError) => err.httpStatus === 400,
+    )
+    const signed = await w.root.wallets.generateSignature({
+      walletId: wallet.id,
+      body: { kind: 'Hash', hash: hash('c'), externalId: 'idem-3' },
+    })
+    assert.equal(signed.status, 'Signed')
+  })
+
+  it('a replay answers the current state: after the key is deleted it still returns the original', async () => {
+    const other = await w.root.wallets.createWallet({ body: { network: 'Base' } })
+    const body = { kind: 'Hash' as const, hash: hash('before delete'), externalId: 'idem-4' }
+    const first = await w.root.wallets.generateSignature({ walletId: other.id, body })
+    await w.root.keys.deleteKey({ keyId: other.signingKey.id })
+    assert.deepEqual(await w.root.wallets.generateSignature({ walletId: other.id, body }), first)
+  })
+
+  it('50 identical concurrent requests make one signature request and 50 identical 200s', async () => {
+    const body = { kind: 'Hash' as const, hash: hash('race'), externalId: 'race-1' }
+    const [client] = synchronizedClients(w, 50, [w.baseUrl])
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => client!.wallets.generateSignature({ walletId: wallet.id, body })),
+    )
+    assert.equal(new Set(results.map((r) => r.id)).size, 1)
+    for (const r of results) assert.deepEqual(r, results[0])
+    assert.equal(results[0]!.status, 'Signed')
+    const all = await w.root.wallets.listSignatures({ walletId: wallet.id, query: { limit: 500 } })
+    assert.equal(all.items.filter((x) => x.externalId === 'race-1').length, 1)
+  })
+
+  it('50 identical concurrent requests spread over two nodes make one signature request', async () => {
+    const node = await w.startNode()
+    const [firstNode, secondNode] = synchronizedClients(w, 50, [w.baseUrl, node.baseUrl])
+    const body = { kind: 'Hash' as const, hash: hash('two nodes'), externalId: 'race-2' }
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        (i % 2 ? secondNode! : firstNode!).wallets.generateSignature({ walletId: wallet.id, body }),
+      ),
+    )
+    assert.equal(new Set(results.map((r) => r.id)).size, 1)
+    for (const r of results) assert.deepEqual(r, results[0])
+    const all = await w.root.wallets.listSignatures({ walletId: wallet.id, query: { limit: 500 } })
+    assert.equal(all.items.filter((x) => x.externalId === 'race-2').length, 1)
+  })
+})
