@@ -34,7 +34,8 @@ describe('price source', () => {
         hits++
         const symbol = req.url?.split('/').pop()
         if (symbol === 'BTC') return res.end(JSON.stringify({ usd: 50000 }))
-        if (symbol === 'SLOW') return setTimeout(() => res.end(JSON.stringify({ usd: 1 })), 2000).unref()
+        // Never answers: only the client's timeout ends the wait.
+        if (symbol === 'SLOW') return
         if (symbol === 'BAD') return res.end('not json')
         res.statusCode = 404
         res.end('{}')
@@ -49,13 +50,16 @@ describe('price source', () => {
 
     it('fetches missing symbols, caches them, and fails closed on timeout, errors and junk', async () => {
       let now = 0
+      // A generous timeout for the endpoints that answer (the suite may run on a loaded machine)…
       const prices = createPriceSource({
         table: { ETH: 1 },
         url,
-        timeoutMs: 200,
+        timeoutMs: 30_000,
         cacheMs: 1000,
         now: () => now,
       })
+      // …and a short one for the endpoint that never answers.
+      const impatient = createPriceSource({ url, timeoutMs: 50 })
       assert.equal(await prices.usdValue({ symbol: 'btc', decimals: 8, amount: '100000000' }), 50000)
       const before = hits
       assert.equal(await prices.usdValue({ symbol: 'BTC', decimals: 8, amount: '200000000' }), 100000)
@@ -63,7 +67,7 @@ describe('price source', () => {
       now = 2000
       await prices.usdValue({ symbol: 'BTC', decimals: 8, amount: '1' })
       assert.equal(hits, before + 1, 'refetched after the cache time')
-      assert.equal(await prices.usdValue({ symbol: 'SLOW', decimals: 0, amount: '1' }), undefined)
+      assert.equal(await impatient.usdValue({ symbol: 'SLOW', decimals: 0, amount: '1' }), undefined)
       assert.equal(await prices.usdValue({ symbol: 'BAD', decimals: 0, amount: '1' }), undefined)
       assert.equal(await prices.usdValue({ symbol: 'NOPE', decimals: 0, amount: '1' }), undefined)
       assert.equal(await prices.usdValue({ symbol: 'ETH', decimals: 0, amount: '3' }), 3, 'table first')
