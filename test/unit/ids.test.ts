@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { ErrorIdGenerator, idPrefixes, isIdOf, newId } from '../../src/ids.ts'
+import {
+  decodePaginationToken,
+  ErrorIdGenerator,
+  encodePaginationToken,
+  idPrefixes,
+  isIdOf,
+  newId,
+} from '../../src/ids.ts'
 
 describe('resource ids', () => {
   it('have the Dfns shape for every prefix', () => {
@@ -21,6 +28,48 @@ describe('resource ids', () => {
   it('are unique', () => {
     const ids = new Set(Array.from({ length: 20_000 }, () => newId('wallet', 1)))
     assert.equal(ids.size, 20_000)
+  })
+
+  it('carry the prefixes of the reference (wire-protocol.md §4)', () => {
+    assert.deepEqual(
+      {
+        or: idPrefixes.org,
+        us: idPrefixes.user,
+        wa: idPrefixes.wallet,
+        key: idPrefixes.key,
+        xfr: idPrefixes.transfer,
+      },
+      { or: 'or', us: 'us', wa: 'wa', key: 'key', xfr: 'xfr' },
+    )
+    assert.match(newId('policy'), /^plc-/)
+    assert.match(newId('policyEvaluation'), /^plce-/)
+    assert.match(newId('webhookEvent'), /^whe-/)
+  })
+
+  it('encode their creation time in the first ten base36 characters', () => {
+    const at = Date.parse('2026-05-04T03:02:01.000Z')
+    const [, a, b] = newId('wallet', at).split('-')
+    assert.equal(Number.parseInt(`${a}${b}`, 36), at)
+  })
+
+  it('are recognised by kind and shape only', () => {
+    const wallet = newId('wallet')
+    assert.ok(isIdOf('wallet', wallet))
+    assert.ok(!isIdOf('key', wallet))
+    assert.ok(!isIdOf('wallet', wallet.toUpperCase()))
+    assert.ok(!isIdOf('wallet', `${wallet}x`))
+    assert.ok(!isIdOf('wallet', 'wa-1-2-3'))
+  })
+})
+
+describe('pagination tokens', () => {
+  it('round-trip an id and refuse anything else', () => {
+    const id = newId('wallet')
+    const token = encodePaginationToken(id)
+    assert.match(token, /^[A-Za-z0-9_-]+$/)
+    assert.equal(decodePaginationToken(token), id)
+    assert.equal(decodePaginationToken('not a token'), undefined)
+    assert.equal(decodePaginationToken(Buffer.from("'; drop table wallets").toString('base64url')), undefined)
   })
 })
 
@@ -43,6 +92,31 @@ describe('error ids', () => {
       ids.add(b.next())
     }
     assert.equal(ids.size, 20_000)
+  })
+
+  it('stay unique and increasing beyond 4096 ids in one millisecond (the sequence borrows the next)', () => {
+    const gen = new ErrorIdGenerator(3, () => Date.parse('2026-06-01T12:00:00Z'))
+    const ids = Array.from({ length: 10_000 }, () => BigInt(gen.next()))
+    for (let i = 1; i < ids.length; i++) assert.ok(ids[i]! > ids[i - 1]!)
+  })
+
+  it('stay increasing when the clock steps back', () => {
+    let now = Date.parse('2026-06-01T12:00:00Z')
+    const gen = new ErrorIdGenerator(4, () => now)
+    const before = BigInt(gen.next())
+    now -= 5_000
+    const after = BigInt(gen.next())
+    assert.ok(after > before)
+  })
+
+  it('carry the node id in bits 12..21', () => {
+    const id = new ErrorIdGenerator(777, () => Date.parse('2026-06-01T12:00:00Z')).next()
+    assert.equal(Number((BigInt(id) >> 12n) & 0x3ffn), 777)
+  })
+
+  it('fit in a signed 64-bit integer for decades', () => {
+    const id = new ErrorIdGenerator(1023, () => Date.parse('2080-01-01T00:00:00Z')).next()
+    assert.ok(BigInt(id) < 2n ** 63n)
   })
 
   it('encode their creation time', () => {

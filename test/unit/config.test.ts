@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { describe, it } from 'node:test'
+import { type Config, ConfigError, configEnvNames, DEFAULT_PORT, loadConfig } from '../../src/config.ts'
+import { MASTER_KEY_ENV } from '../../src/custody/secret-box.ts'
+import { repoRoot } from '../helpers/walletd-process.ts'
+
+describe('configuration', () => {
+  it('has embedded defaults: loopback, the documented port, SQLite in ./walletd-data', () => {
+    const config = loadConfig({}, {})
+    assert.equal(config.host, '127.0.0.1')
+    assert.equal(config.port, DEFAULT_PORT)
+    assert.equal(config.port, 8087)
+    assert.equal(config.dataDir, path.resolve('walletd-data'))
+    assert.equal(config.databaseUrl, undefined)
+    assert.equal(config.redisUrl, undefined)
+    assert.equal(config.errorRetentionDays, 14)
+    assert.equal(config.bodyLimit, 1024 * 1024)
+    assert.equal(config.publicUrl, 'http://127.0.0.1:8087')
+  })
+
+  it('takes flags over environment variables over defaults', () => {
+    const env = { WALLETD_PORT: '9000', WALLETD_HOST: '0.0.0.0', DATABASE_URL: 'postgres://env/db' }
+    const fromEnv = loadConfig({}, env)
+    assert.equal(fromEnv.port, 9000)
+    assert.equal(fromEnv.host, '0.0.0.0')
+    assert.equal(fromEnv.databaseUrl, 'postgres://env/db')
+    const fromFlags = loadConfig({ port: '9100', databaseUrl: 'postgresql://flag/db' }, env)
+    assert.equal(fromFlags.port, 9100)
+    assert.equal(fromFlags.host, '0.0.0.0')
+    assert.equal(fromFlags.databaseUrl, 'postgresql://flag/db')
+  })
+
+  it('treats an empty value as unset', () => {
+    assert.equal(loadConfig({ port: '' }, { WALLETD_PORT: '' }).port, DEFAULT_PORT)
+  })
+
+  it('brackets an IPv6 host in the default public URL', () => {
+    assert.equal(loadConfig({ host: '::1', port: 1234 }, {}).publicUrl, 'http://[::1]:1234')
+  })
+
+  it('refuses out-of-range or malformed values, naming the setting', () => {
+    const cases: [Partial<Record<keyof Config, string>>, RegExp][] = [
+      [{ port: '65536' }, /^port must be an integer in 0\.\.65535, got "65536"$/],
+      [{ port: '80.5' }, /^port must be an integer/],
+      [{ nodeId: '1024' }, /^node id must be an integer in 0\.\.1023/],
+      [{ bodyLimit: '10' }, /^body limit must be an integer in 1024\.\./],
+      [{ errorRetentionDays: '0' }, /^error retention days must be an integer in 1\.\.3650/],
+      [{ databaseUrl: 'mysql://x' }, /^database url must start with postgres:\/\/ or postgresql:\/\/$/],
+    ]
+    for (const [flags, message] of cases) {
+      assert.throws(
+        () => loadConfig(flags, {}),
+        (err: unknown) => err instanceof ConfigError && message.test(err.message),
+      )
+    }
+  })
+
+  it('is frozen', () => {
+    const config = loadConfig({}, {})
+    assert.ok(Object.isFrozen(config))
+  })
+
+  it('is documented: the README configuration table names every environment variable', () => {
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8')
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Errors'))
+    for (const [key, envName] of Object.entries(configEnvNames)) {
+      assert.match(
+        table,
+        new RegExp(`^\\|[^\\n]*\`${envName}\``, 'm'),
+        `README documents ${key} (${envName})`,
+      )
+    }
+    assert.match(table, new RegExp(`\`${MASTER_KEY_ENV}\``))
+  })
+})
