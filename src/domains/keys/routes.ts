@@ -52,7 +52,10 @@ export function registerKeyRoutes(fastify: FastifyInstance, keys: KeyService): v
   )
   app.post(
     '/keys/:keyId/export',
-    { schema: { tags, params: KeyParams, body: ExportBody, response: { 200: ExportResponse } } },
+    {
+      config: { planFeature: 'walletExport' },
+      schema: { tags, params: KeyParams, body: ExportBody, response: { 200: ExportResponse } },
+    },
     async (request) => {
       const caller = callerOf(request)
       return keys.export(caller, await keys.requireKey(caller, request.params.keyId), request.body)
@@ -60,7 +63,10 @@ export function registerKeyRoutes(fastify: FastifyInstance, keys: KeyService): v
   )
   app.post(
     '/keys/import',
-    { schema: { tags, body: ImportKeyBody, response: { 200: KeyView } } },
+    {
+      config: { planFeature: 'walletImport' },
+      schema: { tags, body: ImportKeyBody, response: { 200: KeyView } },
+    },
     async (request) => keys.import(callerOf(request), request.body),
   )
   app.get('/signers', { schema: { tags: ['signers'], response: { 200: SignersView } } }, async () =>

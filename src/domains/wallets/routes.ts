@@ -67,12 +67,18 @@ export function registerWalletRoutes(fastify: FastifyInstance, wallets: WalletSe
   )
   app.post(
     '/wallets/:walletId/export',
-    { schema: { tags, params: WalletParams, body: ExportBody, response: { 200: ExportResponse } } },
+    {
+      config: { planFeature: 'walletExport' },
+      schema: { tags, params: WalletParams, body: ExportBody, response: { 200: ExportResponse } },
+    },
     async (request) => wallets.export(callerOf(request), request.params.walletId, request.body),
   )
   app.post(
     '/wallets/import',
-    { schema: { tags, body: ImportWalletBody, response: { 200: WalletView } } },
+    {
+      config: { planFeature: 'walletImport' },
+      schema: { tags, body: ImportWalletBody, response: { 200: WalletView } },
+    },
     async (request) => wallets.import(callerOf(request), request.body),
   )
 }
