@@ -24,7 +24,8 @@ type Fixture = (org: OtherOrg, get: (param: string) => Promise<string>) => Promi
 const hash = () => `0x${randomBytes(32).toString('hex')}`
 
 export const idFixtures: Readonly<Record<string, Fixture>> = {
-  permissionId: async ({ client }) => (await client.permissions.listPermissions({})).items[0]!.id,
+  permissionId: async ({ client }) =>
+    (await client.permissions.listPermissions({})).items.find((p) => p.name === 'DfnsFullAdminAccess')!.id,
   assignmentId: async ({ client }, get) =>
     (await client.permissions.listAssignments({ permissionId: await get('permissionId') })).items[0]!.id,
   userId: async ({ client }) => {
@@ -43,7 +44,9 @@ export const idFixtures: Readonly<Record<string, Fixture>> = {
   appId: async ({ client }) => (await client.auth.listApplications()).items[0]!.appId,
   logId: async ({ client }, get) => {
     await get('tokenId') // a user action the log will hold
-    const csv = (await client.auth.listAuditLogs({ query: {} })) as unknown as string
+    const csv = (await client.auth.listAuditLogs({
+      query: { startTime: '2000-01-01T00:00:00.000Z', endTime: '2100-01-01T00:00:00.000Z' },
+    })) as unknown as string
     const id = csv.split('\n')[1]?.split(',')[0]?.replaceAll('"', '')
     if (!id) throw new Error(`no audit log line in ${JSON.stringify(csv)}`)
     return id
@@ -59,8 +62,7 @@ export const idFixtures: Readonly<Record<string, Fixture>> = {
         },
       })
     ).id,
-  approvalId: async ({ client, rootUserId }, get) => {
-    const target = await get('permissionId')
+  approvalId: async ({ client, rootUserId }) => {
     const named = await client.permissions.createPermission({
       body: { name: `held-${randomBytes(3).toString('hex')}`, operations: ['Wallets:Read'] },
     })
@@ -76,7 +78,6 @@ export const idFixtures: Readonly<Record<string, Fixture>> = {
         filters: { permissionId: { in: [named.id] } },
       },
     })
-    void target
     try {
       await client.permissions.updatePermission({ permissionId: named.id, body: { name: `${named.name}-x` } })
     } catch (err) {
