@@ -149,42 +149,44 @@ export class VelocityLedger {
    * (now − timeframe, now], i.e. [now − timeframe + 1 ms, now + 1 ms).
    */
   async totals(walletId: string, from: number, to: number): Promise<VelocityWindow> {
+    // One statement (UNION ALL of the ranges): one round trip per window, whatever the split.
+    type Sum = number | string | null
+    const parts = windowSegments(from, to).map((segment) =>
+      segment.level === 'raw'
+        ? this.db
+            .selectFrom('policy_governed_requests')
+            .select([
+              sql<Sum>`count(*)`.as('n'),
+              sql<Sum>`sum(amount_usd_micros)`.as('micros'),
+              sql<Sum>`sum(case when amount_usd_micros is null then 1 else 0 end)`.as('unpriced'),
+            ])
+            .where('wallet_id', '=', walletId)
+            .where('date_created', '>=', iso(segment.from))
+            .where('date_created', '<', iso(segment.to))
+            .where('rejected', '=', 0)
+        : this.db
+            .selectFrom('policy_velocity_buckets')
+            .select([
+              sql<Sum>`sum(request_count)`.as('n'),
+              sql<Sum>`sum(amount_usd_micros)`.as('micros'),
+              sql<Sum>`sum(unpriced_count)`.as('unpriced'),
+            ])
+            .where('wallet_id', '=', walletId)
+            .where('granularity', '=', segment.level)
+            .where('bucket_start', '>=', iso(segment.from))
+            .where('bucket_start', '<', iso(segment.to)),
+    )
+    const [first, ...rest] = parts
+    if (!first) return { count: 0, amountUsd: 0, unpricedCount: 0 }
+    const rows = await rest.reduce((query, part) => query.unionAll(part), first).execute()
     let count = 0
     let micros = 0
     let unpriced = 0
-    for (const segment of windowSegments(from, to)) {
-      const row =
-        segment.level === 'raw'
-          ? await this.db
-              .selectFrom('policy_governed_requests')
-              .select([
-                sql<number>`count(*)`.as('n'),
-                sql<number | string | null>`sum(amount_usd_micros)`.as('micros'),
-                sql<number | string | null>`sum(case when amount_usd_micros is null then 1 else 0 end)`.as(
-                  'unpriced',
-                ),
-              ])
-              .where('wallet_id', '=', walletId)
-              .where('date_created', '>=', iso(segment.from))
-              .where('date_created', '<', iso(segment.to))
-              .where('rejected', '=', 0)
-              .executeTakeFirst()
-          : await this.db
-              .selectFrom('policy_velocity_buckets')
-              .select([
-                sql<number | string | null>`sum(request_count)`.as('n'),
-                sql<number | string | null>`sum(amount_usd_micros)`.as('micros'),
-                sql<number | string | null>`sum(unpriced_count)`.as('unpriced'),
-              ])
-              .where('wallet_id', '=', walletId)
-              .where('granularity', '=', segment.level)
-              .where('bucket_start', '>=', iso(segment.from))
-              .where('bucket_start', '<', iso(segment.to))
-              .executeTakeFirst()
-      // PostgreSQL returns sum(bigint) as a numeric string; SQLite as a number.
-      count += Number(row?.n ?? 0)
-      micros += Number(row?.micros ?? 0)
-      unpriced += Number(row?.unpriced ?? 0)
+    for (const row of rows) {
+      // PostgreSQL returns count/sum(bigint) as int8/numeric (strings); SQLite as numbers.
+      count += Number(row.n ?? 0)
+      micros += Number(row.micros ?? 0)
+      unpriced += Number(row.unpriced ?? 0)
     }
     return { count, amountUsd: micros / 1_000_000, unpricedCount: unpriced }
   }
