@@ -158,6 +158,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       url: config.priceUrl,
       timeoutMs: config.priceTimeoutMs,
     }),
+    // Screening rules need their vendor feature on the org's plan (402 otherwise).
+    assertFeature: (orgId, feature) => plans.requireFeature(orgId, feature),
     logger: app.log,
   })
   registerPolicyRoutes(app, policies)
