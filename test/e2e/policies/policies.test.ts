@@ -60,6 +60,31 @@ describe(`policies and approvals through the SDK (${testDialect})`, () => {
     assert.ok(listed.items.some((p) => p.id === created.id))
   })
 
+  it('a screening rule needs its vendor feature on the plan: 402 by default', async () => {
+    await assert.rejects(
+      w.root.policies.createPolicy({
+        body: {
+          name: 'kyt',
+          activityKind: 'Wallets:Sign',
+          rule: {
+            kind: 'GlobalLedgerTransactionPrescreening',
+            configuration: {
+              riskScoreThreshold: 50,
+              fallbackBehaviours: {
+                skipUnscreenableTransaction: true,
+                skipUnsupportedNetwork: true,
+                skipUnsupportedAsset: true,
+                skipGlobalLedgerFailure: true,
+              },
+            },
+          },
+          action: { kind: 'NoAction' },
+        },
+      }),
+      status(402, /globalLedger/),
+    )
+  })
+
   it('refuses a combination the table does not allow with a 400 naming the field', async () => {
     await assert.rejects(
       w.root.policies.createPolicy({
