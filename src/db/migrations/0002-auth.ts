@@ -120,9 +120,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('date_created', 'text', (c) => c.notNull())
     .execute()
   await db.schema
-    .createIndex('user_actions_org_date')
+    .createIndex('user_actions_org_performed')
     .on('user_actions')
-    .columns(['org_id', 'date_created'])
+    .columns(['org_id', 'used_at'])
     .execute()
 
   // Token-signing keys, private half sealed under the master key. One row per purpose: nodes that

@@ -41,6 +41,23 @@ export interface AssignmentSummary {
 }
 
 export const FULL_ADMIN_PERMISSION = 'DfnsFullAdminAccess'
+export const DEFAULT_END_USER_PERMISSION = 'DfnsDefaultEndUserAccess'
+
+/**
+ * What `DfnsDefaultEndUserAccess` grants when an org is created (inferred: the reference names the
+ * permission, not its operations): an end user works with wallets, which the wallets domain
+ * restricts to the ones delegated to that end user whatever the permission says.
+ */
+export const defaultEndUserOperations = [
+  'Wallets:Read',
+  'Wallets:Transfers:Create',
+  'Wallets:Transfers:Read',
+  'Wallets:Transactions:Create',
+  'Wallets:Transactions:Read',
+  'Keys:Read',
+  'Keys:Signatures:Create',
+  'Keys:Signatures:Read',
+] as const
 
 /** A page of rows ordered by id (ids sort by creation time): `after` is the last id already seen. */
 export interface PageQuery {
@@ -63,6 +80,7 @@ export interface PermissionRepository {
     now: Date
   }): Promise<Permission>
   findPermission(orgId: string, permissionId: string): Promise<Permission | undefined>
+  findPermissionByName(orgId: string, name: string): Promise<Permission | undefined>
   /** Archived permissions included: their names stay taken. */
   findPermissionByName(orgId: string, name: string): Promise<Permission | undefined>
   listPermissions(orgId: string, page: PageQuery): Promise<Permission[]>

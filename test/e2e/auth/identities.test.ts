@@ -133,6 +133,12 @@ describe(`identities through the official SDK (${testDialect})`, () => {
     })
     const registered = await withTemp.auth.registerEndUser({ body: { firstFactorCredential, wallets: [] } })
     assert.equal(registered.user.username, email)
+    const endUserInfo = await w.root.auth.getUser({ userId: registered.user.id })
+    assert.equal(endUserInfo.kind, 'EndUser')
+    assert.deepEqual(
+      endUserInfo.permissionAssignments.map((a) => a.permissionName),
+      ['DfnsDefaultEndUserAccess'],
+    )
     assert.equal(registered.wallets.length, 0)
     const endUser = new DfnsApiClient({
       baseUrl: w.baseUrl,
@@ -146,10 +152,17 @@ describe(`identities through the official SDK (${testDialect})`, () => {
 
     const { token } = await sa.client.auth.delegatedLogin({ body: { username: email } })
     const delegated = new DfnsApiClient({ baseUrl: w.baseUrl, orgId: w.orgId, authToken: token, signer })
-    const pat = await delegated.auth.createPersonalAccessToken({
-      body: { name: 'end-user-pat', publicKey: newKey().publicKey },
+    // A signed write by the end user (adding a credential needs no operation).
+    const extra = new KeyCredentialSigner(newKey('ed25519'))
+    const challenge2 = await delegated.auth.createUserCredentialChallenge({ body: { kind: 'Key' } })
+    const added = await delegated.auth.createUserCredential({
+      body: {
+        ...(await extra.create(challenge2)),
+        credentialName: 'phone',
+        challengeIdentifier: challenge2.challengeIdentifier,
+      },
     })
-    assert.equal(pat.linkedUserId, registered.user.id)
+    assert.equal(added.credentialId, extra.credId)
     assert.equal((await w.root.auth.listUsers({ query: { kind: 'EndUser' } })).items.length, 1)
   })
 

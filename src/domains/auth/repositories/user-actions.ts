@@ -93,11 +93,10 @@ export function createUserActionRepository(db: Db): UserActionRepository {
         .selectFrom('user_actions')
         .selectAll()
         .where('org_id', '=', orgId)
-        .where('used_at', 'is not', null)
-        .where('date_created', '>=', from)
-        .where('date_created', '<=', to)
+        .where('used_at', '>=', from)
+        .where('used_at', '<=', to)
       if (userId) query = query.where('user_id', '=', userId)
-      const rows = await query.orderBy('id').limit(limit).execute()
+      const rows = await query.orderBy('used_at').limit(limit).execute()
       return rows.map(toRecord)
     },
   }

@@ -1,7 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { newId } from '../../../ids.ts'
 import { currentOperations } from '../../permissions/operations.ts'
-import { FULL_ADMIN_PERMISSION } from '../../permissions/repository.ts'
+import {
+  DEFAULT_END_USER_PERMISSION,
+  defaultEndUserOperations,
+  FULL_ADMIN_PERMISSION,
+} from '../../permissions/repository.ts'
 import { type App, lifetimes, type User } from '../model.ts'
 import { type AuthContext, inTransaction } from './context.ts'
 import { newAccessToken, signToken, tokenKeyCredential } from './issuance.ts'
@@ -21,7 +25,8 @@ export interface BootstrapResult {
 
 /**
  * Create a new organization with its default application and a root service account that holds
- * every operation through an immutable `DfnsFullAdminAccess` permission (immutably assigned).
+ * every operation through an immutable `DfnsFullAdminAccess` permission (immutably assigned), and
+ * the mutable `DfnsDefaultEndUserAccess` that every new end user receives.
  * Each call makes another, separate org: this is how an operator adds tenants.
  */
 export async function bootstrapOrg(
@@ -91,6 +96,12 @@ export async function bootstrapOrg(
       permissionId: admin.id,
       identityId: root.id,
       isImmutable: true,
+      now,
+    })
+    await repos.permissions.createPermission({
+      orgId,
+      name: DEFAULT_END_USER_PERMISSION,
+      operations: defaultEndUserOperations,
       now,
     })
   })

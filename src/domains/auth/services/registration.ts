@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto'
 import { AppError } from '../../../errors.ts'
 import type { Caller } from '../../../http/context.ts'
 import { newId } from '../../../ids.ts'
+import { DEFAULT_END_USER_PERMISSION } from '../../permissions/repository.ts'
 import { type Challenge, type Credential, lifetimes, type User } from '../model.ts'
 import type { RegisterBody, RegisterEndUserBody, RegistrationChallengeView } from '../schemas.ts'
 import { challengeExpiry, newChallengeValue } from './challenges.ts'
@@ -184,7 +185,10 @@ export async function completeEndUserRegistration(
   return { ...registrationView(result), authentication: { token }, wallets: [] }
 }
 
-/** Delegated registration: a service account creates (or re-invites) an EndUser and gets its challenge. */
+/**
+ * Delegated registration: a service account creates (or re-invites) an EndUser and gets its
+ * challenge. A new end user is assigned `DfnsDefaultEndUserAccess` (unless it was archived).
+ */
 export async function delegatedRegistration(
   ctx: AuthContext,
   caller: Caller,
@@ -196,15 +200,31 @@ export async function delegatedRegistration(
     throw new AppError('conflict', `User ${username} already exists.`, { details: { userId: user.id } })
   }
   if (!user) {
-    user = newPerson({
+    const now = ctx.clock.now()
+    const endUser = newPerson({
       orgId: caller.orgId,
       username,
       kind: 'EndUser',
       externalId: body.externalId,
       registrationCode: newRegistrationCode(),
-      now: ctx.clock.now(),
+      now,
     })
-    await ctx.repos.users.create(user)
+    await inTransaction(ctx, async (repos) => {
+      await repos.users.create(endUser)
+      const endUserAccess = await repos.permissions.findPermissionByName(
+        caller.orgId,
+        DEFAULT_END_USER_PERMISSION,
+      )
+      if (endUserAccess && !endUserAccess.isArchived) {
+        await repos.permissions.assign({
+          orgId: caller.orgId,
+          permissionId: endUserAccess.id,
+          identityId: endUser.id,
+          now,
+        })
+      }
+    })
+    user = endUser
   }
   return registrationChallengeFor(ctx, user)
 }
