@@ -267,6 +267,11 @@ export const SignatureRequestBody = Type.Object(
     domain: Type.Optional(JsonObject),
     primaryType: Type.Optional(Type.String({ maxLength: 200 })),
     address: Type.Optional(Type.String({ maxLength: 200 })),
+    // Kinds walletd does not produce (SignerPayload, Cip8) still parse, so the refusal names the
+    // kind and the network rather than an unexpected field.
+    payload: Type.Optional(Type.Union([hexOf(MAX_TRANSACTION_BYTES), JsonObject])),
+    externalAad: Type.Optional(hexOf(MAX_MESSAGE_BYTES)),
+    context: Type.Optional(Type.String({ maxLength: 32 })),
     nonce: Type.Optional(Type.Unknown()),
     chainId: Type.Optional(Type.Unknown()),
   },

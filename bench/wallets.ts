@@ -1,0 +1,272 @@
+// Wallets and signatures, end to end through the official SDK, in one run:
+//   - signatures per second through the SDK's full flow (user action init → sign → action → POST
+//     /wallets/:id/signatures) for a secp256k1 wallet (EthereumSepolia, Hash) and an ed25519 wallet
+//     (Solana, Message), each as a ratio to the raw signing rate of the same library (noble
+//     secp256k1, node:crypto Ed25519) measured in the same process just before;
+//   - `GET /wallets` latency (first page of 50, and a page deep inside the list by cursor) with
+//     1,000 and with 100,000 wallets in the org (seeded straight through the repository in batches).
+//
+// `node --import tsx bench/wallets.ts` (SQLite in a temp file) or with DATABASE_URL=postgres://…
+// (a fresh schema there). Prints one JSON object on stdout; progress on stderr.
+// Env: BENCH_DURATION (seconds per signature run, 5), BENCH_CONCURRENCY (16), BENCH_LIST_SAMPLES (300).
+
+import { createPrivateKey, sign as nodeSign, randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { DfnsApiClient } from '@dfns/sdk'
+import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import pg from 'pg'
+import { buildApp } from '../src/app.ts'
+import { systemClock } from '../src/clock.ts'
+import { loadConfig } from '../src/config.ts'
+import { SecretBox } from '../src/custody/secret-box.ts'
+import { type DatabaseHandle, migrateToLatest, openDatabase } from '../src/db/database.ts'
+import type { WalletRecord } from '../src/domains/wallets/repository.ts'
+import { encodePaginationToken, newId } from '../src/ids.ts'
+
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 5)
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
+const LIST_SAMPLES = Number(process.env.BENCH_LIST_SAMPLES ?? 300)
+const SEED_BATCH = 500
+const log = (message: string) => process.stderr.write(`${message}\n`)
+
+async function open(): Promise<{ handle: DatabaseHandle; cleanup: () => Promise<void>; dialect: string }> {
+  const url = process.env.DATABASE_URL
+  if (url) {
+    const schema = `bench_${randomBytes(4).toString('hex')}`
+    const admin = new pg.Client({ connectionString: url })
+    await admin.connect()
+    await admin.query(`create schema ${schema}`)
+    await admin.end()
+    const handle = openDatabase({ kind: 'postgres', url, searchPath: schema })
+    await migrateToLatest(handle)
+    return {
+      handle,
+      dialect: 'postgres',
+      cleanup: async () => {
+        await handle.close()
+        const c = new pg.Client({ connectionString: url })
+        await c.connect()
+        await c.query(`drop schema ${schema} cascade`)
+        await c.end()
+      },
+    }
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'walletd-bench-wallets-'))
+  const handle = openDatabase({ kind: 'sqlite', file: path.join(dir, 'bench.sqlite') })
+  await migrateToLatest(handle)
+  return {
+    handle,
+    dialect: 'sqlite',
+    cleanup: async () => {
+      await handle.close()
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Operations per second of `op` over about `seconds` (synchronous work, one thread). */
+function rawRate(op: () => void, seconds: number): number {
+  for (let i = 0; i < 200; i++) op() // warm-up (JIT, noble's precomputed tables)
+  let count = 0
+  const start = performance.now()
+  const until = start + seconds * 1000
+  while (performance.now() < until) {
+    for (let i = 0; i < 50; i++) op()
+    count += 50
+  }
+  return count / ((performance.now() - start) / 1000)
+}
+
+/** Requests per second of `request` with `CONCURRENCY` in flight for `seconds`. */
+async function loadRate(request: () => Promise<unknown>, seconds: number): Promise<number> {
+  for (let i = 0; i < 20; i++) await request() // warm-up
+  let done = 0
+  const start = performance.now()
+  const until = start + seconds * 1000
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < until) {
+        await request()
+        done++
+      }
+    }),
+  )
+  return done / ((performance.now() - start) / 1000)
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+}
+
+async function latency(request: () => Promise<unknown>, samples: number) {
+  for (let i = 0; i < 20; i++) await request()
+  const times: number[] = []
+  for (let i = 0; i < samples; i++) {
+    const start = performance.now()
+    await request()
+    times.push(performance.now() - start)
+  }
+  times.sort((a, b) => a - b)
+  const round = (ms: number) => Math.round(ms * 1000) / 1000
+  return { p50Ms: round(percentile(times, 50)), p99Ms: round(percentile(times, 99)) }
+}
+
+async function main() {
+  const { handle, cleanup, dialect } = await open()
+  const port = 20_000 + Math.floor(Math.random() * 20_000)
+  const config = loadConfig(
+    {
+      dataDir: '/nonexistent-bench-data-dir',
+      host: '127.0.0.1',
+      port,
+      publicUrl: `http://127.0.0.1:${port}`,
+    },
+    {},
+  )
+  const app = await buildApp(config, {
+    database: handle,
+    clock: systemClock,
+    secrets: new SecretBox(randomBytes(32)),
+    logger: false,
+  })
+  try {
+    await app.listen({ host: '127.0.0.1', port })
+    const baseUrl = `http://127.0.0.1:${port}`
+    const boot = await app.walletd.auth.bootstrapOrg()
+    const client = new DfnsApiClient({
+      baseUrl,
+      orgId: boot.orgId,
+      authToken: boot.serviceAccount.accessToken,
+      signer: new AsymmetricKeySigner({
+        credId: boot.serviceAccount.credId,
+        privateKey: boot.serviceAccount.privateKey,
+      }),
+    })
+
+    // --- signatures per second vs. the raw library ------------------------------------------------
+    log(`raw signing rates (${DURATION_S} s each)`)
+    const secpKey = secp256k1.utils.randomSecretKey()
+    const digest = randomBytes(32)
+    const rawSecp = rawRate(() => {
+      secp256k1.sign(digest, secpKey, { prehash: false, lowS: true, format: 'recovered' })
+    }, DURATION_S)
+    const edKey = createPrivateKey({
+      key: Buffer.concat([
+        Buffer.from('302e020100300506032b657004220420', 'hex'),
+        ed25519.utils.randomSecretKey(),
+      ]),
+      format: 'der',
+      type: 'pkcs8',
+    })
+    const message = randomBytes(32)
+    const rawEd = rawRate(() => {
+      nodeSign(null, message, edKey)
+    }, DURATION_S)
+
+    const evm = await client.wallets.createWallet({ body: { network: 'EthereumSepolia' } })
+    const sol = await client.wallets.createWallet({ body: { network: 'Solana' } })
+    log(`end-to-end signatures, ${CONCURRENCY} in flight (${DURATION_S} s each)`)
+    const hash = `0x${randomBytes(32).toString('hex')}`
+    const e2eSecp = await loadRate(
+      () => client.wallets.generateSignature({ walletId: evm.id, body: { kind: 'Hash', hash } }),
+      DURATION_S,
+    )
+    const e2eEd = await loadRate(
+      () =>
+        client.wallets.generateSignature({
+          walletId: sol.id,
+          body: { kind: 'Message', message: `0x${message.toString('hex')}` },
+        }),
+      DURATION_S,
+    )
+
+    // --- wallet list latency with 1,000 and 100,000 wallets ---------------------------------------
+    // Seeded wallets share one real key (key reuse), so every listed wallet has its key row.
+    const repo = app.walletd.wallets.walletRepository
+    const base = Date.now() - 200_000_000
+    let seeded = 2 // the two wallets above
+    const seedTo = async (total: number) => {
+      while (seeded < total) {
+        const batch: WalletRecord[] = []
+        for (let i = 0; i < SEED_BATCH && seeded < total; i++, seeded++) {
+          batch.push({
+            id: newId('wallet', base + seeded * 1000),
+            orgId: boot.orgId,
+            keyId: evm.signingKey.id,
+            network: 'EthereumSepolia',
+            address: evm.address ?? null,
+            name: `seed-${seeded}`,
+            status: 'Active',
+            externalId: null,
+            tags: ['seed'],
+            delegatedTo: null,
+            delayDelegation: false,
+            dateCreated: new Date(base + seeded * 1000).toISOString(),
+            dateDeleted: null,
+          })
+        }
+        await repo.insertMany(batch)
+      }
+    }
+    const listAt = async (total: number) => {
+      log(`seeding to ${total} wallets`)
+      await seedTo(total)
+      // A cursor half-way down the list: the page a client paging through would ask for.
+      const middle = encodePaginationToken(newId('wallet', base + Math.floor(total / 2) * 1000))
+      const first = await latency(() => client.wallets.listWallets({}), LIST_SAMPLES)
+      const deep = await latency(
+        () => client.wallets.listWallets({ query: { paginationToken: middle } }),
+        LIST_SAMPLES,
+      )
+      return { wallets: total, firstPage: first, middlePage: deep }
+    }
+    const small = await listAt(1_000)
+    const large = await listAt(100_000)
+    const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000
+
+    const result = {
+      bench: 'wallets',
+      dialect,
+      node: process.version,
+      concurrency: CONCURRENCY,
+      durationSeconds: DURATION_S,
+      signatures: {
+        secp256k1: {
+          endToEndPerSecond: Math.round(e2eSecp),
+          rawLibraryPerSecond: Math.round(rawSecp),
+          ratio: ratio(e2eSecp, rawSecp),
+          library: '@noble/curves secp256k1.sign (prehash: false, lowS, recovered)',
+        },
+        ed25519: {
+          endToEndPerSecond: Math.round(e2eEd),
+          rawLibraryPerSecond: Math.round(rawEd),
+          ratio: ratio(e2eEd, rawEd),
+          library: 'node:crypto sign(null, …, Ed25519 key)',
+        },
+      },
+      walletList: {
+        pageSize: 50,
+        samples: LIST_SAMPLES,
+        with1k: small,
+        with100k: large,
+        p50Ratio: ratio(large.firstPage.p50Ms, small.firstPage.p50Ms),
+        p99Ratio: ratio(large.firstPage.p99Ms, small.firstPage.p99Ms),
+        target: 'first-page p50 and p99 with 100k ≤ 1.5× those with 1k',
+        met:
+          large.firstPage.p50Ms <= 1.5 * small.firstPage.p50Ms &&
+          large.firstPage.p99Ms <= 1.5 * small.firstPage.p99Ms,
+      },
+    }
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+  } finally {
+    await app.close()
+    await cleanup()
+  }
+}
+
+await main()
