@@ -27,6 +27,18 @@ import { deriveXrplAddress, validateXrplAddress } from './xrpl/address.ts'
 export const MAX_ADDRESS_LENGTH = 128
 
 /**
+ * 501 when walletd cannot derive addresses on the network. Call it before generating a key for a
+ * new wallet, so an unsupported network fails before any key material exists.
+ */
+export function requireAddressDerivation(network: NetworkInfo): void {
+  if (network.address.kind === 'ton' || network.address.kind === 'unsupported') {
+    throw new AppError('not_implemented', `walletd cannot derive ${network.name} addresses yet`, {
+      details: { network: network.name },
+    })
+  }
+}
+
+/**
  * The wallet address for a key on a network, or `undefined` for the Key* pseudo-networks.
  * `publicKey` is what the KeyStore returns (compressed secp256k1 / raw ed25519).
  * Throws 400 when the key type does not fit the network, 501 for families walletd cannot derive yet.
@@ -75,9 +87,8 @@ export function deriveAddress(
       return deriveSs58Address(publicKey, format.prefix)
     case 'ton':
     case 'unsupported':
-      throw new AppError('not_implemented', `walletd cannot derive ${network.name} addresses yet`, {
-        details: { network: network.name },
-      })
+      requireAddressDerivation(network)
+      return undefined
   }
 }
 

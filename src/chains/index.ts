@@ -3,14 +3,15 @@
  *
  * - Networks: `requireNetwork(body.network, 'network')`, `resolveKeyType(network, body.signingKey)`,
  *   `requireKeyTypeForNetwork(network, key)` (key reuse), `requireNetworkByKebabName(param)`.
- * - Addresses: `deriveAddress(network, keyType, publicKey)` for a new wallet (undefined for Key*),
+ * - Addresses: `requireAddressDerivation(network)` before generating a key for a new wallet (501
+ *   where walletd cannot derive yet), then `deriveAddress(network, keyType, publicKey)` (undefined for Key*),
  *   `validateAddress(network, body.to, 'to')` for every address-valued input.
  * - Signatures: `produceSignature({network, signer, body})` → `{signature, signatures?, signedData?}`;
  *   on the key route pick the network with `networkForKeySignature(key, body)`.
  * Every client error is an AppError('validation_failed') whose details name the field (and the
  * network); nothing here touches storage.
  */
-export { deriveAddress, MAX_ADDRESS_LENGTH, validateAddress } from './addresses.ts'
+export { deriveAddress, MAX_ADDRESS_LENGTH, requireAddressDerivation, validateAddress } from './addresses.ts'
 export { MAX_MESSAGE_BYTES, MAX_TRANSACTION_BYTES, maxHexLength } from './input.ts'
 export {
   type AddressFormat,

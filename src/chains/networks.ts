@@ -390,8 +390,8 @@ const rows: Row[] = [
   eddsaChain('Iota', 'Iota', { kind: 'sui' }, asset('IOTA', 9), false),
   eddsaChain('IotaTestnet', 'Iota', { kind: 'sui' }, asset('IOTA', 9), true),
   eddsaChain('IotaZodianet', 'Iota', { kind: 'sui' }, asset('IOTA', 9), true),
-  eddsaChain('Near', 'Near', { kind: 'near' }, asset('NEAR', 24), false),
-  eddsaChain('NearTestnet', 'Near', { kind: 'near' }, asset('NEAR', 24), true),
+  eddsaChain('Near', 'Near', { kind: 'near' }, asset('NEAR', 24), false, WITH_TX),
+  eddsaChain('NearTestnet', 'Near', { kind: 'near' }, asset('NEAR', 24), true, WITH_TX),
   // SS58 prefixes: the ss58-registry (Polkadot 0, Kusama 2, generic Substrate 42, Polymesh 12).
   eddsaChain('Polkadot', 'Substrate', { kind: 'ss58', prefix: 0 }, asset('DOT', 10), false),
   eddsaChain('PolkadotAssetHub', 'Substrate', { kind: 'ss58', prefix: 0 }, asset('DOT', 10), false),

@@ -12,6 +12,7 @@ import {
   signEvmTransaction,
 } from './evm/sign.ts'
 import { invalid, MAX_MESSAGE_BYTES, parseHexField } from './input.ts'
+import { signNearTransaction } from './near/sign.ts'
 import {
   findNetwork,
   type NetworkInfo,
@@ -70,6 +71,7 @@ export async function produceSignature(input: {
       if (family === 'Stellar') return signStellarTransaction(signer, network.name, body.transaction)
       if (family === 'Sui') return signSuiTransaction(signer, body.transaction)
       if (family === 'Tezos') return signTezosOperation(signer, body.transaction)
+      if (family === 'Near') return signNearTransaction(signer, body.transaction)
       break
     case 'Psbt':
       return signPsbt(signer, network, body.psbt)

@@ -224,3 +224,28 @@ describe('Tezos', () => {
     )
   })
 })
+
+describe('NEAR', () => {
+  test('Ed25519 over SHA-256(Borsh Transaction); SignedTransaction = tx ‖ 0 ‖ signature', async () => {
+    const signerId = Buffer.from('alice.testnet')
+    const tx = Buffer.concat([
+      Buffer.from([signerId.length, 0, 0, 0]),
+      signerId,
+      Buffer.from([0]),
+      Buffer.from(pub),
+      Buffer.alloc(8, 1),
+      Buffer.from([8, 0, 0, 0]),
+      Buffer.from('bob.near'),
+      Buffer.alloc(32, 2),
+      Buffer.from([0, 0, 0, 0]),
+    ])
+    const result = await produceSignature({
+      network: net('NearTestnet'),
+      signer,
+      body: { kind: 'Transaction', transaction: toHex(tx) },
+    })
+    const sig = sig64(result.signature)
+    assert.ok(ed25519.verify(sig, createHash('sha256').update(tx).digest(), pub))
+    assert.equal(result.signedData, toHex(Buffer.concat([tx, Buffer.from([0]), sig])))
+  })
+})

@@ -6,7 +6,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { HDKey } from '@scure/bip32'
 import * as btc from '@scure/btc-signer'
 import { privateKeyToAccount } from 'viem/accounts'
-import { deriveAddress, validateAddress } from '../../../src/chains/addresses.ts'
+import { deriveAddress, requireAddressDerivation, validateAddress } from '../../../src/chains/addresses.ts'
 import { findNetwork } from '../../../src/chains/networks.ts'
 import { AppError } from '../../../src/errors.ts'
 
@@ -272,6 +272,18 @@ describe('Solana, Tron and the other families', () => {
     assert.match(deriveAddress(net('KaspaTestnet11'), SCHNORR, schnorrKey)!, /^kaspatest:qq/)
     rejects('Kaspa', 'kaspa:qqs7krzzwqfgk9kf830smtzg64s9rf3r0khfj76cjynf2pfgrr35saatu88xp', /checksum/)
     rejects('KaspaTestnet11', schnorrAddress, /kaspatest/)
+  })
+
+  test('requireAddressDerivation: 501 before any key exists for families walletd cannot derive', () => {
+    for (const name of ['Ton', 'Cardano', 'Hedera', 'InternetComputer', 'Starknet', 'Canton']) {
+      assert.throws(
+        () => requireAddressDerivation(net(name)),
+        (e: unknown) => e instanceof AppError && e.status === 501 && e.details?.network === name,
+      )
+    }
+    for (const name of ['Ethereum', 'Bitcoin', 'Solana', 'Tron', 'KeyECDSA', 'Kaspa', 'BitcoinCash']) {
+      requireAddressDerivation(net(name))
+    }
   })
 
   test('Key* pseudo-networks have no address; a wrong key type is a 400', () => {
