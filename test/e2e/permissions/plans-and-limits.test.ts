@@ -5,7 +5,7 @@ import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 import { testDialect } from '../../helpers/database.ts'
 import { assertErrorBody, rawRequest, startWalletd, type Walletd } from '../../helpers/sdk.ts'
 
-const chainalysisPolicy = {
+const chainalysisPolicy: Parameters<DfnsApiClient['policies']['createPolicy']>[0]['body'] = {
   name: 'kyt',
   activityKind: 'Wallets:Sign',
   rule: {
@@ -23,7 +23,7 @@ const chainalysisPolicy = {
     },
   },
   action: { kind: 'NoAction' },
-} as const
+}
 
 describe(`plans (402) through the SDK (${testDialect})`, () => {
   let w: Walletd
