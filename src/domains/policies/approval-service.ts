@@ -19,6 +19,7 @@ import type {
   ApprovalActivity,
   ApprovalDecisionBody,
   ApprovalStatus,
+  ChangeRequest,
   PolicyEvaluation,
 } from './schemas.ts'
 
@@ -81,12 +82,12 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   const nowIso = () => deps.clock.now().toISOString()
 
   /** The API shape; a change request inside the activity shows its current status. */
-  async function present(record: ApprovalRecord): Promise<Approval> {
+  async function present(record: ApprovalRecord, preloaded?: Map<string, ChangeRequest>): Promise<Approval> {
     // `governed` is walletd's own link to the wallet request, not part of the API object.
     const { governed: _governed, ...visible } = record.activity
     let activity: ApprovalActivity = visible as ApprovalActivity
     if ('changeRequest' in activity) {
-      const current = await changeRequests.byApproval(record.id)
+      const current = preloaded ? preloaded.get(record.id) : await changeRequests.byApproval(record.id)
       if (current) activity = { ...activity, changeRequest: current }
     }
     const approval: Approval = {
@@ -207,7 +208,10 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
         approverId: query.approverId,
       })
       const page = records.slice(0, limit)
-      const items = await Promise.all(page.map(present))
+      const changes = await changeRequests.byApprovals(
+        page.filter((r) => 'changeRequest' in r.activity).map((r) => r.id),
+      )
+      const items = await Promise.all(page.map((record) => present(record, changes)))
       return records.length > limit
         ? { items, nextPageToken: encodePaginationToken(page.at(-1)!.id) }
         : { items }

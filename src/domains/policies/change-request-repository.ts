@@ -95,6 +95,19 @@ export class ChangeRequestRepository {
     return row ? toChangeRequest(row) : undefined
   }
 
+  /** The change requests behind a page of approvals, in one query. */
+  async byApprovals(approvalIds: readonly string[]): Promise<Map<string, ChangeRequest>> {
+    const out = new Map<string, ChangeRequest>()
+    if (approvalIds.length === 0) return out
+    const rows = await this.db
+      .selectFrom('policy_change_requests')
+      .selectAll()
+      .where('approval_id', 'in', [...approvalIds])
+      .execute()
+    for (const row of rows) out.set(row.approval_id, toChangeRequest(row))
+    return out
+  }
+
   /** The pending change of each entity among `entityIds` (GET/list's `pendingChangeRequest`). */
   async pendingFor(orgId: string, entityIds: readonly string[]): Promise<Map<string, ChangeRequest>> {
     const out = new Map<string, ChangeRequest>()
