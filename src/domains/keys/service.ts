@@ -17,7 +17,14 @@ import type {
   KeyView,
   OwnerPageQuery,
 } from '../wallets/schemas.ts'
-import { pageCursor, pageOf, requireEndUser, resolveOwner } from '../wallets/shared.ts'
+import {
+  pageCursor,
+  pageOf,
+  requireEndUser,
+  requireUsableBy,
+  resolveOwner,
+  visibleTo,
+} from '../wallets/shared.ts'
 import { toKeyView } from '../wallets/views.ts'
 import type { KeyRecord } from './repository.ts'
 
@@ -30,7 +37,7 @@ export function createKeyService(ctx: WalletsContext) {
   /** The caller's key: another org's or an unknown id is a 404. */
   async function requireKey(caller: Caller, keyId: string): Promise<KeyRecord> {
     const key = await ctx.keys.find(caller.orgId, keyId)
-    if (!key) throw notFound('key', keyId)
+    if (!key || !visibleTo(caller, key.delegatedTo)) throw notFound('key', keyId)
     return key
   }
 
@@ -126,7 +133,8 @@ export function createKeyService(ctx: WalletsContext) {
 
     async list(caller: Caller, query: OwnerPageQuery) {
       const { limit, beforeId } = pageCursor(query)
-      const owner = await resolveOwner(ctx.people, caller.orgId, query)
+      const owner =
+        caller.kind === 'EndUser' ? caller.userId : await resolveOwner(ctx.people, caller.orgId, query)
       if (owner === null) return { items: [] }
       const rows = await ctx.keys.list(caller.orgId, {
         limit: limit + 1,
@@ -173,6 +181,7 @@ export function createKeyService(ctx: WalletsContext) {
     async export(caller: Caller, key: KeyRecord, body: ExportBody): Promise<ExportResponse> {
       await ctx.plans.requireFeature(caller.orgId, 'walletExport')
       requireLive(key)
+      requireUsableBy(caller, `key ${key.id}`, key.delegatedTo)
       if (key.exported) {
         throw new AppError(
           'precondition_failed',

@@ -17,7 +17,7 @@ import type { Caller, WalletsContext } from '../wallets/context.ts'
 import type { WalletRecord } from '../wallets/repository.ts'
 import type { PageQuery, SignatureRequestView } from '../wallets/schemas.ts'
 import type { WalletService } from '../wallets/service.ts'
-import { pageCursor, pageOf } from '../wallets/shared.ts'
+import { pageCursor, pageOf, requireUsableBy } from '../wallets/shared.ts'
 import { canonicalJson } from './canonical-json.ts'
 import type { SignatureRecord, SignatureStatus } from './repository.ts'
 
@@ -279,6 +279,7 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
       if (replayed) return replayed
       const key = await keys.requireKey(caller, wallet.keyId)
       requireKeyAlive(key)
+      requireUsableBy(caller, `wallet ${wallet.id}`, key.delegatedTo)
       if (wallet.status !== 'Active') {
         throw new AppError('unprocessable', `wallet ${wallet.id} is ${wallet.status}`, {
           details: { walletId: wallet.id, status: wallet.status },
@@ -296,6 +297,7 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
       const replayed = await replayFirst(caller, target, body)
       if (replayed) return replayed
       requireKeyAlive(key)
+      requireUsableBy(caller, `key ${key.id}`, key.delegatedTo)
       const network = networkForKeySignature({ scheme: key.scheme, curve: key.curve } as KeyType, {
         network: body.network,
         blockchainKind: body.blockchainKind,

@@ -272,8 +272,8 @@ export const SignatureRequestBody = Type.Object(
     payload: Type.Optional(Type.Union([hexOf(MAX_TRANSACTION_BYTES), JsonObject])),
     externalAad: Type.Optional(hexOf(MAX_MESSAGE_BYTES)),
     context: Type.Optional(Type.String({ maxLength: 32 })),
-    nonce: Type.Optional(Type.Unknown()),
-    chainId: Type.Optional(Type.Unknown()),
+    nonce: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ maxLength: 80 })])),
+    chainId: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ maxLength: 80 })])),
   },
   { additionalProperties: false },
 )

@@ -10,7 +10,7 @@ import { AppError, notFound } from '../../errors.ts'
 import { requireOperation } from '../../http/permission-guard.ts'
 import { newId } from '../../ids.ts'
 import type { KeyRecord } from '../keys/repository.ts'
-import { delegateKey, type KeyService } from '../keys/service.ts'
+import { delegateKey, type KeyService, SOFTWARE_STORE_ID } from '../keys/service.ts'
 import type { Caller, WalletsContext } from './context.ts'
 import type { WalletRecord } from './repository.ts'
 import {
@@ -22,7 +22,7 @@ import {
   type UpdateWalletBody,
   type WalletView,
 } from './schemas.ts'
-import { pageCursor, pageOf, resolveOwner } from './shared.ts'
+import { pageCursor, pageOf, requireUsableBy, resolveOwner, visibleTo } from './shared.ts'
 import { keyOfWallet, toWalletView } from './views.ts'
 
 export type WalletService = ReturnType<typeof createWalletService>
@@ -31,7 +31,7 @@ export function createWalletService(ctx: WalletsContext, keys: KeyService) {
   /** The caller's wallet: another org's or an unknown id is a 404. */
   async function requireWallet(caller: Caller, walletId: string): Promise<WalletRecord> {
     const wallet = await ctx.wallets.find(caller.orgId, walletId)
-    if (!wallet) throw notFound('wallet', walletId)
+    if (!wallet || !visibleTo(caller, wallet.delegatedTo)) throw notFound('wallet', walletId)
     return wallet
   }
 
@@ -110,6 +110,9 @@ export function createWalletService(ctx: WalletsContext, keys: KeyService) {
         return toWalletView(wallet, key)
       }
 
+      if (requested.storeId !== undefined && requested.storeId !== SOFTWARE_STORE_ID) {
+        throw notFound('key store', requested.storeId, { field: 'signingKey.storeId' })
+      }
       const type = resolveKeyType(network, requested, 'signingKey')
       await keys.checkDelegation(caller, body)
       const key = await keys.generate(caller, type, {
@@ -136,7 +139,8 @@ export function createWalletService(ctx: WalletsContext, keys: KeyService) {
 
     async list(caller: Caller, query: OwnerPageQuery) {
       const { limit, beforeId } = pageCursor(query)
-      const owner = await resolveOwner(ctx.people, caller.orgId, query)
+      const owner =
+        caller.kind === 'EndUser' ? caller.userId : await resolveOwner(ctx.people, caller.orgId, query)
       if (owner === null) return { items: [] }
       const rows = await ctx.wallets.list(caller.orgId, {
         limit: limit + 1,
@@ -194,6 +198,7 @@ export function createWalletService(ctx: WalletsContext, keys: KeyService) {
 
     async export(caller: Caller, walletId: string, body: ExportBody): Promise<ExportResponse> {
       const wallet = await requireWallet(caller, walletId)
+      requireUsableBy(caller, `wallet ${wallet.id}`, wallet.delegatedTo)
       return keys.export(caller, await keys.requireKey(caller, wallet.keyId), body)
     },
 

@@ -1,6 +1,6 @@
 import { AppError, notFound } from '../../errors.ts'
 import { decodePaginationToken, encodePaginationToken } from '../../ids.ts'
-import type { PeopleDirectory } from './context.ts'
+import type { Caller, PeopleDirectory } from './context.ts'
 import { DEFAULT_PAGE_SIZE } from './schemas.ts'
 
 /** The cursor of a page request: the last id of the previous page (ids are time-ordered). */
@@ -55,6 +55,26 @@ export async function requireEndUser(people: PeopleDirectory, orgId: string, use
   if (user.kind !== 'EndUser') {
     throw new AppError('validation_failed', `${field} must be an end user; ${userId} is a ${user.kind}.`, {
       details: { field, userId, kind: user.kind },
+    })
+  }
+}
+
+/**
+ * What a caller may see: an end user only the wallets and keys delegated to them (anything else is
+ * a 404, as another org's would be); the org's own people and service accounts see everything.
+ */
+export function visibleTo(caller: Caller, delegatedTo: string | null): boolean {
+  return caller.kind !== 'EndUser' || delegatedTo === caller.userId
+}
+
+/**
+ * Who may use a key (sign, export): a delegated (non-custodial) key only its end user, "usable only
+ * by the end user" as the reference puts it; a custodial one anyone the permissions allow.
+ */
+export function requireUsableBy(caller: Caller, subject: string, delegatedTo: string | null): void {
+  if (delegatedTo !== null && delegatedTo !== caller.userId) {
+    throw new AppError('forbidden', `${subject} is delegated to an end user; only that user can use it`, {
+      details: { delegatedTo },
     })
   }
 }

@@ -20,7 +20,7 @@ const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex.replace(/^0x/, ''
 /** Keys, delegation to end users, body-dependent permissions and policy-governed signatures. */
 describe(`keys, delegation, permissions and policies on signatures (${testDialect})`, () => {
   let w: Walletd
-  let endUser: { id: string; username: string }
+  let endUser: { id: string; username: string; client: DfnsApiClient }
   before(async () => {
     w = await startWalletd()
     const email = 'owner@example.com'
@@ -36,7 +36,16 @@ describe(`keys, delegation, permissions and policies on signatures (${testDialec
     const registered = await withTemp.auth.registerEndUser({
       body: { firstFactorCredential: await signer.create(challenge), wallets: [] },
     })
-    endUser = { id: registered.user.id, username: email }
+    endUser = {
+      id: registered.user.id,
+      username: email,
+      client: new DfnsApiClient({
+        baseUrl: w.baseUrl,
+        orgId: w.orgId,
+        authToken: registered.authentication.token,
+        signer,
+      }),
+    }
   })
   after(() => w.close())
 
@@ -142,6 +151,31 @@ describe(`keys, delegation, permissions and policies on signatures (${testDialec
         keyId: key.id,
         status: 'Delegated',
       })
+    })
+
+    it('an end user sees and signs with only their wallets; the org cannot sign with them', async () => {
+      const theirs = await w.root.wallets.createWallet({ body: { network: 'Base', delegateTo: endUser.id } })
+      const ours = await w.root.wallets.createWallet({ body: { network: 'Base' } })
+      const hash = keccak256('0x0e')
+      const signed = await endUser.client.wallets.generateSignature({
+        walletId: theirs.id,
+        body: { kind: 'Hash', hash },
+      })
+      assert.equal(signed.requester.userId, endUser.id)
+      const compact = Uint8Array.from([...bytes(signed.signature!.r), ...bytes(signed.signature!.s)])
+      assert.ok(
+        secp256k1.verify(compact, bytes(hash), bytes(theirs.signingKey.publicKey), { prehash: false }),
+      )
+      await assert.rejects(
+        w.root.wallets.generateSignature({ walletId: theirs.id, body: { kind: 'Hash', hash } }),
+        failsWith(403, (e) => assert.match(e.message, /delegated to an end user/)),
+      )
+      await assert.rejects(endUser.client.wallets.getWallet({ walletId: ours.id }), failsWith(404))
+      const listed = await endUser.client.wallets.listWallets({})
+      assert.ok(listed.items.length > 0)
+      assert.ok(listed.items.every((x) => x.signingKey.delegatedTo === endUser.id))
+      // The org still reads the delegated wallet.
+      assert.equal((await w.root.wallets.getWallet({ walletId: theirs.id })).custodial, false)
     })
 
     it('only to an end user of the org', async () => {
