@@ -19,7 +19,6 @@
  */
 import { createHash, sign as cryptoSign, generateKeyPairSync, randomBytes } from 'node:crypto'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { DfnsApiClient, DfnsAuthenticator } from '@dfns/sdk'
@@ -33,6 +32,7 @@ import { SecretBox } from '../../src/custody/secret-box.ts'
 import type { DatabaseHandle } from '../../src/db/database.ts'
 import type { BootstrapResult } from '../../src/domains/auth/index.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
+import { freePort } from './walletd-process.ts'
 
 export type KeyKind = 'p256' | 'secp256k1' | 'p384' | 'ed25519' | 'rsa'
 
@@ -152,17 +152,6 @@ export interface Walletd {
   /** Another node on the same database, its own clock set to this one's time. */
   startNode(options?: { config?: ConfigInput }): Promise<WalletdNode>
   close(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
 }
 
 async function listen(
@@ -304,6 +293,7 @@ export async function startWalletd(
 
 export interface RawResponse {
   status: number
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape the server answered
   body: any
   headers: Headers
 }

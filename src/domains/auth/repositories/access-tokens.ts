@@ -3,6 +3,7 @@ import { type Db, isUniqueViolation } from '../../../db/database.ts'
 import type { AuthTables } from '../../../db/schema.ts'
 import { AppError } from '../../../errors.ts'
 import type { AccessToken, TokenKind, UserKind } from '../model.ts'
+import { bit } from './columns.ts'
 
 type TokenRow = Selectable<AuthTables['access_tokens']>
 
@@ -51,8 +52,6 @@ export const toAccessToken = (row: TokenRow): AccessToken => ({
   dateCreated: row.date_created,
   dateUpdated: row.date_updated,
 })
-
-const bit = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0)
 
 export function createAccessTokenRepository(db: Db): AccessTokenRepository {
   return {

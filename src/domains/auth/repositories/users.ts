@@ -3,6 +3,7 @@ import { type Db, isUniqueViolation } from '../../../db/database.ts'
 import type { AuthTables } from '../../../db/schema.ts'
 import { AppError } from '../../../errors.ts'
 import type { User, UserKind } from '../model.ts'
+import { bit } from './columns.ts'
 
 type UserRow = Selectable<AuthTables['users']>
 
@@ -54,8 +55,6 @@ export const toUser = (row: UserRow): User => ({
   dateCreated: row.date_created,
   dateUpdated: row.date_updated,
 })
-
-const bit = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0)
 
 export function createUserRepository(db: Db): UserRepository {
   return {

@@ -12,6 +12,7 @@ import {
   signToken,
   tokenKeyCredential,
 } from './issuance.ts'
+import { type LifecycleChange, lifecyclePatch } from './lifecycle.ts'
 import { accessTokenViews } from './views.ts'
 
 /**
@@ -105,16 +106,11 @@ export async function setPatState(
   ctx: AuthContext,
   caller: Caller,
   tokenId: string,
-  change: 'activate' | 'deactivate' | 'archive',
+  change: LifecycleChange,
 ): Promise<AccessTokenView> {
   const token = await findOwnPat(ctx, caller, tokenId)
   if (token.isArchived) throw archived(tokenId)
-  const patch =
-    change === 'activate'
-      ? { isActive: true }
-      : change === 'deactivate'
-        ? { isActive: false }
-        : { isActive: false, isArchived: true }
+  const patch = lifecyclePatch(change)
   await ctx.repos.tokens.update(caller.orgId, tokenId, patch, ctx.clock.now())
   return getPat(ctx, caller, tokenId)
 }

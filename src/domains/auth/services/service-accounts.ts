@@ -3,8 +3,7 @@ import type { Caller } from '../../../http/context.ts'
 import { newId } from '../../../ids.ts'
 import { lifetimes, type User } from '../model.ts'
 import type { CreateServiceAccountBody, ServiceAccountView } from '../schemas.ts'
-import type { AuthContext } from './context.ts'
-import { inTransaction } from './context.ts'
+import { type AuthContext, inTransaction } from './context.ts'
 import { parsePublicKey } from './credential-verifier.ts'
 import {
   defaultAppId,
@@ -14,6 +13,7 @@ import {
   signToken,
   tokenKeyCredential,
 } from './issuance.ts'
+import { type LifecycleChange, lifecyclePatch } from './lifecycle.ts'
 import { serviceAccountView } from './views.ts'
 
 /**
@@ -125,7 +125,7 @@ export async function setServiceAccountState(
   ctx: AuthContext,
   caller: Caller,
   id: string,
-  change: 'activate' | 'deactivate' | 'archive',
+  change: LifecycleChange,
 ): Promise<ServiceAccountView> {
   const account = await findServiceAccount(ctx, caller, id)
   if (change !== 'activate' && account.id === caller.userId) {
@@ -134,12 +134,7 @@ export async function setServiceAccountState(
     })
   }
   if (account.isArchived) throw archived(id)
-  const patch =
-    change === 'activate'
-      ? { isActive: true }
-      : change === 'deactivate'
-        ? { isActive: false }
-        : { isActive: false, isArchived: true }
+  const patch = lifecyclePatch(change)
   await ctx.repos.users.update(caller.orgId, id, patch, ctx.clock.now())
   return getServiceAccount(ctx, caller, id)
 }

@@ -5,6 +5,7 @@ import { decodePaginationToken, encodePaginationToken, newId } from '../../../id
 import { lifetimes, type User, type UserKind } from '../model.ts'
 import type { CreateUserBody, UserView } from '../schemas.ts'
 import type { AuthContext } from './context.ts'
+import { type LifecycleChange, lifecyclePatch } from './lifecycle.ts'
 import { userView, userViews } from './views.ts'
 
 /**
@@ -141,19 +142,14 @@ export async function setUserState(
   ctx: AuthContext,
   caller: Caller,
   userId: string,
-  change: 'activate' | 'deactivate' | 'archive',
+  change: LifecycleChange,
 ): Promise<UserView> {
   const user = await findPerson(ctx, caller, userId)
   if (change !== 'activate' && user.id === caller.userId) {
     throw new AppError('bad_request', `User ${userId} cannot ${change} itself.`, { details: { userId } })
   }
   if (user.isArchived) throw archived(userId)
-  const patch =
-    change === 'activate'
-      ? { isActive: true }
-      : change === 'deactivate'
-        ? { isActive: false }
-        : { isActive: false, isArchived: true }
+  const patch = lifecyclePatch(change)
   await ctx.repos.users.update(caller.orgId, userId, patch, ctx.clock.now())
   return getUser(ctx, caller, userId)
 }
