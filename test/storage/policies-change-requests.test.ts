@@ -119,6 +119,12 @@ describe(`change requests (${testDialect})`, () => {
       'Applied',
       'approval shows the outcome',
     )
+    const listed = await f.domain.approvals.list(ORG, {})
+    assert.equal(
+      (listed.items[0]!.activity.changeRequest as ChangeRequest).status,
+      'Applied',
+      'so does the list',
+    )
   })
 
   it('a second change to the same entity while one is pending → 409; other entities are free', async () => {
