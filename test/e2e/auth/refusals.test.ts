@@ -284,6 +284,34 @@ describe(`authentication and user-action refusals (${testDialect})`, () => {
       assert.match(otherCaller.body.error.details.reason, /another caller/)
     })
 
+    it('a path signed with its query (the delegated client) binds the query too', async () => {
+      const sa = await w.newServiceAccount()
+      const path = `/auth/service-accounts/${sa.userId}`
+      const signedWithQuery = () =>
+        obtainUserAction(w.baseUrl, rootToken, rootSigner(), {
+          method: 'DELETE',
+          path: `${path}?force=true`,
+          payload: '{}',
+        })
+      const otherQuery = await rawRequest(w.baseUrl, {
+        method: 'DELETE',
+        path: `${path}?force=false`,
+        token: rootToken,
+        userAction: await signedWithQuery(),
+        body: '{}',
+      })
+      assertErrorBody(otherQuery, 403, UA_INVALID)
+      const same = await rawRequest(w.baseUrl, {
+        method: 'DELETE',
+        path: `${path}?force=true`,
+        token: rootToken,
+        userAction: await signedWithQuery(),
+        body: '{}',
+      })
+      assert.equal(same.status, 200, JSON.stringify(same.body))
+      assert.equal(same.body.userInfo.isActive, false)
+    })
+
     it('expires after five minutes', async () => {
       const payload = JSON.stringify(body())
       const userAction = await obtainUserAction(w.baseUrl, rootToken, rootSigner(), {
