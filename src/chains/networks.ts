@@ -478,7 +478,7 @@ const rows: Row[] = [
       address: { kind: 'xrpl' },
       ecdsaEncoding: 'der',
       asset: asset('XRP', 6),
-      kinds: ['Hash'],
+      kinds: ['Hash', 'Transaction'],
     }),
   ),
   ...(

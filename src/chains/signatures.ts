@@ -28,6 +28,7 @@ import { signStellarTransaction } from './stellar/sign.ts'
 import { signSuiTransaction } from './sui/sign.ts'
 import { signTezosOperation } from './tezos/sign.ts'
 import { signTronTransaction } from './tron/sign.ts'
+import { signXrplTransaction } from './xrpl/sign.ts'
 
 /** A signature request body as the SDK sends it (validated field by field here). */
 export interface SignatureRequestBody {
@@ -72,6 +73,7 @@ export async function produceSignature(input: {
       if (family === 'Sui') return signSuiTransaction(signer, body.transaction)
       if (family === 'Tezos') return signTezosOperation(signer, body.transaction)
       if (family === 'Near') return signNearTransaction(signer, body.transaction)
+      if (family === 'Xrpl') return signXrplTransaction(signer, body.transaction)
       break
     case 'Psbt':
       return signPsbt(signer, network, body.psbt)

@@ -249,3 +249,96 @@ describe('NEAR', () => {
     assert.equal(result.signedData, toHex(Buffer.concat([tx, Buffer.from([0]), sig])))
   })
 })
+
+describe('XRPL', () => {
+  const ecPriv = secp256k1.utils.randomSecretKey()
+  const ecSigner = signerFromPrivateKey(ECDSA, ecPriv)
+  const account = Buffer.alloc(20, 0x11)
+  const destination = Buffer.alloc(20, 0x22)
+  // A Payment in canonical field order, hand-assembled from the serialization spec.
+  const fields = {
+    transactionType: Buffer.from('120000', 'hex'), // UInt16 TransactionType = Payment (0)
+    flags: Buffer.from('2280000000', 'hex'), // UInt32 Flags
+    sequence: Buffer.from('2400000001', 'hex'), // UInt32 Sequence
+    amount: Buffer.from('6140000000000f4240', 'hex'), // Amount = 1,000,000 drops
+    fee: Buffer.from('68400000000000000c', 'hex'), // Fee = 12 drops
+    memos: Buffer.from('f9ea7d0474657374e1f1', 'hex'), // Memos [ { Memo { MemoData "test" } } ]
+    account: Buffer.concat([Buffer.from('8114', 'hex'), account]),
+    destination: Buffer.concat([Buffer.from('8314', 'hex'), destination]),
+  }
+  const signingPubKey = Buffer.concat([Buffer.from([0x73, 33]), Buffer.from(ecSigner.publicKey)])
+
+  test('SHA-512Half over STX\\0 ‖ fields with our SigningPubKey; TxnSignature (DER) inserted in order', async () => {
+    const unsigned = Buffer.concat([
+      fields.transactionType,
+      fields.flags,
+      fields.sequence,
+      fields.amount,
+      fields.fee,
+      fields.account,
+      fields.destination,
+      fields.memos,
+    ])
+    const result = await produceSignature({
+      network: net('XrpLedgerTestnet'),
+      signer: ecSigner,
+      body: { kind: 'Transaction', transaction: toHex(unsigned) },
+    })
+    const der = hex(result.signature!.encoded)
+    assert.equal(der[0], 0x30)
+    const withKey = Buffer.concat([
+      fields.transactionType,
+      fields.flags,
+      fields.sequence,
+      fields.amount,
+      fields.fee,
+      signingPubKey,
+      fields.account,
+      fields.destination,
+      fields.memos,
+    ])
+    const digest = createHash('sha512')
+      .update(Buffer.concat([Buffer.from('53545800', 'hex'), withKey]))
+      .digest()
+      .subarray(0, 32)
+    assert.ok(secp256k1.verify(der, digest, ecSigner.publicKey, { prehash: false, format: 'der' }))
+    const expected = Buffer.concat([
+      fields.transactionType,
+      fields.flags,
+      fields.sequence,
+      fields.amount,
+      fields.fee,
+      signingPubKey,
+      Buffer.from([0x74, der.length]),
+      der,
+      fields.account,
+      fields.destination,
+      fields.memos,
+    ])
+    assert.equal(result.signedData, toHex(expected))
+  })
+
+  test('another SigningPubKey, a missing TransactionType, or an unparsable blob is a 400', async () => {
+    const otherKey = Buffer.concat([
+      Buffer.from([0x73, 33]),
+      Buffer.from(secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true)),
+    ])
+    const bodies = [
+      Buffer.concat([fields.transactionType, otherKey, fields.account]),
+      Buffer.concat([fields.flags, fields.account]),
+      Buffer.from('12000061', 'hex'),
+    ]
+    for (const tx of bodies) {
+      assert.equal(
+        await field400(
+          produceSignature({
+            network: net('XrpLedger'),
+            signer: ecSigner,
+            body: { kind: 'Transaction', transaction: toHex(tx) },
+          }),
+        ),
+        'transaction',
+      )
+    }
+  })
+})
