@@ -211,7 +211,8 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
           walletTags: wallet.tags,
           requestId: record.id,
           requestField: 'signatureRequest',
-          request: toSignatureView(record),
+          // As approvers see it: the request waits on them.
+          request: { ...toSignatureView(record), status: 'Pending' },
           initiator: {
             userId: caller.userId,
             kind: caller.kind,
