@@ -194,6 +194,72 @@ describe(`authentication and user-action refusals (${testDialect})`, () => {
     })
   })
 
+  describe('challenges and registration', () => {
+    const loginInit = (username: string) =>
+      rawRequest(w.baseUrl, { method: 'POST', path: '/auth/login/init', body: { orgId: w.orgId, username } })
+
+    it('a challenge is answered once, and only within 15 minutes', async () => {
+      const user = await w.newUser()
+      const init = await loginInit(user.username)
+      const firstFactor = await user.signer.sign(init.body)
+      const answer = () =>
+        rawRequest(w.baseUrl, {
+          method: 'POST',
+          path: '/auth/login',
+          body: { challengeIdentifier: init.body.challengeIdentifier, firstFactor },
+        })
+      assert.equal((await answer()).status, 200)
+      assertErrorBody(await answer(), 400, 'Challenge token is not valid: it has already been answered.')
+
+      const late = await loginInit(user.username)
+      w.clock.advance(15 * 60_000 + 1)
+      const lateAnswer = await rawRequest(w.baseUrl, {
+        method: 'POST',
+        path: '/auth/login',
+        body: {
+          challengeIdentifier: late.body.challengeIdentifier,
+          firstFactor: await user.signer.sign(late.body),
+        },
+      })
+      assertErrorBody(lateAnswer, 400, /Challenge token is not valid: it expired at/)
+    })
+
+    it('unknown users, wrong registration codes and misused temporary tokens are refused', async () => {
+      assertErrorBody(await loginInit('nobody@example.com'), 401, 'User not found')
+      const created = await w.root.auth.createUser({
+        body: { email: 'code@example.com', kind: 'CustomerEmployee' },
+      })
+      const wrongCode = await rawRequest(w.baseUrl, {
+        method: 'POST',
+        path: '/auth/registration/init',
+        body: { orgId: w.orgId, username: 'code@example.com', registrationCode: 'WRONG' },
+      })
+      assertErrorBody(wrongCode, 400, 'Registration code is not valid for this user.')
+      // Registered no credential yet: nothing can answer a login challenge.
+      assertErrorBody(await loginInit('code@example.com'), 401, /does not have a credential/)
+
+      const init = await rawRequest(w.baseUrl, {
+        method: 'POST',
+        path: '/auth/registration/init',
+        body: {
+          orgId: w.orgId,
+          username: 'code@example.com',
+          registrationCode: (created as unknown as { registrationCode: string }).registrationCode,
+        },
+      })
+      assert.equal(init.status, 200)
+      const temp = init.body.temporaryAuthenticationToken as string
+      assertErrorBody(await get(temp), 401, /temporaryAuthenticationToken can only complete registration/)
+      const asRegistration = await rawRequest(w.baseUrl, {
+        method: 'POST',
+        path: '/auth/registration',
+        token: rootToken,
+        body: { firstFactorCredential: await new KeyCredentialSigner().create(init.body) },
+      })
+      assertErrorBody(asRegistration, 401, /temporaryAuthenticationToken/)
+    })
+  })
+
   describe('user actions', () => {
     const path = '/auth/users'
     const body = () => ({
