@@ -7,7 +7,13 @@ import { after, describe, it } from 'node:test'
 import { inspect } from 'node:util'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
+import { base58 } from '@scure/base'
+import * as btc from '@scure/btc-signer'
 import { sql } from 'kysely'
+import { type Hex, recoverMessageAddress } from 'viem'
+import { deriveAddress } from '../../src/chains/addresses.ts'
+import { requireNetwork, resolveKeyType } from '../../src/chains/networks.ts'
+import { produceSignature } from '../../src/chains/signatures.ts'
 import { eciesDecrypt, eciesEncrypt, parseEncryptionKey } from '../../src/custody/ecies.ts'
 import { createImportSigner } from '../../src/custody/import-signer.ts'
 import { EXPORT_CONTEXT, exportKey, IMPORT_CONTEXT, importKey } from '../../src/custody/key-export.ts'
@@ -247,6 +253,65 @@ describe(`software key store (${testDialect})`, () => {
       for (const spelling of spellings(key))
         assert.ok(!haystack.includes(spelling), 'private key bytes found in the database')
     }
+  })
+})
+
+describe(`stored keys behind the chain layer (${testDialect})`, () => {
+  it('a wallet key from the store: address derived, signatures verified by viem, noble and btc-signer', async () => {
+    const { store } = await fresh()
+    const ethereum = requireNetwork('EthereumSepolia')
+    const evmKey = ref()
+    const evmHeld = await store.generateKey(evmKey, resolveKeyType(ethereum))
+    const address = deriveAddress(ethereum, evmHeld, evmHeld.publicKey)!
+    const message = '0x68656c6c6f'
+    const signed = await produceSignature({
+      network: ethereum,
+      signer: await store.signer(evmKey),
+      body: { kind: 'Message', message },
+    })
+    assert.equal(
+      await recoverMessageAddress({ message: { raw: message }, signature: signed.signature!.encoded as Hex }),
+      address,
+    )
+
+    const solana = requireNetwork('Solana')
+    const solKey = ref()
+    const solHeld = await store.generateKey(solKey, resolveKeyType(solana))
+    const hash = `0x${randomBytes(32).toString('hex')}`
+    const solSig = await produceSignature({
+      network: solana,
+      signer: await store.signer(solKey),
+      body: { kind: 'Hash', hash },
+    })
+    assert.ok(
+      ed25519.verify(
+        Buffer.from(solSig.signature!.encoded.slice(2), 'hex'),
+        Buffer.from(hash.slice(2), 'hex'),
+        solHeld.publicKey,
+      ),
+    )
+    assert.equal(deriveAddress(solana, solHeld, solHeld.publicKey), base58.encode(solHeld.publicKey))
+
+    const bitcoin = requireNetwork('BitcoinTestnet4')
+    const btcKey = ref()
+    const btcHeld = await store.generateKey(btcKey, resolveKeyType(bitcoin, { scheme: 'Schnorr' }))
+    const p2tr = btc.p2tr(btcHeld.publicKey.subarray(1), undefined, btc.TEST_NETWORK)
+    assert.equal(deriveAddress(bitcoin, btcHeld, btcHeld.publicKey), p2tr.address)
+    const tx = new btc.Transaction()
+    tx.addInput({
+      txid: randomBytes(32).toString('hex'),
+      index: 0,
+      witnessUtxo: { script: p2tr.script, amount: 5000n },
+    })
+    tx.addOutputAddress(p2tr.address!, 4000n, btc.TEST_NETWORK)
+    const psbt = await produceSignature({
+      network: bitcoin,
+      signer: await store.signer(btcKey),
+      body: { kind: 'Psbt', psbt: `0x${Buffer.from(tx.toPSBT()).toString('hex')}` },
+    })
+    const finalized = btc.Transaction.fromPSBT(Buffer.from(psbt.signedData!.slice(2), 'hex'))
+    finalized.finalize()
+    assert.ok(finalized.extract().length > 0)
   })
 })
 
