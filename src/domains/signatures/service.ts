@@ -352,7 +352,7 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
      */
     async onApprovalResolved(resolved: ResolvedWalletApproval): Promise<void> {
       const record = await ctx.signatures.find(resolved.orgId, resolved.requestId)
-      if (!record || record.status !== 'Pending') return
+      if (record?.status !== 'Pending') return
       if (resolved.status !== 'Approved') {
         await transition(record, ['Pending'], {
           status: 'Rejected',
@@ -368,7 +368,7 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
       if (!claimed) return
       const key = await ctx.keys.find(record.orgId, record.keyId)
       const network = record.network ? requireNetwork(record.network) : undefined
-      if (!key || key.status !== 'Active' || !network) {
+      if (key?.status !== 'Active' || !network) {
         await transition(record, ['Executing'], {
           status: 'Failed',
           reason: `key ${record.keyId} was deleted`,
