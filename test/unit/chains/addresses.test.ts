@@ -7,7 +7,7 @@ import { HDKey } from '@scure/bip32'
 import * as btc from '@scure/btc-signer'
 import { privateKeyToAccount } from 'viem/accounts'
 import { deriveAddress, requireAddressDerivation, validateAddress } from '../../../src/chains/addresses.ts'
-import { findNetwork } from '../../../src/chains/networks.ts'
+import { findNetwork, networks } from '../../../src/chains/networks.ts'
 import { AppError } from '../../../src/errors.ts'
 
 const ECDSA = { scheme: 'ECDSA', curve: 'secp256k1' } as const
@@ -294,5 +294,52 @@ describe('Solana, Tron and the other families', () => {
       () => deriveAddress(net('Solana'), ECDSA, PUB_ONE),
       (e: unknown) => e instanceof AppError && e.status === 400 && e.details?.network === 'Solana',
     )
+  })
+})
+
+describe('every network of the registry', () => {
+  test('derives an address for each of its key types that its own validator accepts unchanged', () => {
+    let checked = 0
+    for (const network of networks) {
+      if (['none', 'ton', 'unsupported'].includes(network.address.kind)) continue
+      for (const keyType of network.keyTypes) {
+        const publicKey =
+          keyType.curve === 'ed25519'
+            ? ed25519.getPublicKey(ed25519.utils.randomSecretKey())
+            : secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true)
+        const address = deriveAddress(network, keyType, publicKey)!
+        assert.equal(
+          validateAddress(network, address, 'address'),
+          address,
+          `${network.name} ${keyType.scheme}`,
+        )
+        checked++
+      }
+    }
+    assert.ok(checked > 100, `only ${checked} network/key-type pairs checked`)
+  })
+
+  test("rejects the other families' addresses (a Solana address on every EVM network, and so on)", () => {
+    const samples = {
+      evm: '0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf',
+      solana: 'FVen3X669xLzsi6N2V91DoiyzHzg1uAgqiT8jZ9nS96Z',
+      tron: 'TPL66VK2gCXNCD7EJg9pgJRfqcRazjhUZY',
+      bitcoin: 'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu',
+      stellar: 'GA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJVSGZ',
+      xrpl: 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh',
+    }
+    for (const network of networks) {
+      const own = network.address.kind
+      if (['none', 'ton', 'unsupported', 'near'].includes(own)) continue
+      for (const [family, address] of Object.entries(samples)) {
+        if (family === own || (family === 'bitcoin' && own === 'segwit' && network.name === 'Bitcoin'))
+          continue
+        assert.throws(
+          () => validateAddress(network, address, 'to'),
+          (e: unknown) => e instanceof AppError && e.status === 400 && e.details?.network === network.name,
+          `${family} address accepted on ${network.name}`,
+        )
+      }
+    }
   })
 })
