@@ -36,7 +36,14 @@ export const RATE_LIMIT_WINDOW_MS = 60_000
 
 export async function installRateLimit(app: FastifyInstance, deps: RateLimitDeps): Promise<void> {
   const redis = deps.redisUrl
-    ? new Redis(deps.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false })
+    ? new Redis(deps.redisUrl, {
+        // Fail fast while Redis is away (the request is then served uncounted, see above) rather
+        // than queueing every request behind the reconnection.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        commandTimeout: 1000,
+        lazyConnect: false,
+      })
     : undefined
   if (redis) {
     let lastWarning = 0

@@ -162,3 +162,24 @@ describe(`rate limits (429) per org over 60 s (${testDialect})`, () => {
     }
   })
 })
+
+describe(`rate limits when Redis cannot be reached (${testDialect})`, () => {
+  let w: Walletd
+  before(async () => {
+    // Port 1: nothing listens there, every connection is refused.
+    w = await startWalletd({ config: { redisUrl: 'redis://127.0.0.1:1' } })
+  })
+  after(() => w.close())
+
+  it('requests are served uncounted (fail open), never a 500', async () => {
+    await w.app.walletd.plans.change(w.orgId, { rateLimitPerMinute: 1 })
+    for (let i = 0; i < 3; i++) {
+      const response = await rawRequest(w.baseUrl, {
+        method: 'GET',
+        path: '/permissions',
+        token: w.bootstrap.serviceAccount.accessToken,
+      })
+      assert.equal(response.status, 200, JSON.stringify(response.body))
+    }
+  })
+})
