@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { DfnsApiClient, type DfnsError } from '@dfns/sdk'
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
@@ -7,39 +9,57 @@ import { testDialect } from '../../helpers/database.ts'
 import { startWalletd, type Walletd } from '../../helpers/sdk.ts'
 
 /**
- * A root client whose user-action signer holds every signed challenge until `count` have been
- * signed, so the requests themselves start together and race for the externalId for real (not
- * one after another as their user actions complete).
+ * A gate in front of walletd nodes: an HTTP proxy that holds every `POST …/signatures` until
+ * `count` of them have arrived, then forwards them all at once. The user actions are obtained one
+ * by one as usual; the signature requests themselves then reach the server together and race for
+ * the externalId for real (without it they would arrive spread out by their user actions).
  */
-function synchronizedClients(w: Walletd, count: number, baseUrls: readonly string[]): DfnsApiClient[] {
-  const inner = new AsymmetricKeySigner({
-    credId: w.bootstrap.serviceAccount.credId,
-    privateKey: w.bootstrap.serviceAccount.privateKey,
-  })
+async function signatureGate(w: Walletd, count: number, targets: readonly string[]) {
   let arrived = 0
   let release!: () => void
   const barrier = new Promise<void>((resolve) => {
     release = resolve
   })
-  const signer = {
-    async sign(challenge: Parameters<AsymmetricKeySigner['sign']>[0]) {
-      const signed = await inner.sign(challenge)
-      if (++arrived === count) release()
-      await barrier
-      return signed
-    },
-  }
-  return baseUrls.map(
-    (baseUrl) =>
+  const servers = await Promise.all(
+    targets.map(async (target) => {
+      const server = http.createServer(async (req, res) => {
+        const chunks: Buffer[] = []
+        for await (const chunk of req) chunks.push(chunk as Buffer)
+        if (req.method === 'POST' && /\/signatures$/.test(req.url ?? '')) {
+          if (++arrived === count) release()
+          await barrier
+        }
+        const upstream = http.request(
+          new URL(req.url ?? '/', target),
+          { method: req.method, headers: req.headers },
+          (response) => {
+            res.writeHead(response.statusCode ?? 502, response.headers)
+            response.pipe(res)
+          },
+        )
+        upstream.end(Buffer.concat(chunks))
+      })
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      return server
+    }),
+  )
+  const clients = servers.map(
+    (server) =>
       new DfnsApiClient({
-        baseUrl,
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         orgId: w.orgId,
         authToken: w.bootstrap.serviceAccount.accessToken,
-        signer,
+        signer: new AsymmetricKeySigner({
+          credId: w.bootstrap.serviceAccount.credId,
+          privateKey: w.bootstrap.serviceAccount.privateKey,
+        }),
       }),
   )
+  return {
+    clients,
+    close: () => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))),
+  }
 }
-
 type Wallet = Awaited<ReturnType<Walletd['root']['wallets']['createWallet']>>
 
 const conflictOn = (duplicate: { id: string; externalId: string }) => (err: DfnsError) => {
@@ -136,10 +156,11 @@ describe(`signature idempotency by externalId (${testDialect})`, () => {
 
   it('50 identical concurrent requests make one signature request and 50 identical 200s', async () => {
     const body = { kind: 'Hash' as const, hash: hash('race'), externalId: 'race-1' }
-    const [client] = synchronizedClients(w, 50, [w.baseUrl])
+    const gate = await signatureGate(w, 50, [w.baseUrl])
+    const [client] = gate.clients
     const results = await Promise.all(
       Array.from({ length: 50 }, () => client!.wallets.generateSignature({ walletId: wallet.id, body })),
-    )
+    ).finally(gate.close)
     assert.equal(new Set(results.map((r) => r.id)).size, 1)
     for (const r of results) assert.deepEqual(r, results[0])
     assert.equal(results[0]!.status, 'Signed')
@@ -149,13 +170,14 @@ describe(`signature idempotency by externalId (${testDialect})`, () => {
 
   it('50 identical concurrent requests spread over two nodes make one signature request', async () => {
     const node = await w.startNode()
-    const [firstNode, secondNode] = synchronizedClients(w, 50, [w.baseUrl, node.baseUrl])
+    const gate = await signatureGate(w, 50, [w.baseUrl, node.baseUrl])
+    const [firstNode, secondNode] = gate.clients
     const body = { kind: 'Hash' as const, hash: hash('two nodes'), externalId: 'race-2' }
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         (i % 2 ? secondNode! : firstNode!).wallets.generateSignature({ walletId: wallet.id, body }),
       ),
-    )
+    ).finally(gate.close)
     assert.equal(new Set(results.map((r) => r.id)).size, 1)
     for (const r of results) assert.deepEqual(r, results[0])
     const all = await w.root.wallets.listSignatures({ walletId: wallet.id, query: { limit: 500 } })
