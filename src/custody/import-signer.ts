@@ -7,7 +7,8 @@ import type { SecretBox } from './secret-box.ts'
 export const IMPORT_SIGNER_ID = 'walletd-signer-1'
 export const IMPORT_CLUSTER_ID = 'walletd-cluster-1'
 
-const signerAssociatedData = (signerId: string) => `custody-signer:v1:${signerId}`
+/** What an import signer's sealed key is bound to. */
+export const signerAssociatedData = (signerId: string) => `custody-signer:v1:${signerId}`
 
 /** The `GET /signers` response shape. */
 export interface SignerClusters {
@@ -25,7 +26,13 @@ export interface ImportSigner {
   decrypt(envelope: string, context: string): Promise<Uint8Array>
 }
 
-export function createImportSigner(deps: { db: Db; secrets: SecretBox; now?: () => Date }): ImportSigner {
+export function createImportSigner(deps: {
+  db: Db
+  secrets: SecretBox
+  /** The previous master key while a rotation is in progress (decrypt only). */
+  previousSecrets?: SecretBox
+  now?: () => Date
+}): ImportSigner {
   const { db, secrets } = deps
   const now = deps.now ?? (() => new Date())
 
@@ -70,7 +77,14 @@ export function createImportSigner(deps: { db: Db; secrets: SecretBox; now?: () 
     },
     async decrypt(envelope, context) {
       const { sealed } = await loadOrCreate()
-      const secret = secrets.open(sealed, signerAssociatedData(IMPORT_SIGNER_ID))
+      const aad = signerAssociatedData(IMPORT_SIGNER_ID)
+      let secret: Buffer
+      try {
+        secret = secrets.open(sealed, aad)
+      } catch (err) {
+        if (!deps.previousSecrets) throw err
+        secret = deps.previousSecrets.open(sealed, aad)
+      }
       try {
         return eciesDecrypt(secret, envelope, context)
       } finally {

@@ -28,6 +28,9 @@ export {
   type KeyRef,
   type KeyStore,
   keyAssociatedData,
+  openWithFallback,
+  type ResealReport,
+  resealCustodyKeys,
   signerFromPrivateKey,
 } from './key-store.ts'
 export {

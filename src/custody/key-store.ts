@@ -1,5 +1,6 @@
 import { type Db, isUniqueViolation } from '../db/database.ts'
 import { AppError } from '../errors.ts'
+import { signerAssociatedData } from './import-signer.ts'
 import {
   assertValidPrivateKey,
   generatePrivateKey,
@@ -58,7 +59,13 @@ export interface KeyStore {
 
 export interface SoftwareKeyStoreDeps {
   db: Db
+  /** Seals new material and opens current material. */
   secrets: SecretBox
+  /**
+   * During a master-key rotation: the previous master key, used only to open rows not yet
+   * re-sealed by `resealCustodyKeys`. Never used to seal.
+   */
+  previousSecrets?: SecretBox
   now?: () => Date
 }
 
@@ -121,7 +128,9 @@ export function createSoftwareKeyStore(deps: SoftwareKeyStoreDeps): KeyStore {
 
   function open(ref: KeyRef, type: SupportedKeyType, sealed: string): PrivateKey {
     try {
-      return new PrivateKey(secrets.open(sealed, keyAssociatedData(ref, type)))
+      return new PrivateKey(
+        openWithFallback(sealed, keyAssociatedData(ref, type), secrets, deps.previousSecrets),
+      )
     } catch (cause) {
       // Wrong master key, or a ciphertext moved between rows: never a client error, never silent.
       throw new AppError('internal', `key material of ${ref.keyId} does not decrypt`, { cause })
@@ -205,4 +214,105 @@ export function signerFromPrivateKey(type: KeyType, privateKey: Uint8Array): Key
   const supported = requireSupported(type)
   assertValidPrivateKey(supported, privateKey)
   return privateKeySigner(supported, new PrivateKey(privateKey))
+}
+
+/** Opens with the current master key, then with the previous one (rotation in progress). */
+export function openWithFallback(
+  sealed: string,
+  associatedData: string,
+  secrets: SecretBox,
+  previousSecrets?: SecretBox,
+): Buffer {
+  try {
+    return secrets.open(sealed, associatedData)
+  } catch (err) {
+    if (!previousSecrets) throw err
+    return previousSecrets.open(sealed, associatedData)
+  }
+}
+
+export interface ResealReport {
+  /** Rows re-sealed under the current key by this run. */
+  resealed: number
+  /** Rows already under the current key. */
+  current: number
+  /** Rows that open under neither key (wrong keys configured, or damaged rows): left untouched. */
+  unreadable: string[]
+}
+
+/**
+ * Step 2 of a master-key rotation (README.md): re-seals every custody row that is still under the
+ * previous master key. Each row is read, re-sealed outside any transaction, and written back with
+ * a compare-and-swap on the old ciphertext, so a concurrent writer is never overwritten and the
+ * walk can be interrupted and re-run at any time. Signing keeps working throughout when the stores
+ * are built with `previousSecrets`.
+ */
+export async function resealCustodyKeys(deps: {
+  db: Db
+  secrets: SecretBox
+  previousSecrets: SecretBox
+  batchSize?: number
+}): Promise<ResealReport> {
+  const { db, secrets, previousSecrets } = deps
+  const batchSize = deps.batchSize ?? 200
+  const report: ResealReport = { resealed: 0, current: 0, unreadable: [] }
+
+  const reseal = async (id: string, sealed: string, aad: string, write: (next: string) => Promise<void>) => {
+    try {
+      secrets.open(sealed, aad).fill(0)
+      report.current++
+      return
+    } catch {
+      // not under the current key: try the previous one below
+    }
+    let plain: Buffer
+    try {
+      plain = previousSecrets.open(sealed, aad)
+    } catch {
+      report.unreadable.push(id)
+      return
+    }
+    const next = secrets.seal(plain, aad)
+    plain.fill(0)
+    await write(next)
+    report.resealed++
+  }
+
+  let after = ''
+  for (;;) {
+    const rows = await db
+      .selectFrom('custody_keys')
+      .select(['key_id', 'org_id', 'scheme', 'curve', 'sealed_private_key'])
+      .where('key_id', '>', after)
+      .orderBy('key_id')
+      .limit(batchSize)
+      .execute()
+    for (const row of rows) {
+      const ref = { orgId: row.org_id, keyId: row.key_id }
+      const aad = keyAssociatedData(ref, { scheme: row.scheme, curve: row.curve } as KeyType)
+      await reseal(row.key_id, row.sealed_private_key, aad, async (next) => {
+        await db
+          .updateTable('custody_keys')
+          .set({ sealed_private_key: next })
+          .where('key_id', '=', row.key_id)
+          .where('sealed_private_key', '=', row.sealed_private_key)
+          .execute()
+      })
+    }
+    if (rows.length < batchSize) break
+    after = rows[rows.length - 1]!.key_id
+  }
+
+  const signers = await db.selectFrom('custody_signers').select(['signer_id', 'sealed_private_key']).execute()
+  for (const row of signers) {
+    await reseal(row.signer_id, row.sealed_private_key, signerAssociatedData(row.signer_id), async (next) => {
+      await db
+        .updateTable('custody_signers')
+        .set({ sealed_private_key: next })
+        .where('signer_id', '=', row.signer_id)
+        .where('sealed_private_key', '=', row.sealed_private_key)
+        .execute()
+    })
+  }
+  return report
 }

@@ -22,6 +22,7 @@ import {
   type KeyRef,
   type KeyStore,
   keyAssociatedData,
+  resealCustodyKeys,
 } from '../../src/custody/key-store.ts'
 import type { KeyType } from '../../src/custody/key-types.ts'
 import { SecretBox } from '../../src/custody/secret-box.ts'
@@ -253,6 +254,61 @@ describe(`software key store (${testDialect})`, () => {
       for (const spelling of spellings(key))
         assert.ok(!haystack.includes(spelling), 'private key bytes found in the database')
     }
+  })
+})
+
+describe(`master-key rotation (${testDialect})`, () => {
+  it('old key as fallback keeps signing; reseal moves every row; afterwards only the new key is needed', async () => {
+    const { database, secrets: oldBox, store: oldStore } = await fresh()
+    const keys = await Promise.all(
+      [ECDSA, SCHNORR, EDDSA, ECDSA].map(async (type) => {
+        const key = ref()
+        return { key, type, held: await oldStore.generateKey(key, type) }
+      }),
+    )
+    const oldSigner = createImportSigner({ db: database.db, secrets: oldBox })
+    const signersBefore = await oldSigner.describe()
+
+    const newBox = new SecretBox(randomBytes(32))
+    const rotating = createSoftwareKeyStore({ db: database.db, secrets: newBox, previousSecrets: oldBox })
+    // Mid-rotation: new keys are sealed with the new box, old ones still open through the fallback.
+    const midKey = ref()
+    const midHeld = await rotating.generateKey(midKey, EDDSA)
+    for (const { key, type, held } of keys) await signAndVerify(rotating, key, type, held.publicKey)
+
+    const first = await resealCustodyKeys({
+      db: database.db,
+      secrets: newBox,
+      previousSecrets: oldBox,
+      batchSize: 2,
+    })
+    assert.deepEqual(first, { resealed: keys.length + 1, current: 1, unreadable: [] }) // + the import signer
+    const again = await resealCustodyKeys({ db: database.db, secrets: newBox, previousSecrets: oldBox })
+    assert.deepEqual(again, { resealed: 0, current: keys.length + 2, unreadable: [] })
+
+    const newOnly = createSoftwareKeyStore({ db: database.db, secrets: newBox })
+    for (const { key, type, held } of keys) await signAndVerify(newOnly, key, type, held.publicKey)
+    await signAndVerify(newOnly, midKey, EDDSA, midHeld.publicKey)
+    assert.deepEqual(await createImportSigner({ db: database.db, secrets: newBox }).describe(), signersBefore)
+
+    const oldOnly = createSoftwareKeyStore({ db: database.db, secrets: oldBox })
+    const stale = await oldOnly.signer(keys[0]!.key)
+    assert.equal(
+      (await appError(stale.sign({ kind: 'ecdsa', digest: new Uint8Array(32).fill(9) }))).status,
+      500,
+    )
+  })
+
+  it('rows that open under neither key are reported, not touched', async () => {
+    const { database, store } = await fresh()
+    const key = ref()
+    await store.generateKey(key, ECDSA)
+    const report = await resealCustodyKeys({
+      db: database.db,
+      secrets: new SecretBox(randomBytes(32)),
+      previousSecrets: new SecretBox(randomBytes(32)),
+    })
+    assert.deepEqual(report, { resealed: 0, current: 0, unreadable: [key.keyId] })
   })
 })
 
