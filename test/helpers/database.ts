@@ -3,7 +3,7 @@ import pg from 'pg'
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '../../src/db/database.ts'
 
 /**
- * A fresh, migrated database for one test: SQLite in memory by default, or a schema of its own on
+ * A fresh, migrated database for one test: SQLite in memory by default, or a database of its own on
  * the PostgreSQL server named by WALLETD_TEST_DATABASE_URL (dropped again by `dispose`).
  */
 export interface TestDatabase extends DatabaseHandle {
@@ -41,16 +41,18 @@ export async function createTestDatabase(
       dispose: () => handle.close(),
     }
   }
-  const schema = `t_${randomBytes(6).toString('hex')}`
+  // A database of its own per test rather than a schema: Kysely's migrator introspects every
+  // schema of its database, and that fails now and then while parallel tests drop theirs.
+  const name = `walletd_t_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: testPostgresUrl })
   await admin.connect()
-  await admin.query(`create schema ${schema}`)
+  await admin.query(`create database ${name}`)
   await admin.end()
-  const open = () => openDatabase({ kind: 'postgres', url: testPostgresUrl, searchPath: schema, poolSize: 5 })
+  const url = new URL(testPostgresUrl)
+  url.pathname = `/${name}`
+  const open = () => openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 5 })
   const handle = open()
   if (migrate) await migrateToLatest(handle)
-  const url = new URL(testPostgresUrl)
-  url.searchParams.set('options', `-c search_path=${schema}`)
   return {
     ...handle,
     databaseUrl: url.toString(),
@@ -59,7 +61,7 @@ export async function createTestDatabase(
       await handle.close()
       const cleaner = new pg.Client({ connectionString: testPostgresUrl })
       await cleaner.connect()
-      await cleaner.query(`drop schema ${schema} cascade`)
+      await cleaner.query(`drop database if exists ${name} with (force)`)
       await cleaner.end()
     },
   }

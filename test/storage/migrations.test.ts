@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { sql } from 'kysely'
-import { type DatabaseHandle, migrateToLatest, pingDatabase } from '../../src/db/database.ts'
+import { type DatabaseHandle, migrateToLatest, openDatabase, pingDatabase } from '../../src/db/database.ts'
 import { migrationProvider } from '../../src/db/migrations/index.ts'
 import { createTestDatabase, type TestDatabase, testDialect } from '../helpers/database.ts'
 
@@ -87,12 +87,24 @@ describe(`migrations (${testDialect})`, () => {
   it('a schema of its own is migrated even when another schema of the same PostgreSQL database already is', {
     skip: testDialect !== 'postgres' && 'PostgreSQL schemas only',
   }, async () => {
-    const first = await fresh()
-    const second = await fresh()
-    assert.deepEqual(await migrateToLatest(first), allMigrations)
-    assert.deepEqual(await migrateToLatest(second), allMigrations)
+    // Two deployments in two schemas of one PostgreSQL database (search_path per deployment).
+    const holder = await fresh()
+    await sql`create schema deployment_a`.execute(holder.db)
+    await sql`create schema deployment_b`.execute(holder.db)
+    const url = holder.databaseUrl!
+    const first = openDatabase({ kind: 'postgres', url, searchPath: 'deployment_a', poolSize: 2 })
+    const second = openDatabase({ kind: 'postgres', url, searchPath: 'deployment_b', poolSize: 2 })
+    try {
+      assert.deepEqual(await migrateToLatest(first), allMigrations)
+      assert.deepEqual(await migrateToLatest(second), allMigrations)
+    } finally {
+      await first.close()
+      await second.close()
+    }
     const schemas = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables
-        where table_name = 'error_log'`.execute(first.db)
-    assert.ok((schemas.rows[0]?.n ?? 0) >= 2)
+        where table_name = 'error_log' and table_schema in ('deployment_a', 'deployment_b')`.execute(
+      holder.db,
+    )
+    assert.equal(schemas.rows[0]?.n, 2)
   })
 })
