@@ -13,7 +13,9 @@ import { type AuthContext, authRepositories } from './services/context.ts'
 import { TokenService } from './services/token-service.ts'
 import { consumeUserAction } from './services/user-actions.ts'
 
+export { createSigningKeyRepository } from './repositories/signing-keys.ts'
 export type { BootstrapResult } from './services/bootstrap.ts'
+export { resealSigningKeys } from './services/token-service.ts'
 
 /** The auth domain as the rest of walletd sees it: hooks' verifiers, routes, and bootstrap. */
 export interface AuthDomain {
@@ -31,11 +33,14 @@ export function createAuthDomain(deps: {
   db: Db
   clock: Clock
   secrets: SecretBox
+  /** During a master-key rotation, the previous key (see resealSigningKeys). */
+  previousSecrets?: SecretBox
   config: Pick<Config, 'region' | 'publicUrl'>
 }): AuthDomain {
   const tokens = new TokenService({
     keys: createSigningKeyRepository(deps.db),
     secrets: deps.secrets,
+    previousSecrets: deps.previousSecrets,
     clock: deps.clock,
     region: deps.config.region,
     publicUrl: deps.config.publicUrl,

@@ -4,7 +4,11 @@ import { after, before, describe, it } from 'node:test'
 import { ManualClock } from '../../../src/clock.ts'
 import { SecretBox } from '../../../src/custody/secret-box.ts'
 import { createSigningKeyRepository } from '../../../src/domains/auth/repositories/signing-keys.ts'
-import { APP_METADATA_CLAIM, TokenService } from '../../../src/domains/auth/services/token-service.ts'
+import {
+  APP_METADATA_CLAIM,
+  resealSigningKeys,
+  TokenService,
+} from '../../../src/domains/auth/services/token-service.ts'
 import { AppError } from '../../../src/errors.ts'
 import { createTestDatabase, type TestDatabase, testDialect } from '../../helpers/database.ts'
 
@@ -86,6 +90,41 @@ describe(`token service (${testDialect})`, () => {
       await assert.rejects(service().verify(jwt), rejects401(/region "eu".*https:\/\/eu\.example/))
     } finally {
       await other.dispose()
+    }
+  })
+
+  it('master-key rotation: the previous key keeps tokens working, reseal moves the signing key', async () => {
+    const rotated = await createTestDatabase()
+    try {
+      const keys = createSigningKeyRepository(rotated.db)
+      const oldBox = new SecretBox(randomBytes(32))
+      const newBox = new SecretBox(randomBytes(32))
+      const make = (box: SecretBox, previous?: SecretBox) =>
+        new TokenService({
+          keys,
+          secrets: box,
+          previousSecrets: previous,
+          clock,
+          region: 'local',
+          publicUrl: 'x',
+        })
+      const jwt = await make(oldBox).issue(claims, new Date(clock.now().getTime() + 60_000))
+      // New master key without the old one: the signing key cannot be opened.
+      await assert.rejects(make(newBox).verify(jwt))
+      assert.equal((await make(newBox, oldBox).verify(jwt)).tokenId, 'to-1')
+      assert.deepEqual(await resealSigningKeys({ keys, secrets: newBox, previousSecrets: oldBox }), {
+        resealed: 1,
+        current: 0,
+        unreadable: [],
+      })
+      assert.equal((await make(newBox).verify(jwt)).tokenId, 'to-1')
+      assert.deepEqual(await resealSigningKeys({ keys, secrets: newBox, previousSecrets: oldBox }), {
+        resealed: 0,
+        current: 1,
+        unreadable: [],
+      })
+    } finally {
+      await rotated.dispose()
     }
   })
 })

@@ -17,6 +17,9 @@ export interface SigningKeyRepository {
    */
   insertIfAbsentThenRead(candidate: StoredSigningKey, now: Date): Promise<StoredSigningKey>
   find(purpose: string): Promise<StoredSigningKey | undefined>
+  list(): Promise<StoredSigningKey[]>
+  /** Replace the sealed private key only if it is still `expected` (compare-and-swap). */
+  replaceSealed(purpose: string, expected: string, next: string): Promise<boolean>
 }
 
 export function createSigningKeyRepository(db: Db): SigningKeyRepository {
@@ -38,6 +41,20 @@ export function createSigningKeyRepository(db: Db): SigningKeyRepository {
   }
   return {
     find,
+    async list() {
+      const rows = await db.selectFrom('signing_keys').select('purpose').orderBy('purpose').execute()
+      const keys = await Promise.all(rows.map((r) => find(r.purpose)))
+      return keys.filter((k): k is StoredSigningKey => k !== undefined)
+    },
+    async replaceSealed(purpose, expected, next) {
+      const result = await db
+        .updateTable('signing_keys')
+        .set({ sealed_private_key: next })
+        .where('purpose', '=', purpose)
+        .where('sealed_private_key', '=', expected)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
     async insertIfAbsentThenRead(candidate, now) {
       await db
         .insertInto('signing_keys')

@@ -5,7 +5,7 @@ import type { SecretBox } from '../../../custody/secret-box.ts'
 import { AppError } from '../../../errors.ts'
 import { newId } from '../../../ids.ts'
 import type { TokenKind } from '../model.ts'
-import type { SigningKeyRepository } from '../repositories/signing-keys.ts'
+import type { SigningKeyRepository, StoredSigningKey } from '../repositories/signing-keys.ts'
 
 /**
  * Bearer tokens: ES256 JWTs signed with a key generated on first start and stored sealed in the
@@ -46,6 +46,8 @@ interface SigningKey {
 export interface TokenServiceDeps {
   keys: SigningKeyRepository
   secrets: SecretBox
+  /** During a master-key rotation: the previous key, tried when the current one cannot open. */
+  previousSecrets?: SecretBox | undefined
   clock: Clock
   region: string
   publicUrl: string
@@ -161,12 +163,12 @@ export class TokenService {
           kid,
           algorithm: 'ES256',
           publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-          sealedPrivateKey: secrets.seal(Buffer.from(pkcs8), `signing-key:${KEY_PURPOSE}:${kid}`),
+          sealedPrivateKey: secrets.seal(Buffer.from(pkcs8), associatedData({ purpose: KEY_PURPOSE, kid })),
         },
         clock.now(),
       )
     }
-    const pem = secrets.open(stored.sealedPrivateKey, `signing-key:${KEY_PURPOSE}:${stored.kid}`)
+    const pem = openSealed(stored, secrets, this.#deps.previousSecrets)
     return {
       kid: stored.kid,
       privateKey: createPrivateKey(pem),
@@ -179,6 +181,50 @@ export class TokenService {
     const key = await this.signingKey()
     return { ...key.publicKey.export({ format: 'jwk' }), kid: key.kid, alg: 'ES256', use: 'sig' }
   }
+}
+
+const associatedData = (key: { purpose: string; kid: string }) => `signing-key:${key.purpose}:${key.kid}`
+
+function openSealed(key: StoredSigningKey, secrets: SecretBox, previous: SecretBox | undefined): Buffer {
+  try {
+    return secrets.open(key.sealedPrivateKey, associatedData(key))
+  } catch (err) {
+    if (!previous) throw err
+    return previous.open(key.sealedPrivateKey, associatedData(key))
+  }
+}
+
+/**
+ * Master-key rotation: re-seal token-signing keys still under the previous master key (compare-
+ * and-swap on the old ciphertext, so it can be interrupted and re-run). Tokens stay valid: the key
+ * pair itself does not change.
+ */
+export async function resealSigningKeys(deps: {
+  keys: SigningKeyRepository
+  secrets: SecretBox
+  previousSecrets: SecretBox
+}): Promise<{ resealed: number; current: number; unreadable: string[] }> {
+  const report = { resealed: 0, current: 0, unreadable: [] as string[] }
+  for (const key of await deps.keys.list()) {
+    try {
+      deps.secrets.open(key.sealedPrivateKey, associatedData(key)).fill(0)
+      report.current++
+      continue
+    } catch {
+      // not under the current key
+    }
+    let plain: Buffer
+    try {
+      plain = deps.previousSecrets.open(key.sealedPrivateKey, associatedData(key))
+    } catch {
+      report.unreadable.push(key.purpose)
+      continue
+    }
+    const next = deps.secrets.seal(plain, associatedData(key))
+    plain.fill(0)
+    if (await deps.keys.replaceSealed(key.purpose, key.sealedPrivateKey, next)) report.resealed++
+  }
+  return report
 }
 
 function malformed(reason: string): AppError {
