@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { Clock } from './clock.ts'
 import type { Config } from './config.ts'
+import { createImportSigner, createSoftwareKeyStore } from './custody/index.ts'
 import type { SecretBox } from './custody/secret-box.ts'
 import { type DatabaseHandle, pingDatabase } from './db/database.ts'
 import { type AuthDomain, createAuthDomain } from './domains/auth/index.ts'
@@ -17,6 +18,7 @@ import { createPlansDomain, installPlanGate, type PlanService } from './domains/
 import { createPriceSource } from './domains/policies/prices.ts'
 import { registerPolicyRoutes } from './domains/policies/routes.ts'
 import { createPoliciesDomain, type PoliciesDomain } from './domains/policies/service.ts'
+import { createWalletsDomain, type WalletsDomain } from './domains/wallets/index.ts'
 import { AppError } from './errors.ts'
 import { installAuthentication } from './http/authenticate.ts'
 import { errorContractServerOptions, installErrorHandling } from './http/error-handler.ts'
@@ -48,6 +50,7 @@ export type App = FastifyInstance & {
     readonly policies: PoliciesDomain
     readonly plans: PlanService
     readonly permissions: PermissionsService
+    readonly wallets: WalletsDomain
   }
 }
 
@@ -181,12 +184,33 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   }, 30_000)
   approvalSweep.unref()
 
+  const wallets = createWalletsDomain({
+    db: deps.database.db,
+    clock: deps.clock,
+    keyStore: createSoftwareKeyStore({
+      db: deps.database.db,
+      secrets: deps.secrets,
+      now: () => deps.clock.now(),
+    }),
+    importSigner: createImportSigner({
+      db: deps.database.db,
+      secrets: deps.secrets,
+      now: () => deps.clock.now(),
+    }),
+    people: auth.context.repos.users,
+    plans,
+    // For body-dependent operations (Wallets:Tags:Add, Keys:Reuse): the guard's own source.
+    operations: permissionOperations,
+    governance: policies.governance,
+  })
+  wallets.registerRoutes(app)
+
   app.addHook('onClose', async () => {
     clearInterval(approvalSweep)
     await recorder.close()
   })
 
   return Object.assign(app as unknown as FastifyInstance, {
-    walletd: { errorRecorder: recorder, auth, policies, plans, permissions },
+    walletd: { errorRecorder: recorder, auth, policies, plans, permissions, wallets },
   })
 }
