@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util'
 import { buildApp } from './app.ts'
 import { autoBootstrap, connectInstructions, runBootstrapCommand } from './cli/bootstrap.ts'
+import { runOrgPlanCommand } from './cli/org-plan.ts'
 import { systemClock } from './clock.ts'
 import { ConfigError, type ConfigInput, DEFAULT_PORT, loadConfig } from './config.ts'
 import { loadMasterKey, SecretBox } from './custody/secret-box.ts'
 import { databaseTargetFor, migrateToLatest, openDatabase } from './db/database.ts'
-import { runOrgPlanCommand } from './cli/org-plan.ts'
 import { findFloodRowsBefore, findRecordedError } from './http/error-recorder.ts'
 import { ErrorIdGenerator } from './ids.ts'
 
