@@ -92,13 +92,17 @@ export function signWithPrivateKey(
     }
     case 'schnorr': {
       if (type.scheme !== 'Schnorr') throw new Error(`a ${type.scheme} key cannot make Schnorr signatures`)
-      const secret =
+      const tweaked =
         operation.taprootMerkleRoot === undefined
-          ? key.reveal()
+          ? undefined
           : taprootTweakPrivateKey(key.reveal(), operation.taprootMerkleRoot)
-      // Fresh auxiliary randomness per signature, as BIP-340 recommends.
-      const sig = schnorr.sign(operation.message, secret, randomBytes(32))
-      return { r: sig.slice(0, 32), s: sig.slice(32) }
+      try {
+        // Fresh auxiliary randomness per signature, as BIP-340 recommends.
+        const sig = schnorr.sign(operation.message, tweaked ?? key.reveal(), randomBytes(32))
+        return { r: sig.slice(0, 32), s: sig.slice(32) }
+      } finally {
+        tweaked?.fill(0)
+      }
     }
     case 'eddsa': {
       if (type.scheme !== 'EdDSA') throw new Error(`a ${type.scheme} key cannot make EdDSA signatures`)
@@ -140,7 +144,12 @@ export function taprootTweakPrivateKey(secret: Uint8Array, merkleRoot: Uint8Arra
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 
 function ed25519NodeKey(seed: Uint8Array) {
-  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' })
+  const der = Buffer.concat([ED25519_PKCS8_PREFIX, seed])
+  try {
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
+  } finally {
+    der.fill(0)
+  }
 }
 
 function bytesToBigInt(bytes: Uint8Array): bigint {

@@ -127,13 +127,17 @@ export function createSoftwareKeyStore(deps: SoftwareKeyStoreDeps): KeyStore {
   }
 
   function open(ref: KeyRef, type: SupportedKeyType, sealed: string): PrivateKey {
+    let plain: Buffer
     try {
-      return new PrivateKey(
-        openWithFallback(sealed, keyAssociatedData(ref, type), secrets, deps.previousSecrets),
-      )
+      plain = openWithFallback(sealed, keyAssociatedData(ref, type), secrets, deps.previousSecrets)
     } catch (cause) {
       // Wrong master key, or a ciphertext moved between rows: never a client error, never silent.
       throw new AppError('internal', `key material of ${ref.keyId} does not decrypt`, { cause })
+    }
+    try {
+      return new PrivateKey(plain)
+    } finally {
+      plain.fill(0) // PrivateKey holds its own copy
     }
   }
 
