@@ -80,7 +80,6 @@ export interface PermissionRepository {
     now: Date
   }): Promise<Permission>
   findPermission(orgId: string, permissionId: string): Promise<Permission | undefined>
-  findPermissionByName(orgId: string, name: string): Promise<Permission | undefined>
   /** Archived permissions included: their names stay taken. */
   findPermissionByName(orgId: string, name: string): Promise<Permission | undefined>
   listPermissions(orgId: string, page: PageQuery): Promise<Permission[]>
