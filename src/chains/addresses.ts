@@ -140,7 +140,7 @@ export function validateAddress(network: NetworkInfo, address: unknown, field: s
       case 'tezos':
         return validateTezosAddress(address)
       case 'ss58':
-        return validateSs58Address(address, format.prefix)
+        return validateSs58Address(address, format.prefix, format.alsoAccept)
       case 'ton':
         return validateTonAddress(address, network.testnet)
       case 'unsupported':

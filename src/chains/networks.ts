@@ -113,7 +113,7 @@ export type AddressFormat =
   | { kind: 'xrpl' }
   | { kind: 'cosmos'; hrp: string }
   | { kind: 'tezos' }
-  | { kind: 'ss58'; prefix: number }
+  | { kind: 'ss58'; prefix: number; alsoAccept?: number[] }
   | { kind: 'ton'; testnet: boolean } // validation only: derivation needs the wallet contract's code
   | { kind: 'unsupported'; description: string } // walletd neither derives nor checks these yet
 
@@ -399,10 +399,25 @@ const rows: Row[] = [
   eddsaChain('KusamaAssetHub', 'Substrate', { kind: 'ss58', prefix: 2 }, asset('KSM', 12), false),
   eddsaChain('Westend', 'Substrate', { kind: 'ss58', prefix: 42 }, asset('WND', 12), true),
   eddsaChain('WestendAssetHub', 'Substrate', { kind: 'ss58', prefix: 42 }, asset('WND', 12), true),
-  eddsaChain('Paseo', 'Substrate', { kind: 'ss58', prefix: 0 }, asset('PAS', 10), true),
-  eddsaChain('PaseoAssetHub', 'Substrate', { kind: 'ss58', prefix: 0 }, asset('PAS', 10), true),
+  // Paseo and the Polymesh testnet: the prefix walletd prints is not confirmed by a source, so the
+  // generic/alternative prefix is accepted on input too (SS58 prefixes are client-side only; the
+  // account id is the same 32 bytes).
+  eddsaChain('Paseo', 'Substrate', { kind: 'ss58', prefix: 0, alsoAccept: [42] }, asset('PAS', 10), true),
+  eddsaChain(
+    'PaseoAssetHub',
+    'Substrate',
+    { kind: 'ss58', prefix: 0, alsoAccept: [42] },
+    asset('PAS', 10),
+    true,
+  ),
   eddsaChain('Polymesh', 'Polymesh', { kind: 'ss58', prefix: 12 }, asset('POLYX', 6), false),
-  eddsaChain('PolymeshTestnet', 'Polymesh', { kind: 'ss58', prefix: 42 }, asset('POLYX', 6), true),
+  eddsaChain(
+    'PolymeshTestnet',
+    'Polymesh',
+    { kind: 'ss58', prefix: 42, alsoAccept: [12] },
+    asset('POLYX', 6),
+    true,
+  ),
   eddsaChain(
     'Cardano',
     'Cardano',

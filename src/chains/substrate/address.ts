@@ -21,16 +21,22 @@ export function deriveSs58Address(publicKey: Uint8Array, prefix: number): string
   return base58.encode(concatBytes(prefixed, checksum(prefixed)))
 }
 
-export function validateSs58Address(address: string, prefix: number): string {
+/** Checks checksum and prefix; `alsoAccept` lists further prefixes taken as the same network. */
+export function validateSs58Address(address: string, prefix: number, alsoAccept: number[] = []): string {
   let raw: Uint8Array
   try {
     raw = base58.decode(address)
   } catch {
     throw new Error('is not valid base58')
   }
-  const p = prefixBytes(prefix)
-  if (raw.length !== p.length + 34) throw new Error('has the wrong length')
-  if (!equalBytes(raw.subarray(0, p.length), p)) throw new Error(`must use SS58 prefix ${prefix}`)
+  const accepted = [prefix, ...alsoAccept]
+  const match = accepted
+    .map(prefixBytes)
+    .find((p) => raw.length === p.length + 34 && equalBytes(raw.subarray(0, p.length), p))
+  if (!match) {
+    if (raw.length !== 35 && raw.length !== 36) throw new Error('has the wrong length')
+    throw new Error(`must use SS58 prefix ${accepted.join(' or ')}`)
+  }
   if (!equalBytes(checksum(raw.subarray(0, raw.length - 2)), raw.subarray(raw.length - 2))) {
     throw new Error('has a wrong checksum')
   }

@@ -210,6 +210,9 @@ describe('Solana, Tron and the other families', () => {
     )
     rejects('Polkadot', '5CyREBErNFhogptd92dtC8ybuoUczVYh2ijvdhTpS2PJGeq7', /prefix 0/)
     rejects('Westend', '5CyREBErNFhogptd92dtC8ybuoUczVYh2ijvdhTpS2PJGeq8')
+    // Paseo prints prefix 0 and also takes the generic 42 form of the same account.
+    assert.ok(validateAddress(net('Paseo'), '5CyREBErNFhogptd92dtC8ybuoUczVYh2ijvdhTpS2PJGeq7', 'to'))
+    rejects('Paseo', 'CiYYf8T2JkwMqcaicQ2S8GwpoC16Th4Juv8MQPPbgEMe6dv', /prefix 0 or 42/)
   })
 
   test('Cosmos: bech32 of HASH160(key); key 1 gives the BIP-173 program w508d6qejxtdg4y5r3zarvary0c5xw7k', () => {
