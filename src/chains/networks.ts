@@ -279,7 +279,8 @@ const rows: Row[] = [
   evm('Xdc', 50, asset('XDC', 18), false),
   evm('XdcApothem', 51, asset('TXDC', 18), true),
   evm('XLayer', 196, asset('OKB', 18), false),
-  evm('XLayerSepolia', 195, asset('OKB', 18), true),
+  // The current X Layer testnet (OKX docs: chain id 1952; the earlier X1 testnet was 195).
+  evm('XLayerSepolia', 1952, asset('OKB', 18), true),
 
   // ── Bitcoin family ─────────────────────────────────────────────────────────────────────────
   ...(

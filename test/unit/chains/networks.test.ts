@@ -90,6 +90,7 @@ describe('networks registry', () => {
       ['Xdc', viemChains.xdc.id],
       ['XdcApothem', viemChains.xdcTestnet.id],
       ['XLayer', viemChains.xLayer.id],
+      ['XLayerSepolia', viemChains.xLayerTestnet.id],
     ])
     for (const [name, id] of viemIds) assert.equal(findNetwork(name)?.chainId, id, name)
     // The brief's fixed points, spelled out.
