@@ -17,7 +17,14 @@
  * also implements `create` (Key attestation, wire-protocol §8) for registration.
  * Further nodes on the same database: `w.startNode()`; another org: `w.bootstrapOrg()`.
  */
-import { createHash, sign as cryptoSign, generateKeyPairSync, randomBytes } from 'node:crypto'
+import {
+  createHash,
+  sign as cryptoSign,
+  generateKeyPairSync,
+  type JsonWebKey,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -25,6 +32,7 @@ import { DfnsApiClient, DfnsAuthenticator } from '@dfns/sdk'
 import type { UserActionChallenge } from '@dfns/sdk/signer.js'
 import type { KeyAttestation } from '@dfns/sdk/store.js'
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
+import { cose, isoCBOR } from '@simplewebauthn/server/helpers'
 import { type App, buildApp } from '../../src/app.ts'
 import { ManualClock } from '../../src/clock.ts'
 import { type Config, type ConfigInput, loadConfig } from '../../src/config.ts'
@@ -382,5 +390,91 @@ export function assertErrorBody(response: RawResponse, status: number, message?:
   if (message !== undefined) {
     const ok = typeof message === 'string' ? error.message === message : message.test(error.message)
     if (!ok) throw new Error(`message ${JSON.stringify(error.message)} does not match ${message} in ${where}`)
+  }
+}
+
+/**
+ * A software passkey (WebAuthn authenticator): ES256, "none" attestation, a signature counter, as a
+ * browser would relay it for `rpId` on `origin`. Produces the Dfns Fido2 attestation and assertion
+ * shapes (`credentialInfo` / `credentialAssertion`).
+ */
+export class SoftwarePasskey {
+  readonly credId: string
+  readonly #privateKey: KeyObject
+  readonly #publicJwk: JsonWebKey
+  readonly #rpIdHash: Buffer
+  #counter = 0
+
+  constructor(
+    readonly rpId: string,
+    readonly origin: string,
+  ) {
+    const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+    this.#privateKey = pair.privateKey
+    this.#publicJwk = pair.publicKey.export({ format: 'jwk' })
+    this.credId = randomBytes(16).toString('base64url')
+    this.#rpIdHash = createHash('sha256').update(rpId).digest()
+  }
+
+  #clientData(type: string, challenge: string): string {
+    return Buffer.from(JSON.stringify({ type, challenge, origin: this.origin, crossOrigin: false })).toString(
+      'base64url',
+    )
+  }
+
+  /** `credentialInfo` of a Fido2 registration for `challenge`. */
+  attest(challenge: string): { credId: string; clientData: string; attestationData: string } {
+    const coseKey = new Map<number, number | Uint8Array>([
+      [cose.COSEKEYS.kty, cose.COSEKTY.EC2],
+      [cose.COSEKEYS.alg, cose.COSEALG.ES256],
+      [cose.COSEKEYS.crv, cose.COSECRV.P256],
+      [cose.COSEKEYS.x, Buffer.from(this.#publicJwk.x!, 'base64url')],
+      [cose.COSEKEYS.y, Buffer.from(this.#publicJwk.y!, 'base64url')],
+    ])
+    const rawId = Buffer.from(this.credId, 'base64url')
+    const length = Buffer.alloc(2)
+    length.writeUInt16BE(rawId.length)
+    const authData = Buffer.concat([
+      this.#rpIdHash,
+      Buffer.from([0x45]), // user present, user verified, attested credential data
+      Buffer.alloc(4),
+      Buffer.alloc(16), // AAGUID
+      length,
+      rawId,
+      Buffer.from(isoCBOR.encode(coseKey as never)),
+    ])
+    const attestationObject = isoCBOR.encode(
+      new Map<string, unknown>([
+        ['fmt', 'none'],
+        ['attStmt', new Map()],
+        ['authData', authData],
+      ]) as never,
+    )
+    return {
+      credId: this.credId,
+      clientData: this.#clientData('webauthn.create', challenge),
+      attestationData: Buffer.from(attestationObject).toString('base64url'),
+    }
+  }
+
+  /** `credentialAssertion` for `challenge`; each call advances the signature counter. */
+  assert(
+    challenge: string,
+    counter = ++this.#counter,
+  ): { credId: string; clientData: string; authenticatorData: string; signature: string } {
+    const count = Buffer.alloc(4)
+    count.writeUInt32BE(counter)
+    const authenticatorData = Buffer.concat([this.#rpIdHash, Buffer.from([0x05]), count])
+    const clientData = this.#clientData('webauthn.get', challenge)
+    const signed = Buffer.concat([
+      authenticatorData,
+      createHash('sha256').update(Buffer.from(clientData, 'base64url')).digest(),
+    ])
+    return {
+      credId: this.credId,
+      clientData,
+      authenticatorData: authenticatorData.toString('base64url'),
+      signature: cryptoSign('sha256', signed, this.#privateKey).toString('base64url'),
+    }
   }
 }

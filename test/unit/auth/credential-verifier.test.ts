@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
-import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
+import { createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { cose, isoCBOR } from '@simplewebauthn/server/helpers'
 import type { Credential } from '../../../src/domains/auth/model.ts'
 import {
   parsePublicKey,
@@ -12,7 +11,7 @@ import {
   verifyKeySignature,
 } from '../../../src/domains/auth/services/credential-verifier.ts'
 import { AppError } from '../../../src/errors.ts'
-import { KeyCredentialSigner, type KeyKind, newKey } from '../../helpers/sdk.ts'
+import { KeyCredentialSigner, type KeyKind, newKey, SoftwarePasskey } from '../../helpers/sdk.ts'
 
 const data = Buffer.from('{"type":"key.get","challenge":"abc"}')
 const kinds: KeyKind[] = ['p256', 'secp256k1', 'p384', 'ed25519', 'rsa']
@@ -169,84 +168,33 @@ describe('Key assertions and attestations', () => {
 })
 
 describe('Fido2 (passkeys) through @simplewebauthn/server', () => {
-  // A software authenticator: ES256 key, "none" attestation, as a browser would relay it.
   const rp = { id: 'localhost' }
-  const origin = 'http://localhost:3000'
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-  const jwk = publicKey.export({ format: 'jwk' })
-  const credIdBytes = Buffer.from('0123456789abcdef')
-  const credId = credIdBytes.toString('base64url')
-  const rpIdHash = createHash('sha256').update(rp.id).digest()
-  const clientDataJson = (type: string, challenge: string) =>
-    Buffer.from(JSON.stringify({ type, challenge, origin, crossOrigin: false })).toString('base64url')
-
-  function attestation(challenge: string) {
-    const coseKey = new Map<number, number | Uint8Array>([
-      [cose.COSEKEYS.kty, cose.COSEKTY.EC2],
-      [cose.COSEKEYS.alg, cose.COSEALG.ES256],
-      [cose.COSEKEYS.crv, cose.COSECRV.P256],
-      [cose.COSEKEYS.x, Buffer.from(jwk.x!, 'base64url')],
-      [cose.COSEKEYS.y, Buffer.from(jwk.y!, 'base64url')],
-    ])
-    const len = Buffer.alloc(2)
-    len.writeUInt16BE(credIdBytes.length)
-    const authData = Buffer.concat([
-      rpIdHash,
-      Buffer.from([0x45]), // UP | UV | AT
-      Buffer.alloc(4),
-      Buffer.alloc(16),
-      len,
-      credIdBytes,
-      Buffer.from(isoCBOR.encode(coseKey as never)),
-    ])
-    const attestationObject = isoCBOR.encode(
-      new Map<string, unknown>([
-        ['fmt', 'none'],
-        ['attStmt', new Map()],
-        ['authData', authData],
-      ]) as never,
-    )
-    return {
-      credId,
-      clientData: clientDataJson('webauthn.create', challenge),
-      attestationData: Buffer.from(attestationObject).toString('base64url'),
-    }
-  }
-
-  function assertion(challenge: string, counter: number) {
-    const authenticatorData = Buffer.concat([rpIdHash, Buffer.from([0x05]), Buffer.from([0, 0, 0, counter])])
-    const clientData = clientDataJson('webauthn.get', challenge)
-    const signed = Buffer.concat([
-      authenticatorData,
-      createHash('sha256').update(Buffer.from(clientData, 'base64url')).digest(),
-    ])
-    return {
-      credId,
-      clientData,
-      authenticatorData: authenticatorData.toString('base64url'),
-      signature: sign('sha256', signed, privateKey).toString('base64url'),
-    }
-  }
 
   it('registers a passkey and verifies its assertions, refusing a replayed counter and another origin', async () => {
-    const registered = await verifyFido2Attestation(attestation('cmVnaXN0ZXI'), 'cmVnaXN0ZXI', rp)
-    assert.equal(registered.origin, origin)
+    const passkey = new SoftwarePasskey(rp.id, 'http://localhost:3000')
+    const registered = await verifyFido2Attestation(passkey.attest('cmVnaXN0ZXI'), 'cmVnaXN0ZXI', rp)
+    assert.equal(registered.origin, 'http://localhost:3000')
     const credential = {
-      ...credentialFor(registered.publicKey, credId, 'Fido2'),
+      ...credentialFor(registered.publicKey, passkey.credId, 'Fido2'),
       signCount: registered.signCount,
     }
-    const { newSignCount } = await verifyFido2Assertion(credential, assertion('bG9naW4', 1), 'bG9naW4', rp)
+    const { newSignCount } = await verifyFido2Assertion(
+      credential,
+      passkey.assert('bG9naW4', 1),
+      'bG9naW4',
+      rp,
+    )
     assert.equal(newSignCount, 1)
     await assert.rejects(
-      verifyFido2Assertion({ ...credential, signCount: 5 }, assertion('bG9naW4', 1), 'bG9naW4', rp),
+      verifyFido2Assertion({ ...credential, signCount: 5 }, passkey.assert('bG9naW4', 1), 'bG9naW4', rp),
       rejectsWith(401),
     )
     await assert.rejects(
-      verifyFido2Assertion(credential, assertion('bG9naW4', 2), 'b3RoZXI', rp),
+      verifyFido2Assertion(credential, passkey.assert('bG9naW4', 2), 'b3RoZXI', rp),
       rejectsWith(401),
     )
     await assert.rejects(
-      verifyFido2Attestation(attestation('cmVnaXN0ZXI'), 'cmVnaXN0ZXI', { id: 'example.com' }),
+      verifyFido2Attestation(passkey.attest('cmVnaXN0ZXI'), 'cmVnaXN0ZXI', { id: 'example.com' }),
       rejectsWith(401, /origin/),
     )
   })
