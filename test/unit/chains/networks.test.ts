@@ -28,7 +28,10 @@ function appError(fn: () => unknown): AppError {
 describe('networks registry', () => {
   test('holds exactly the SDK 0.8.21 network enum plus nothing else', async () => {
     const types = await import('node:fs').then((fs) =>
-      fs.readFileSync('node_modules/@dfns/sdk/generated/wallets/types.d.ts', 'utf8'),
+      fs.readFileSync(
+        new URL('../../../node_modules/@dfns/sdk/generated/wallets/types.d.ts', import.meta.url),
+        'utf8',
+      ),
     )
     const line = types.split('\n').find((l) => l.includes('network: ("Algorand"') && l.includes('KeyECDSA'))
     assert.ok(line, 'the SDK enum with the Key* pseudo-networks was not found')
