@@ -19,15 +19,13 @@ import { randomBytes, sign } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { DfnsApiClient } from '@dfns/sdk'
-import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 import { ManualClock } from '../src/clock.ts'
 import { SecretBox } from '../src/custody/secret-box.ts'
 import { migrateToLatest, openDatabase } from '../src/db/database.ts'
 import { createAuthDomain } from '../src/domains/auth/index.ts'
 import type { Credential } from '../src/domains/auth/model.ts'
 import { verifyKeyAssertion } from '../src/domains/auth/services/credential-verifier.ts'
-import { type KeyKind, newKey } from '../test/helpers/sdk.ts'
+import { type KeyKind, newKey, rootClientFrom } from '../test/helpers/sdk.ts'
 import { startWalletd } from './lib/processes.ts'
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5)
@@ -70,18 +68,8 @@ async function cpuPerCall(n: number, op: (i: number) => unknown): Promise<number
 async function measureThroughput() {
   const server = await startWalletd()
   try {
-    const { orgId, serviceAccount } = JSON.parse(
-      fs.readFileSync(path.join(server.dataDir, 'bootstrap.json'), 'utf8'),
-    )
-    const root = new DfnsApiClient({
-      baseUrl: server.baseUrl,
-      orgId,
-      authToken: serviceAccount.accessToken,
-      signer: new AsymmetricKeySigner({
-        credId: serviceAccount.credId,
-        privateKey: serviceAccount.privateKey,
-      }),
-    })
+    const bootstrap = JSON.parse(fs.readFileSync(path.join(server.dataDir, 'bootstrap.json'), 'utf8'))
+    const root = rootClientFrom(server.baseUrl, bootstrap)
     const target = await root.auth.createServiceAccount({
       body: { name: 'bench-target', publicKey: newKey().publicKey },
     })

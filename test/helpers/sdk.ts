@@ -68,6 +68,17 @@ export function newKey(kind: KeyKind = 'p256'): KeyPair {
   }
 }
 
+/** The official client for an org's root service account, from `walletd bootstrap --json` output. */
+export function rootClientFrom(baseUrl: string, bootstrap: BootstrapResult): DfnsApiClient {
+  const { accessToken, credId, privateKey } = bootstrap.serviceAccount
+  return new DfnsApiClient({
+    baseUrl,
+    orgId: bootstrap.orgId,
+    authToken: accessToken,
+    signer: new AsymmetricKeySigner({ credId, privateKey }),
+  })
+}
+
 /** A Key credential held by a test: signs challenges (keysigner) and attests itself (registration). */
 export class KeyCredentialSigner {
   readonly credId: string
@@ -205,13 +216,7 @@ export async function startWalletd(
 
   const client = (authToken: string, signer?: { sign: KeyCredentialSigner['sign'] }) =>
     new DfnsApiClient({ baseUrl, orgId, authToken, ...(signer ? { signer } : {}) })
-  const root = client(
-    bootstrap.serviceAccount.accessToken,
-    new AsymmetricKeySigner({
-      credId: bootstrap.serviceAccount.credId,
-      privateKey: bootstrap.serviceAccount.privateKey,
-    }),
-  )
+  const root = rootClientFrom(baseUrl, bootstrap)
   let counter = 0
 
   return {

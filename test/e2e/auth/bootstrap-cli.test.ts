@@ -4,8 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { DfnsApiClient } from '@dfns/sdk'
-import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 import { createTestDatabase, type TestDatabase, testDialect } from '../../helpers/database.ts'
+import { rootClientFrom } from '../../helpers/sdk.ts'
 import { runCli, startWalletd } from '../../helpers/walletd-process.ts'
 
 /** `walletd bootstrap --json` and the first-start bootstrap, through the real CLI. */
@@ -47,15 +47,7 @@ describe(`walletd bootstrap (${testDialect})`, () => {
     // The printed credentials drive the official SDK against `walletd start` on the same data.
     const server = await startWalletd(target)
     try {
-      const dfns = new DfnsApiClient({
-        baseUrl: server.baseUrl,
-        orgId: one.orgId,
-        authToken: one.serviceAccount.accessToken,
-        signer: new AsymmetricKeySigner({
-          credId: one.serviceAccount.credId,
-          privateKey: one.serviceAccount.privateKey,
-        }),
-      })
+      const dfns = rootClientFrom(server.baseUrl, one)
       const created = await dfns.auth.createUser({
         body: { email: 'first@example.com', kind: 'CustomerEmployee' },
       })
@@ -88,17 +80,9 @@ describe(`walletd bootstrap (${testDialect})`, () => {
       assert.ok(fs.existsSync(file))
       await server.waitForLine((line) => String(line.msg ?? '').includes(`credentials written to ${file}`))
       assert.equal(fs.statSync(file).mode & 0o777, 0o600)
-      const { orgId, serviceAccount } = JSON.parse(fs.readFileSync(file, 'utf8'))
-      const dfns = new DfnsApiClient({
-        baseUrl: server.baseUrl,
-        orgId,
-        authToken: serviceAccount.accessToken,
-        signer: new AsymmetricKeySigner({
-          credId: serviceAccount.credId,
-          privateKey: serviceAccount.privateKey,
-        }),
-      })
-      const sa = await dfns.auth.getServiceAccount({ serviceAccountId: serviceAccount.userId })
+      const bootstrap = JSON.parse(fs.readFileSync(file, 'utf8'))
+      const dfns = rootClientFrom(server.baseUrl, bootstrap)
+      const sa = await dfns.auth.getServiceAccount({ serviceAccountId: bootstrap.serviceAccount.userId })
       assert.equal(sa.userInfo.permissionAssignments[0]?.permissionName, 'DfnsFullAdminAccess')
     } finally {
       await server.stop()

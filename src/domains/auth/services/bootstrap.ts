@@ -6,9 +6,10 @@ import {
   defaultEndUserOperations,
   FULL_ADMIN_PERMISSION,
 } from '../../permissions/repository.ts'
-import { type App, lifetimes, type User } from '../model.ts'
+import { type App, lifetimes } from '../model.ts'
 import { type AuthContext, inTransaction } from './context.ts'
 import { newAccessToken, signToken, tokenKeyCredential } from './issuance.ts'
+import { newServiceAccountUser } from './service-accounts.ts'
 
 /** What `walletd bootstrap --json` prints and `walletd start` writes to `<data-dir>/bootstrap.json`. */
 export interface BootstrapResult {
@@ -48,24 +49,7 @@ export async function bootstrapOrg(
     isActive: true,
     dateCreated: now.toISOString(),
   }
-  const root: User = {
-    id: newId('user', now.getTime()),
-    orgId,
-    username: 'root',
-    name: 'root',
-    kind: 'CustomerEmployee',
-    isServiceAccount: true,
-    isActive: true,
-    isArchived: false,
-    isRegistered: true,
-    isSsoRequired: false,
-    credentialUuid: null,
-    externalId: null,
-    registrationCodeHash: null,
-    registrationCodeExpiresAt: null,
-    dateCreated: now.toISOString(),
-    dateUpdated: now.toISOString(),
-  }
+  const root = newServiceAccountUser({ orgId, name: 'root', now })
   const token = newAccessToken({
     orgId,
     userId: root.id,

@@ -22,6 +22,33 @@ import { serviceAccountView } from './views.ts'
  * archiving the account revokes the token at once (authentication reads the user's state).
  */
 
+/** A service account's user row: registered, active, its name as username. */
+export function newServiceAccountUser(input: {
+  orgId: string
+  name: string
+  externalId?: string | undefined
+  now: Date
+}): User {
+  return {
+    id: newId('user', input.now.getTime()),
+    orgId: input.orgId,
+    username: input.name,
+    name: input.name,
+    kind: 'CustomerEmployee',
+    isServiceAccount: true,
+    isActive: true,
+    isArchived: false,
+    isRegistered: true,
+    isSsoRequired: false,
+    credentialUuid: null,
+    externalId: input.externalId ?? null,
+    registrationCodeHash: null,
+    registrationCodeExpiresAt: null,
+    dateCreated: input.now.toISOString(),
+    dateUpdated: input.now.toISOString(),
+  }
+}
+
 export async function findServiceAccount(ctx: AuthContext, caller: Caller, id: string): Promise<User> {
   const account = await ctx.repos.users.find(caller.orgId, id)
   if (!account?.isServiceAccount) {
@@ -40,24 +67,12 @@ export async function createServiceAccount(
   parsePublicKey(body.publicKey, 'body.publicKey')
   const appId = await defaultAppId(ctx, caller.orgId)
   const now = ctx.clock.now()
-  const account: User = {
-    id: newId('user', now.getTime()),
+  const account = newServiceAccountUser({
     orgId: caller.orgId,
-    username: body.name,
     name: body.name,
-    kind: 'CustomerEmployee',
-    isServiceAccount: true,
-    isActive: true,
-    isArchived: false,
-    isRegistered: true,
-    isSsoRequired: false,
-    credentialUuid: null,
-    externalId: body.externalId ?? null,
-    registrationCodeHash: null,
-    registrationCodeExpiresAt: null,
-    dateCreated: now.toISOString(),
-    dateUpdated: now.toISOString(),
-  }
+    externalId: body.externalId,
+    now,
+  })
   const token = newAccessToken({
     orgId: caller.orgId,
     userId: account.id,
