@@ -12,7 +12,11 @@
 // app (buildApp) is measured on the same route for reference. Each is loaded in turn by
 // autocannon from a separate process; rounds alternate so machine drift hits all alike.
 //
-// Env: BENCH_DURATION (seconds per load, 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50).
+// The pieces' cost per request is also measured in process (sequential app.inject, no network),
+// which is far less sensitive to other load on the machine than the HTTP throughput.
+//
+// Env: BENCH_DURATION (seconds per load, 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50),
+// BENCH_INJECTS (in-process requests per round, 2000).
 
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
@@ -80,7 +84,23 @@ async function open(): Promise<{ handle: DatabaseHandle; cleanup: () => Promise<
 interface Variant {
   readonly name: string
   readonly url: string
+  readonly app: FastifyInstance
   readonly close: () => Promise<void>
+}
+
+const INJECTS = Number(process.env.BENCH_INJECTS ?? 2000)
+
+/** Server time per request without the network: `INJECTS` sequential in-process requests. */
+async function microsecondsPerRequest(
+  app: FastifyInstance,
+  headers: Record<string, string>,
+): Promise<number> {
+  const started = process.hrtime.bigint()
+  for (let i = 0; i < INJECTS; i++) {
+    const response = await app.inject({ method: 'GET', url: '/permissions', headers })
+    if (response.statusCode !== 200) throw new Error(`inject answered ${response.statusCode}`)
+  }
+  return Number(process.hrtime.bigint() - started) / 1000 / INJECTS
 }
 
 async function main(): Promise<void> {
@@ -130,7 +150,7 @@ async function main(): Promise<void> {
     app.get('/permissions', async (request) => permissions.list(request.caller!.orgId, {}))
     await app.listen({ host: '127.0.0.1', port: 0 })
     const { port } = app.server.address() as { port: number }
-    return { name, url: `http://127.0.0.1:${port}/permissions`, close: () => app.close() }
+    return { name, url: `http://127.0.0.1:${port}/permissions`, app, close: () => app.close() }
   }
 
   const full = await buildApp(config, { database: handle, clock: systemClock, secrets, logger: false })
@@ -145,12 +165,22 @@ async function main(): Promise<void> {
     {
       name: 'walletd (buildApp)',
       url: `http://127.0.0.1:${fullPort}/permissions`,
+      app: full,
       close: () => full.close(),
     },
   ]
   const headers = { authorization: `Bearer ${org.serviceAccount.accessToken}` }
   const results = new Map<string, LoadResult[]>(variants.map((v) => [v.name, []]))
+  const inProcess = new Map<string, number[]>(variants.map((v) => [v.name, []]))
   try {
+    for (let round = 0; round <= ROUNDS; round++) {
+      for (const v of variants) {
+        const us = await microsecondsPerRequest(v.app, headers)
+        // Round 0 warms the JIT up and is not counted.
+        if (round > 0) inProcess.get(v.name)!.push(us)
+      }
+    }
+    log(`in-process: ${[...inProcess].map(([n, xs]) => `${n} ${median(xs).toFixed(0)} µs`).join(', ')}`)
     for (const v of variants) {
       const check = await fetch(v.url, { headers })
       if (check.status !== 200) throw new Error(`${v.name} answered ${check.status}: ${await check.text()}`)
@@ -179,10 +209,11 @@ async function main(): Promise<void> {
       },
     ]),
   )
-  // Cost per request in µs of server time: 1/rps difference, at the same concurrency.
+  // Cost per request in µs of server time, measured in process (sequential app.inject, no network
+  // or load generator in the way): the difference to the authenticated-only server.
+  const us = (name: string) => median(inProcess.get(name)!)
+  const costUs = (withPiece: string) => Math.round((us(withPiece) - us('authenticated')) * 10) / 10
   const rps = (name: string) => summary[name]!.requestsPerSecond
-  const costUs = (withPiece: string) =>
-    Math.round((1e6 / rps(withPiece) - 1e6 / rps('authenticated')) * 10) / 10
   process.stdout.write(
     `${JSON.stringify(
       {
@@ -194,6 +225,9 @@ async function main(): Promise<void> {
         durationSeconds: DURATION,
         rounds: ROUNDS,
         results: summary,
+        inProcessMicrosecondsPerRequest: Object.fromEntries(
+          [...inProcess].map(([n, xs]) => [n, Math.round(median(xs) * 10) / 10]),
+        ),
         costPerRequestMicroseconds: {
           permissionGuard: costUs('authenticated+guard'),
           rateLimit: costUs('authenticated+rateLimit'),
