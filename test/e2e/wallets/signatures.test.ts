@@ -322,13 +322,11 @@ describe(`signature requests (${testDialect})`, () => {
     })
 
     it('an oversized message', async () => {
+      // 64 KiB is the bound of src/chains; the schema refuses longer hex before parsing it.
       const message = `0x${'ab'.repeat(64 * 1024 + 1)}`
-      await assert.rejects(sign(evm, { kind: 'Message', message }), failsWith(400))
-      await assert.rejects(sign(evm, { kind: 'Message', message }), (err: DfnsError) => {
-        const body = (err.context as { body: { error: { message: string } } }).body
-        assert.match(body.error.message, /message/)
-        return true
-      })
+      await assert.rejects(sign(evm, { kind: 'Message', message }), failsWith(400, 'body.message'))
+      const atLimit = await sign(evm, { kind: 'Message', message: `0x${'ab'.repeat(64 * 1024)}` })
+      assert.equal(atLimit.status, 'Signed')
     })
 
     it('stores nothing for a refused request', async () => {
