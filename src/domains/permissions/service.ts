@@ -94,13 +94,26 @@ function immutable(what: 'permission' | 'assignment', id: string): AppError {
  * one node applies on every node at once.
  */
 export function permissionOperationSource(repo: PermissionRepository): OperationSource {
+  // One read per request: the guard and a domain's body-dependent check (Wallets:Tags:Add …) ask
+  // for the same caller object; authentication builds a new Caller for every request, so the next
+  // request reads again and changes apply at once.
+  const perRequest = new WeakMap<Caller, Promise<ReadonlySet<string>>>()
+  const read = async (caller: Caller): Promise<ReadonlySet<string>> => {
+    if (caller.tokenKind !== 'Pat') return repo.operationsOf(caller.userId)
+    const held = await repo.operationsOfMany([caller.tokenId, caller.userId])
+    const own = held.get(caller.tokenId) ?? new Set<string>()
+    const user = held.get(caller.userId) ?? new Set<string>()
+    return new Set([...own].filter((op) => user.has(op)))
+  }
   return {
-    async operationsOf(caller) {
-      if (caller.tokenKind !== 'Pat') return repo.operationsOf(caller.userId)
-      const held = await repo.operationsOfMany([caller.tokenId, caller.userId])
-      const own = held.get(caller.tokenId) ?? new Set<string>()
-      const user = held.get(caller.userId) ?? new Set<string>()
-      return new Set([...own].filter((op) => user.has(op)))
+    operationsOf(caller) {
+      let held = perRequest.get(caller)
+      if (!held) {
+        held = read(caller)
+        perRequest.set(caller, held)
+        held.catch(() => perRequest.delete(caller))
+      }
+      return held
     },
   }
 }
