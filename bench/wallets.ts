@@ -196,6 +196,12 @@ async function main() {
         }),
       DURATION_S,
     )
+    // Context: the same SDK flow (user action + signed write) for a write that signs nothing, so
+    // the cost of the signature path itself shows apart from the user-action round trips.
+    const e2eWrite = await loadRate(
+      () => client.wallets.tagWallet({ walletId: evm.id, body: { tags: ['bench'] } }),
+      DURATION_S,
+    )
 
     // --- wallet list latency with 1,000 and 100,000 wallets ---------------------------------------
     // Seeded wallets share one real key per org (key reuse), so every listed wallet has its key row.
@@ -291,6 +297,7 @@ async function main() {
           ratio: ratio(e2eEd, rawEd),
           library: 'node:crypto sign(null, …, Ed25519 key)',
         },
+        userActionWriteWithoutSigningPerSecond: Math.round(e2eWrite),
       },
       walletList: {
         pageSize: 50,
