@@ -86,6 +86,11 @@ describe(`permissions and assignments through the SDK (${testDialect})`, () => {
     assert.equal(seen.length, seeded + 4)
     assert.equal(new Set(seen).size, seeded + 4)
     assert.deepEqual([...seen].sort(), seen)
+    const badToken = await refused(
+      w.root.permissions.listPermissions({ query: { paginationToken: 'not-a-token' } }),
+      400,
+    )
+    assert.deepEqual(badToken.details, { field: 'query.paginationToken' })
 
     const renamed = await w.root.permissions.updatePermission({
       permissionId: created.id,
