@@ -91,6 +91,20 @@ export function createKeyService(ctx: WalletsContext) {
       await requireEndUser(ctx.people, caller.orgId, body.delegateTo, 'delegateTo')
   }
 
+  /** A wallet or key an end user creates is theirs: delegated to them from the start. */
+  function delegationFor(
+    caller: Caller,
+    body: { delegateTo?: string; delayDelegation?: boolean },
+  ): { delegateTo?: string; delayDelegation?: boolean } {
+    if (caller.kind === 'EndUser' && body.delegateTo === undefined && !body.delayDelegation) {
+      return { delegateTo: caller.userId }
+    }
+    return {
+      ...(body.delegateTo !== undefined ? { delegateTo: body.delegateTo } : {}),
+      ...(body.delayDelegation !== undefined ? { delayDelegation: body.delayDelegation } : {}),
+    }
+  }
+
   async function discard(caller: Caller, keyId: string) {
     await ctx.keyStore.destroyKey({ orgId: caller.orgId, keyId })
   }
@@ -100,6 +114,7 @@ export function createKeyService(ctx: WalletsContext) {
     requireLive,
     generate,
     checkDelegation,
+    delegationFor,
     discard,
 
     async create(caller: Caller, body: CreateKeyBody): Promise<KeyView> {
@@ -110,8 +125,16 @@ export function createKeyService(ctx: WalletsContext) {
       }
       if (body.storeId !== undefined && body.storeId !== SOFTWARE_STORE_ID)
         throw notFound('key store', body.storeId)
-      await checkDelegation(caller, body)
-      const key = await generate(caller, { scheme: body.scheme, curve: body.curve }, body)
+      const delegation = delegationFor(caller, body)
+      await checkDelegation(caller, delegation)
+      const key = await generate(
+        caller,
+        { scheme: body.scheme, curve: body.curve },
+        {
+          ...delegation,
+          ...(body.name !== undefined ? { name: body.name } : {}),
+        },
+      )
       try {
         await ctx.keys.insert(key)
       } catch (err) {

@@ -114,11 +114,9 @@ export function createWalletService(ctx: WalletsContext, keys: KeyService) {
         throw notFound('key store', requested.storeId, { field: 'signingKey.storeId' })
       }
       const type = resolveKeyType(network, requested, 'signingKey')
-      await keys.checkDelegation(caller, body)
-      const key = await keys.generate(caller, type, {
-        ...(body.delegateTo !== undefined ? { delegateTo: body.delegateTo } : {}),
-        ...(body.delayDelegation !== undefined ? { delayDelegation: body.delayDelegation } : {}),
-      })
+      const delegation = keys.delegationFor(caller, body)
+      await keys.checkDelegation(caller, delegation)
+      const key = await keys.generate(caller, type, delegation)
       let wallet: WalletRecord
       try {
         wallet = newWallet(caller, network, key, body)

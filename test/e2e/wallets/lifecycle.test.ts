@@ -178,6 +178,19 @@ describe(`keys, delegation, permissions and policies on signatures (${testDialec
       assert.equal((await w.root.wallets.getWallet({ walletId: theirs.id })).custodial, false)
     })
 
+    it('a wallet an end user creates is delegated to them', async () => {
+      const permission = await w.root.permissions.createPermission({
+        body: { name: 'end user wallets', operations: ['Wallets:Create'] },
+      })
+      await w.root.permissions.createAssignment({
+        permissionId: permission.id,
+        body: { identityId: endUser.id },
+      })
+      const own = await endUser.client.wallets.createWallet({ body: { network: 'Base' } })
+      assert.deepEqual([own.custodial, own.signingKey.delegatedTo], [false, endUser.id])
+      assert.equal((await endUser.client.wallets.getWallet({ walletId: own.id })).id, own.id)
+    })
+
     it('only to an end user of the org', async () => {
       const employee = w.bootstrap.serviceAccount.userId
       await assert.rejects(
