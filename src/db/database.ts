@@ -62,6 +62,14 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
     max: target.poolSize ?? 10,
     ...(target.searchPath ? { options: `-c search_path=${target.searchPath}` } : {}),
   })
+  // An idle connection that dies (PostgreSQL restarted, a network blip) emits 'error' on the pool;
+  // unhandled, that would crash the node. The pool replaces the connection on the next query, so
+  // the event is only reported.
+  pool.on('error', (err) => {
+    process.emitWarning(`PostgreSQL connection lost (${err.message}); it is reopened on the next query`, {
+      code: 'WALLETD_PG_CONNECTION_LOST',
+    })
+  })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { db, dialect: 'postgres', location: redactUrl(target.url), close: () => db.destroy() }
 }
