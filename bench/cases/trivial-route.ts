@@ -27,9 +27,25 @@ const trivialRoute: BenchCase = {
       const b: number[] = []
       const wP99: number[] = []
       const bP99: number[] = []
+      const wCpu: number[] = []
+      const bCpu: number[] = []
+      // Server CPU time per request: steadier than throughput on a machine shared with other work.
+      const cpuPerRequest = async (server: typeof bare, run: () => ReturnType<typeof loadTest>) => {
+        const before = server.cpuSeconds() ?? 0
+        const result = await run()
+        return { result, micros: (((server.cpuSeconds() ?? 0) - before) * 1e6) / result.totalRequests }
+      }
       for (let round = 1; round <= rounds; round++) {
-        const base = await loadTest(`${bare.baseUrl}/healthz`, { connections, durationSeconds })
-        const ours = await loadTest(`${walletd.baseUrl}/healthz`, { connections, durationSeconds })
+        const baseRun = await cpuPerRequest(bare, () =>
+          loadTest(`${bare.baseUrl}/healthz`, { connections, durationSeconds }),
+        )
+        const ourRun = await cpuPerRequest(walletd, () =>
+          loadTest(`${walletd.baseUrl}/healthz`, { connections, durationSeconds }),
+        )
+        const base = baseRun.result
+        const ours = ourRun.result
+        wCpu.push(ourRun.micros)
+        bCpu.push(baseRun.micros)
         if (ours.non2xx || ours.errors || base.non2xx || base.errors) {
           throw new Error(
             `failed requests: walletd ${ours.non2xx}+${ours.errors}, bare ${base.non2xx}+${base.errors}`,
@@ -54,6 +70,7 @@ const trivialRoute: BenchCase = {
             target: '≥ 85 % of bare fastify',
             met: ratio >= 0.85,
           },
+          { metric: 'server CPU per request', unit: 'µs', value: median(wCpu), baseline: median(bCpu) },
           { metric: 'latency p99', unit: 'ms', value: median(wP99), baseline: median(bP99) },
         ],
         notes: [

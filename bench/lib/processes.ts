@@ -15,6 +15,8 @@ export interface ServerProcess {
   readonly msToFirst200: number
   /** Resident memory now, in MB (from /proc; undefined where there is none). */
   rssMb(): number | undefined
+  /** CPU time (user + system) the process has used so far, in seconds (from /proc). */
+  cpuSeconds(): number | undefined
   stop(): Promise<void>
 }
 
@@ -76,6 +78,7 @@ export async function spawnServer(
         return undefined
       }
     },
+    cpuSeconds: () => cpuSecondsOf(child.pid!),
     stop: async () => {
       child.kill('SIGTERM')
       await exited
@@ -83,14 +86,27 @@ export async function spawnServer(
   }
 }
 
+/** utime + stime of a process from /proc/<pid>/stat, in seconds (Linux clock ticks are 1/100 s). */
+function cpuSecondsOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return undefined
+  }
+}
+
 /**
- * `walletd start` as an operator runs it (`bin/walletd.js`), on the embedded default (SQLite in a
- * fresh data dir), with logging at warn so the log does not weigh on the measurement.
+ * `walletd start` as an operator runs it (`bin/walletd.js`), on the embedded default (SQLite), with
+ * logging at warn so the log does not weigh on the measurement. Without `dataDir` it gets a fresh
+ * data directory (a first start: database, migrations, master key, bootstrap), removed by `stop`.
  */
 export async function startWalletd(
-  options: { extraArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+  options: { extraArgs?: string[]; env?: NodeJS.ProcessEnv; dataDir?: string } = {},
 ): Promise<ServerProcess & { dataDir: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'walletd-bench-'))
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'walletd-bench-'))
   const port = await freePort()
   const server = await spawnServer(
     [walletdBin, 'start', '--port', String(port), '--data-dir', dataDir, ...(options.extraArgs ?? [])],
@@ -102,13 +118,14 @@ export async function startWalletd(
     dataDir,
     stop: async () => {
       await server.stop()
-      fs.rmSync(dataDir, { recursive: true, force: true })
+      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }
 
 export interface LoadResult {
   readonly requestsPerSecond: number
+  readonly totalRequests: number
   readonly latencyP50Ms: number
   readonly latencyP99Ms: number
   readonly non2xx: number
@@ -164,6 +181,7 @@ export function loadTest(
       const r = JSON.parse(out)
       resolve({
         requestsPerSecond: r.requests.average,
+        totalRequests: r.requests.total,
         latencyP50Ms: r.latency.p50,
         latencyP99Ms: r.latency.p99,
         non2xx: r.non2xx,
