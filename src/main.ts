@@ -190,7 +190,7 @@ async function start(flags: Flags): Promise<number> {
     const secrets = new SecretBox(loadMasterKey(config.dataDir))
     app = await buildApp(config, { database, clock: systemClock, secrets })
     // Before listening, so bootstrap.json exists once the server answers.
-    bootstrapped = await autoBootstrap(app, config)
+    bootstrapped = await autoBootstrap(app, config, database.db)
   } catch (err) {
     await database.close()
     throw err

@@ -4,7 +4,13 @@ import type { App } from '../app.ts'
 import { systemClock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import { loadMasterKey, SecretBox } from '../custody/secret-box.ts'
-import { databaseTargetFor, migrateToLatest, openDatabase } from '../db/database.ts'
+import {
+  type Db,
+  databaseTargetFor,
+  isUniqueViolation,
+  migrateToLatest,
+  openDatabase,
+} from '../db/database.ts'
 import { type BootstrapResult, createAuthDomain } from '../domains/auth/index.ts'
 
 export const BOOTSTRAP_FILE = 'bootstrap.json'
@@ -42,15 +48,40 @@ export async function runBootstrapCommand(config: Config, options: { json: boole
 
 /**
  * On `walletd start` with an empty database: bootstrap one org and write its credentials to
- * `<data-dir>/bootstrap.json` (mode 0600). Returns undefined when the database already has an org.
- * Two nodes starting at once on one empty PostgreSQL could each make an org; start one node first.
+ * `<data-dir>/bootstrap.json` (mode 0600). Returns undefined when the database already has an org,
+ * or when another node starting on the same database at the same time claimed the bootstrap.
+ * A claim left by a node that died before finishing is taken over after `staleClaimMs`.
  */
 export async function autoBootstrap(
   app: App,
   config: Config,
+  db: Db,
+  options: { staleClaimMs?: number } = {},
 ): Promise<{ file: string; result: BootstrapResult } | undefined> {
   if (await app.walletd.auth.context.repos.orgs.anyOrg()) return undefined
-  const result = await app.walletd.auth.bootstrapOrg()
+  const now = new Date()
+  const staleBefore = new Date(now.getTime() - (options.staleClaimMs ?? 5 * 60_000)).toISOString()
+  await db
+    .deleteFrom('first_start_claims')
+    .where('task', '=', 'bootstrap')
+    .where('date_claimed', '<', staleBefore)
+    .execute()
+  try {
+    await db
+      .insertInto('first_start_claims')
+      .values({ task: 'bootstrap', date_claimed: now.toISOString() })
+      .execute()
+  } catch (err) {
+    if (isUniqueViolation(err)) return undefined
+    throw err
+  }
+  let result: BootstrapResult
+  try {
+    result = await app.walletd.auth.bootstrapOrg()
+  } catch (err) {
+    await db.deleteFrom('first_start_claims').where('task', '=', 'bootstrap').execute()
+    throw err
+  }
   fs.mkdirSync(config.dataDir, { recursive: true })
   const file = path.join(config.dataDir, BOOTSTRAP_FILE)
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 })

@@ -6,6 +6,10 @@
  * and bigint, so the same migrations and queries run on SQLite and PostgreSQL.
  */
 export interface FoundationTables {
+  first_start_claims: {
+    task: string
+    date_claimed: string
+  }
   orgs: {
     id: string
     name: string

@@ -7,6 +7,7 @@ import * as custody from './0003-custody.ts'
 import * as plans from './0004-plans.ts'
 import * as policies from './0006-policies.ts'
 import * as wallets from './0007-wallets.ts'
+import * as firstStart from './0008-first-start.ts'
 
 /**
  * The one migration set, applied in name order on SQLite and PostgreSQL alike.
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0004-plans': plans,
   '0006-policies': policies,
   '0007-wallets': wallets,
+  '0008-first-start': firstStart,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -74,10 +74,22 @@ describe(`two walletd processes, one truth (${testDialect})`, () => {
     return JSON.parse(out.stdout) as Org
   }
 
-  it('both start at the same instant on an empty database; the migrations ran exactly once', async () => {
+  it('both start at the same instant on an empty database; the migrations ran exactly once, one org was bootstrapped', async () => {
     const redisFlags = hasRedis ? ['--redis-url', redisUrl] : []
     nodes = await Promise.all([0, 1].map((i) => startWalletd([...storage(i), ...redisFlags], env)))
     for (const node of nodes) assert.equal((await fetch(`${node.baseUrl}/readyz`)).status, 200)
+    // The first-start bootstrap is claimed by exactly one node (on SQLite both share one data dir).
+    const written = new Set(dirs.filter((d) => fs.existsSync(path.join(d, 'bootstrap.json'))))
+    assert.equal(written.size, 1)
+    const probe = database?.openAnother()
+    if (probe) {
+      try {
+        const orgs = await probe.db.selectFrom('orgs').select('id').execute()
+        assert.equal(orgs.length, 1)
+      } finally {
+        await probe.close()
+      }
+    }
     const migrate = await runCli(['migrate', ...storage(0)], env)
     assert.equal(migrate.code, 0, migrate.stderr)
     assert.equal(migrate.stdout, 'database is up to date\n')
