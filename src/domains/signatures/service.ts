@@ -24,6 +24,12 @@ import type { SignatureRecord, SignatureStatus } from './repository.ts'
 /** How long a replay waits for the original request to leave `Executing` (signing is quick). */
 const REPLAY_WAIT_MS = 30_000
 const REPLAY_POLL_MS = 10
+/**
+ * An `Executing` request older than this (by the server clock, from its request or policy
+ * resolution) was abandoned by a node that stopped between storing and signing it: a replay
+ * marks it `Failed` instead of waiting for it forever. Far above any signing time.
+ */
+export const ABANDONED_AFTER_MS = 5 * 60_000
 
 /** Thrown by the validation signer at the first signing operation: every check before it passed. */
 class ValidationComplete extends Error {}
@@ -106,6 +112,13 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
     let existing = await ctx.signatures.findByExternalId(orgId, externalId)
     if (!existing) return undefined
     if (existing.target !== target || existing.canonicalBody !== canonicalBody) throw conflict(existing)
+    if (existing.status === 'Executing' && abandoned(existing)) {
+      await transition(existing, ['Executing'], {
+        status: 'Failed',
+        reason: 'interrupted: the node signing this request stopped before it finished',
+      })
+      existing = (await ctx.signatures.find(orgId, existing.id)) ?? existing
+    }
     // The original is being signed right now (a concurrent twin): answer with its outcome.
     const deadline = Date.now() + REPLAY_WAIT_MS
     while (existing.status === 'Executing' && Date.now() < deadline) {
@@ -113,6 +126,11 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
       existing = (await ctx.signatures.find(orgId, existing.id)) ?? existing
     }
     return toSignatureView(existing)
+  }
+
+  function abandoned(record: SignatureRecord): boolean {
+    const since = Date.parse(record.datePolicyResolved ?? record.dateRequested)
+    return ctx.clock.now().getTime() - since > ABANDONED_AFTER_MS
   }
 
   async function transition(

@@ -154,6 +154,43 @@ describe(`signature idempotency by externalId (${testDialect})`, () => {
     assert.deepEqual(await w.root.wallets.generateSignature({ walletId: other.id, body }), first)
   })
 
+  it('a request abandoned mid-signing (its node stopped) is answered Failed after 5 minutes, not awaited forever', async () => {
+    // What a node leaves behind when it stops between storing a request and signing it.
+    const body = { kind: 'Hash', hash: hash('abandoned'), externalId: 'stuck-1' }
+    const id = 'sig-00000-00000-abandoned0000000'
+    await w.database.db
+      .insertInto('signature_requests')
+      .values({
+        id,
+        org_id: w.orgId,
+        wallet_id: wallet.id,
+        key_id: wallet.signingKey.id,
+        network: wallet.network,
+        target: `wallet:${wallet.id}`,
+        requester_user_id: w.bootstrap.serviceAccount.userId,
+        requester_token_id: null,
+        request_body: JSON.stringify(body),
+        canonical_body: JSON.stringify({ externalId: body.externalId, hash: body.hash, kind: body.kind }),
+        status: 'Executing',
+        reason: null,
+        signature: null,
+        signatures: null,
+        signed_data: null,
+        approval_id: null,
+        external_id: body.externalId,
+        date_requested: w.clock.now().toISOString(),
+        date_policy_resolved: null,
+        date_signed: null,
+      })
+      .execute()
+    w.clock.advance(5 * 60_000 + 1)
+    const replayed = await w.root.wallets.generateSignature({ walletId: wallet.id, body: body as never })
+    assert.equal(replayed.id, id)
+    assert.equal(replayed.status, 'Failed')
+    assert.match(replayed.reason!, /interrupted/)
+    assert.equal(replayed.signature, undefined)
+  })
+
   it('50 identical concurrent requests make one signature request and 50 identical 200s', async () => {
     const body = { kind: 'Hash' as const, hash: hash('race'), externalId: 'race-1' }
     const gate = await signatureGate(w, 50, [w.baseUrl])
