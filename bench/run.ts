@@ -71,6 +71,12 @@ Targets (issue 2): start to first 200 under 1 s, idle RSS under 150 MB, walletd'
 ≥ 85 % of bare fastify.
 `
 
+/** The hand-written findings between `<!-- notes -->` and `<!-- /notes -->`, kept across runs. */
+function existingNotes(): string | undefined {
+  if (!fs.existsSync(outputFile)) return undefined
+  return /<!-- notes -->[\s\S]*?<!-- \/notes -->/.exec(fs.readFileSync(outputFile, 'utf8'))?.[0]
+}
+
 function existingSections(): Map<string, string> {
   const sections = new Map<string, string>()
   if (!fs.existsSync(outputFile)) return sections
@@ -101,6 +107,7 @@ if (unknown.length) {
 }
 
 const sections = existingSections()
+const notes = existingNotes()
 const missed: string[] = []
 let failed = false
 for (const benchCase of cases) {
@@ -125,7 +132,7 @@ for (const benchCase of cases) {
 }
 
 const ordered = [...sections.keys()].sort().map((k) => sections.get(k)!)
-fs.writeFileSync(outputFile, `${header}\n${ordered.join('\n\n')}\n`)
+fs.writeFileSync(outputFile, `${header}\n${notes ? `${notes}\n\n` : ''}${ordered.join('\n\n')}\n`)
 process.stderr.write(`wrote ${path.relative(process.cwd(), outputFile)}\n`)
 if (missed.length) process.stderr.write(`targets missed:\n  ${missed.join('\n  ')}\n`)
 process.exitCode = failed ? 1 : 0
