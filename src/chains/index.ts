@@ -35,3 +35,4 @@ export {
 } from './networks.ts'
 export type { DfnsSignature, SignatureOutcome } from './signature-format.ts'
 export { networkForKeySignature, produceSignature, type SignatureRequestBody } from './signatures.ts'
+export { type TransferFacts, transferFactsOf } from './transfer-facts.ts'

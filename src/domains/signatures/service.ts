@@ -6,6 +6,7 @@ import {
   requireBlockchainKind,
   requireNetwork,
   type SignatureRequestBody,
+  transferFactsOf,
 } from '../../chains/index.ts'
 import type { KeySigner, KeyType } from '../../custody/index.ts'
 import { AppError, isAppError, notFound } from '../../errors.ts'
@@ -238,6 +239,7 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
             appId: caller.appId,
           },
           network: network.name,
+          ...transferFactsOf(network, body),
         })
       } catch (err) {
         await transition(record, ['Executing'], { status: 'Failed', reason: 'policy evaluation failed' })
