@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { canonicalJson } from '../../canonical-json.ts'
 import {
   type NetworkInfo,
   networkForKeySignature,
@@ -19,7 +20,6 @@ import type { WalletRecord } from '../wallets/repository.ts'
 import type { PageQuery, SignatureRequestView } from '../wallets/schemas.ts'
 import type { WalletService } from '../wallets/service.ts'
 import { pageCursor, pageOf, requireUsableBy } from '../wallets/shared.ts'
-import { canonicalJson } from './canonical-json.ts'
 import type { SignatureRecord, SignatureStatus } from './repository.ts'
 
 /** How long a replay waits for the original request to leave `Executing` (signing is quick). */

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { canonicalJson } from '../../../canonical-json.ts'
 import { AppError } from '../../../errors.ts'
 import type { Caller } from '../../../http/context.ts'
 import { newId } from '../../../ids.ts'
@@ -103,19 +104,10 @@ function samePath(signed: string, requestUrl: string): boolean {
   return signedQuery === undefined || signedQuery === (requestQuery ?? '')
 }
 
-function canonicalJson(text: string): string | undefined {
-  const sort = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(sort)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.keys(v)
-              .sort()
-              .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
-          )
-        : v
+/** The canonical form of a JSON text, or undefined when it is not JSON. */
+function canonicalJsonText(text: string): string | undefined {
   try {
-    return JSON.stringify(sort(JSON.parse(text)))
+    return canonicalJson(JSON.parse(text))
   } catch {
     return undefined
   }
@@ -124,8 +116,8 @@ function canonicalJson(text: string): string | undefined {
 /** The exact bytes must match; a body that is the same JSON with other spacing or key order is accepted too. */
 function sameBody(signed: string, sent: string): boolean {
   if (signed === sent) return true
-  const a = canonicalJson(signed)
-  return a !== undefined && a === canonicalJson(sent)
+  const a = canonicalJsonText(signed)
+  return a !== undefined && a === canonicalJsonText(sent)
 }
 
 /**
