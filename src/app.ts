@@ -24,6 +24,7 @@ import { installAuthentication } from './http/authenticate.ts'
 import { errorContractServerOptions, installErrorHandling } from './http/error-handler.ts'
 import { ErrorRecorder } from './http/error-recorder.ts'
 import { installJsonBodyParser } from './http/json-body.ts'
+import { type LazySchemaCompilers, lazySchemaCompilers } from './http/lazy-schemas.ts'
 import { MethodIndex } from './http/method-index.ts'
 import { installMetrics } from './http/metrics.ts'
 import { installPermissionGuard } from './http/permission-guard.ts'
@@ -46,6 +47,8 @@ export interface AppDeps {
 export type App = FastifyInstance & {
   readonly walletd: {
     readonly errorRecorder: ErrorRecorder
+    /** Route schemas compile on first use; `walletd start` warms them up once it listens. */
+    readonly schemaCompilers: LazySchemaCompilers
     readonly auth: AuthDomain
     readonly policies: PoliciesDomain
     readonly plans: PlanService
@@ -66,6 +69,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
           redact: ['req.headers.authorization', 'req.headers["x-dfns-useraction"]'],
         }
       : deps.logger
+  const schemaCompilers = lazySchemaCompilers()
   const app = Fastify({
     ...(typeof loggerOption === 'object' && 'info' in loggerOption
       ? { loggerInstance: loggerOption }
@@ -77,6 +81,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     return503OnClosing: false,
     ...errorContractServerOptions,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    schemaController: { compilersFactory: schemaCompilers.compilersFactory },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const errorIds = deps.errorIds ?? new ErrorIdGenerator(config.nodeId)
@@ -224,6 +229,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   })
 
   return Object.assign(app as unknown as FastifyInstance, {
-    walletd: { errorRecorder: recorder, auth, policies, plans, permissions, wallets },
+    walletd: { errorRecorder: recorder, schemaCompilers, auth, policies, plans, permissions, wallets },
   })
 }

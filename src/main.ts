@@ -228,6 +228,8 @@ async function start(flags: Flags): Promise<number> {
         connectInstructions(address, bootstrapped.result, bootstrapped.file),
     )
   }
+  // Route schemas compile lazily (start-up time); compile the rest now, between requests.
+  void app.walletd.schemaCompilers.warmUp((err) => app.log.error({ err }, 'a route schema does not compile'))
   // Errors past the retention are deleted on writes; this catches a deployment that stays quiet.
   app.walletd.errorRecorder.prune().catch((err) => app.log.warn({ err }, 'could not prune old error rows'))
 

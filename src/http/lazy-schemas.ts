@@ -1,0 +1,92 @@
+import { createRequire } from 'node:module'
+import type { FastifyServerOptions } from 'fastify'
+
+/**
+ * Fastify's own schema compilers (Ajv for validation, fast-json-stringify for responses), made lazy:
+ * a route's validators and serializers are compiled on its first request, or by `warmUp()` in the
+ * background once walletd listens, whichever comes first.
+ *
+ * Why: fastify compiles every schema of every route inside `ready()`. With the whole Dfns API
+ * registered that was most of the time between `walletd start` and the first answered request
+ * (BENCHMARKS.md), and the target is under a second. Behaviour is unchanged: the same compilers
+ * with the same options produce the same functions, only later. Two consequences to know:
+ * - a schema Ajv rejects fails on first use or at warm-up (logged), not at start-up; the route
+ *   tests exercise every schema, so CI still catches it;
+ * - fastify treats a custom compiler as opaque and does not lower-case header schemas for it:
+ *   name headers in lower case in `schema.headers`.
+ */
+export interface LazySchemaCompilers {
+  /** For `Fastify({ schemaController: { compilersFactory } })`. */
+  readonly compilersFactory: CompilersFactory
+  /** How many schemas are still waiting to be compiled. */
+  pending(): number
+  /** Compile what is still waiting, one schema per event-loop turn so requests keep flowing. */
+  warmUp(onError: (err: unknown) => void): Promise<void>
+}
+
+type AnyFunction = (...args: unknown[]) => unknown
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>
+
+// Fastify's default compilers, resolved from fastify itself so they are exactly the ones it uses.
+const fastifyRequire = createRequire(createRequire(import.meta.url).resolve('fastify'))
+
+export function lazySchemaCompilers(): LazySchemaCompilers {
+  const waiting = new Set<() => AnyFunction>()
+  const buildValidatorEagerly = (fastifyRequire('@fastify/ajv-compiler') as () => AnyFunction)()
+  const buildSerializerEagerly = (
+    fastifyRequire('@fastify/fast-json-stringify-compiler') as () => AnyFunction
+  )()
+
+  const deferred = (compile: () => AnyFunction): (() => AnyFunction) => {
+    let compiled: AnyFunction | undefined
+    const ensure = () => {
+      if (!compiled) {
+        waiting.delete(ensure)
+        compiled = compile()
+      }
+      return compiled
+    }
+    waiting.add(ensure)
+    return ensure
+  }
+
+  const compilersFactory = {
+    buildValidator(externalSchemas: unknown, options: unknown) {
+      const build = buildValidatorEagerly(externalSchemas, options) as (definition: unknown) => AnyFunction
+      return (definition: unknown) => {
+        const ensure = deferred(() => build(definition))
+        // Fastify reads `errors` off the validator after a failed call, as Ajv sets it.
+        const validate = (data: unknown) => {
+          const ajvValidate = ensure() as AnyFunction & { errors?: unknown }
+          const valid = ajvValidate(data)
+          validate.errors = ajvValidate.errors
+          return valid
+        }
+        validate.errors = null as unknown
+        return validate
+      }
+    },
+    buildSerializer(externalSchemas: unknown, options: unknown) {
+      const build = buildSerializerEagerly(externalSchemas, options) as (definition: unknown) => AnyFunction
+      return (definition: unknown) => {
+        const ensure = deferred(() => build(definition))
+        return (data: unknown) => ensure()(data)
+      }
+    },
+  }
+
+  return {
+    compilersFactory: compilersFactory as unknown as CompilersFactory,
+    pending: () => waiting.size,
+    async warmUp(onError) {
+      for (const ensure of [...waiting]) {
+        await new Promise((resolve) => setImmediate(resolve))
+        try {
+          ensure()
+        } catch (err) {
+          onError(err)
+        }
+      }
+    },
+  }
+}
