@@ -5,7 +5,6 @@ import {
   type KeyObject,
   verify,
 } from 'node:crypto'
-import { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server'
 import { AppError } from '../../../errors.ts'
 import type { Credential } from '../model.ts'
 
@@ -255,6 +254,7 @@ export async function verifyFido2Attestation(
   rp: RelyingParty,
 ): Promise<{ publicKey: string; signCount: number; origin: string }> {
   const origin = originFor(input.clientData, rp)
+  const { verifyRegistrationResponse } = await loadWebAuthn()
   try {
     const result = await verifyRegistrationResponse({
       response: {
@@ -301,6 +301,7 @@ export async function verifyFido2Assertion(
   rp: RelyingParty,
 ): Promise<{ newSignCount: number }> {
   const origin = originFor(input.clientData, rp)
+  const { verifyAuthenticationResponse } = await loadWebAuthn()
   try {
     const result = await verifyAuthenticationResponse({
       response: {
@@ -334,4 +335,12 @@ export async function verifyFido2Assertion(
   throw new AppError('unauthorized', 'Passkey assertion does not verify.', {
     details: { credId: input.credId },
   })
+}
+
+/**
+ * @simplewebauthn/server is loaded on the first passkey verification, not at start: most
+ * deployments (SDK + key credentials) never use it, and it costs ~24 MB and ~120 ms at start-up.
+ */
+function loadWebAuthn(): Promise<typeof import('@simplewebauthn/server')> {
+  return import('@simplewebauthn/server')
 }
