@@ -1,5 +1,3 @@
-// NOTE to everyone editing this tree in parallel right now: read /work/main/WORKING-AGREEMENT.md first
-// (commit only your own paths, deadlines, test commands). This note is removed before release.
 /**
  * The table types of the whole database, one interface per domain, joined here.
  * Columns are dialect-neutral: text (ids, ISO-8601 dates, JSON), integer (booleans as 0/1, counters)

@@ -1,5 +1,3 @@
-// NOTE to everyone editing this tree in parallel right now: read /work/main/WORKING-AGREEMENT.md first
-// (commit only your own paths, deadlines, test commands). This note is removed before release.
 /**
  * The route table: for every route walletd serves, who may call it.
  *

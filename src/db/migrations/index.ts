@@ -1,5 +1,3 @@
-// NOTE to everyone editing this tree in parallel right now: read /work/main/WORKING-AGREEMENT.md first
-// (commit only your own paths, deadlines, test commands). This note is removed before release.
 import type { Migration, MigrationProvider } from 'kysely'
 import * as foundation from './0001-foundation.ts'
 import * as auth from './0002-auth.ts'
