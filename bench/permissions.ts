@@ -19,16 +19,11 @@
 // BENCH_INJECTS (in-process requests per round, 2000).
 
 import { randomBytes } from 'node:crypto'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
-import pg from 'pg'
 import { buildApp } from '../src/app.ts'
 import { systemClock } from '../src/clock.ts'
 import { loadConfig } from '../src/config.ts'
 import { SecretBox } from '../src/custody/secret-box.ts'
-import { type DatabaseHandle, migrateToLatest, openDatabase } from '../src/db/database.ts'
 import { createAuthDomain } from '../src/domains/auth/index.ts'
 import { createPermissionRepository } from '../src/domains/permissions/repository.ts'
 import { createPermissionsService, permissionOperationSource } from '../src/domains/permissions/service.ts'
@@ -37,49 +32,15 @@ import { installAuthentication } from '../src/http/authenticate.ts'
 import { installPermissionGuard } from '../src/http/permission-guard.ts'
 import { installRateLimit } from '../src/http/rate-limit.ts'
 import { routeKey, routeTable } from '../src/http/route-table.ts'
+import { openBenchDatabase } from './lib/database.ts'
 import { type LoadResult, loadTest } from './lib/processes.ts'
+import { median } from './lib/types.ts'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const QUOTA = 10_000_000
 const log = (message: string) => process.stderr.write(`${message}\n`)
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-
-async function open(): Promise<{ handle: DatabaseHandle; cleanup: () => Promise<void>; dialect: string }> {
-  const url = process.env.DATABASE_URL
-  if (url) {
-    const schema = `bench_${randomBytes(4).toString('hex')}`
-    const admin = new pg.Client({ connectionString: url })
-    await admin.connect()
-    await admin.query(`create schema ${schema}`)
-    await admin.end()
-    const handle = openDatabase({ kind: 'postgres', url, searchPath: schema })
-    await migrateToLatest(handle)
-    return {
-      handle,
-      dialect: 'postgres',
-      cleanup: async () => {
-        await handle.close()
-        const c = new pg.Client({ connectionString: url })
-        await c.connect()
-        await c.query(`drop schema ${schema} cascade`)
-        await c.end()
-      },
-    }
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'walletd-bench-permissions-'))
-  const handle = openDatabase({ kind: 'sqlite', file: path.join(dir, 'bench.sqlite') })
-  await migrateToLatest(handle)
-  return {
-    handle,
-    dialect: 'sqlite',
-    cleanup: async () => {
-      await handle.close()
-      fs.rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}
 
 interface Variant {
   readonly name: string
@@ -104,7 +65,7 @@ async function microsecondsPerRequest(
 }
 
 async function main(): Promise<void> {
-  const { handle, cleanup, dialect } = await open()
+  const { handle, cleanup, dialect } = await openBenchDatabase('permissions')
   const secrets = new SecretBox(randomBytes(32))
   const config = loadConfig(
     { dataDir: '/nonexistent-bench-data-dir', logLevel: 'error', redisUrl: process.env.REDIS_URL },

@@ -6,18 +6,14 @@
 //
 // Env: BENCH_PRIOR (100000), BENCH_ITERATIONS (2000), BENCH_WARMUP (200).
 
-import { randomBytes } from 'node:crypto'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import pg from 'pg'
 import { ManualClock } from '../src/clock.ts'
-import { type DatabaseHandle, migrateToLatest, openDatabase } from '../src/db/database.ts'
 import type { WalletSignActivity } from '../src/domains/policies/activity.ts'
 import { createPriceSource } from '../src/domains/policies/prices.ts'
 import { createPoliciesDomain } from '../src/domains/policies/service.ts'
 import { VelocityLedger } from '../src/domains/policies/velocity-ledger.ts'
 import { newId } from '../src/ids.ts'
+import { openBenchDatabase } from './lib/database.ts'
+import { percentile } from './lib/types.ts'
 
 const PRIOR = Number(process.env.BENCH_PRIOR ?? 100_000)
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 2000)
@@ -26,41 +22,6 @@ const ORG = 'or-bench'
 const MINUTE = 60_000
 const WINDOW_MINUTES = 43_200
 const log = (message: string) => process.stderr.write(`${message}\n`)
-
-async function open(): Promise<{ handle: DatabaseHandle; cleanup: () => Promise<void>; dialect: string }> {
-  const url = process.env.DATABASE_URL
-  if (url) {
-    const schema = `bench_${randomBytes(4).toString('hex')}`
-    const admin = new pg.Client({ connectionString: url })
-    await admin.connect()
-    await admin.query(`create schema ${schema}`)
-    await admin.end()
-    const handle = openDatabase({ kind: 'postgres', url, searchPath: schema })
-    await migrateToLatest(handle)
-    return {
-      handle,
-      dialect: 'postgres',
-      cleanup: async () => {
-        await handle.close()
-        const c = new pg.Client({ connectionString: url })
-        await c.connect()
-        await c.query(`drop schema ${schema} cascade`)
-        await c.end()
-      },
-    }
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'walletd-bench-policies-'))
-  const handle = openDatabase({ kind: 'sqlite', file: path.join(dir, 'bench.sqlite') })
-  await migrateToLatest(handle)
-  return {
-    handle,
-    dialect: 'sqlite',
-    cleanup: async () => {
-      await handle.close()
-      fs.rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}
 
 function signature(walletId: string): WalletSignActivity {
   const requestId = newId('signature')
@@ -78,11 +39,8 @@ function signature(walletId: string): WalletSignActivity {
   }
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
-
 async function main(): Promise<void> {
-  const { handle, cleanup, dialect } = await open()
+  const { handle, cleanup, dialect } = await openBenchDatabase('policies')
   try {
     const start = Date.parse('2026-01-01T00:00:00.000Z')
     const now = start + WINDOW_MINUTES * MINUTE

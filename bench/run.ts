@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { repoRoot } from './lib/processes.ts'
+import { loadAverage, repoRoot } from './lib/processes.ts'
 import type { BenchCase, CaseResult, ResultRow } from './lib/types.ts'
 
 const casesDir = path.join(repoRoot, 'bench/cases')
@@ -68,7 +68,10 @@ is measured in the same run, and the ratio is what to compare between machines. 
 case: bench/README.md.
 
 Targets (issue 2): start to first 200 under 1 s, idle RSS under 150 MB, walletd's trivial route at
-≥ 85 % of bare fastify.
+≥ 85 % of bare fastify. Issue 4: the cost of permission checks and rate limiting, with vs without
+(no numeric target). Issue 5: end-to-end signatures/s as a ratio to the raw library (no numeric
+target); wallet list p50/p99 with 100,000 wallets ≤ 1.5× those with 1,000. Issue 6: policy
+evaluation per signature with 100,000 prior requests ≤ 2× that with none.
 `
 
 /** The hand-written findings between `<!-- notes -->` and `<!-- /notes -->`, kept across runs. */
@@ -113,10 +116,7 @@ let failed = false
 for (const benchCase of cases) {
   if (wanted.length && !wanted.includes(benchCase.name)) continue
   process.stderr.write(`${benchCase.name}: ${benchCase.title}\n`)
-  const load = os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')
+  const load = loadAverage()
   try {
     const result = await benchCase.run(context)
     sections.set(benchCase.name, renderSection(benchCase, result, load))

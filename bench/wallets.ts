@@ -13,63 +13,25 @@
 // Env: BENCH_DURATION (seconds per signature run, 5), BENCH_CONCURRENCY (16), BENCH_LIST_SAMPLES (1000).
 
 import { createPrivateKey, sign as nodeSign, randomBytes } from 'node:crypto'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { DfnsApiClient } from '@dfns/sdk'
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import pg from 'pg'
 import { buildApp } from '../src/app.ts'
 import { systemClock } from '../src/clock.ts'
 import { loadConfig } from '../src/config.ts'
 import { SecretBox } from '../src/custody/secret-box.ts'
-import { type DatabaseHandle, migrateToLatest, openDatabase } from '../src/db/database.ts'
 import type { WalletRecord } from '../src/domains/wallets/repository.ts'
 import { encodePaginationToken, newId } from '../src/ids.ts'
+import { openBenchDatabase } from './lib/database.ts'
+import { percentile } from './lib/types.ts'
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
 const LIST_SAMPLES = Number(process.env.BENCH_LIST_SAMPLES ?? 1000)
 const SEED_BATCH = 500
 const log = (message: string) => process.stderr.write(`${message}\n`)
-
-async function open(): Promise<{ handle: DatabaseHandle; cleanup: () => Promise<void>; dialect: string }> {
-  const url = process.env.DATABASE_URL
-  if (url) {
-    const schema = `bench_${randomBytes(4).toString('hex')}`
-    const admin = new pg.Client({ connectionString: url })
-    await admin.connect()
-    await admin.query(`create schema ${schema}`)
-    await admin.end()
-    const handle = openDatabase({ kind: 'postgres', url, searchPath: schema })
-    await migrateToLatest(handle)
-    return {
-      handle,
-      dialect: 'postgres',
-      cleanup: async () => {
-        await handle.close()
-        const c = new pg.Client({ connectionString: url })
-        await c.connect()
-        await c.query(`drop schema ${schema} cascade`)
-        await c.end()
-      },
-    }
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'walletd-bench-wallets-'))
-  const handle = openDatabase({ kind: 'sqlite', file: path.join(dir, 'bench.sqlite') })
-  await migrateToLatest(handle)
-  return {
-    handle,
-    dialect: 'sqlite',
-    cleanup: async () => {
-      await handle.close()
-      fs.rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}
 
 /** Operations per second of `op` over about `seconds` (synchronous work, one thread). */
 function rawRate(op: () => void, seconds: number): number {
@@ -101,10 +63,6 @@ async function loadRate(request: () => Promise<unknown>, seconds: number): Promi
   return done / ((performance.now() - start) / 1000)
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
-}
-
 interface Lat {
   p50Ms: number
   p99Ms: number
@@ -124,12 +82,12 @@ async function latency(requests: Array<() => Promise<unknown>>, samples: number)
   const round = (ms: number) => Math.round(ms * 1000) / 1000
   return times.map((t) => {
     t.sort((a, b) => a - b)
-    return { p50Ms: round(percentile(t, 50)), p99Ms: round(percentile(t, 99)) }
+    return { p50Ms: round(percentile(t, 0.5)), p99Ms: round(percentile(t, 0.99)) }
   })
 }
 
 async function main() {
-  const { handle, cleanup, dialect } = await open()
+  const { handle, cleanup, dialect } = await openBenchDatabase('wallets')
   const port = 20_000 + Math.floor(Math.random() * 20_000)
   const config = loadConfig(
     {

@@ -190,3 +190,50 @@ export function loadTest(
     })
   })
 }
+
+/**
+ * Run a standalone bench script (`node --import tsx <script>`) as a child process and parse the one
+ * JSON object it prints on stdout; its progress (stderr) goes to `log`, line by line.
+ */
+export function runBenchScript<T>(
+  script: string,
+  options: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {},
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script)], {
+      cwd: repoRoot,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => {
+      out += d
+    })
+    child.stderr.on('data', (d: Buffer) => {
+      err += d
+      const lines = err.split('\n')
+      err = lines.pop()!
+      for (const line of lines) options.log?.(line)
+    })
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (err) options.log?.(err)
+      try {
+        const parsed = JSON.parse(out) as T
+        // A script may exit non-zero to say its own target was missed; the JSON still says so.
+        resolve(parsed)
+      } catch {
+        reject(new Error(`${script} exited ${code} without a JSON result`))
+      }
+    })
+  })
+}
+
+/** The 1, 5 and 15 minute load averages, as `uptime` shows them. */
+export function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')
+}

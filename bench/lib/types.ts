@@ -44,3 +44,8 @@ export function median(values: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
+
+/** The value at fraction `p` (0–1) of `sorted` (ascending): nearest rank, clamped to the last. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
+}
