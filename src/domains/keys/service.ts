@@ -8,6 +8,7 @@ import {
 import { AppError, notFound } from '../../errors.ts'
 import { requireOperation } from '../../http/permission-guard.ts'
 import { newId } from '../../ids.ts'
+import { pageOf } from '../../pagination.ts'
 import type { Caller, WalletsContext } from '../wallets/context.ts'
 import type {
   CreateKeyBody,
@@ -17,14 +18,7 @@ import type {
   KeyView,
   OwnerPageQuery,
 } from '../wallets/schemas.ts'
-import {
-  pageCursor,
-  pageOf,
-  requireEndUser,
-  requireUsableBy,
-  resolveOwner,
-  visibleTo,
-} from '../wallets/shared.ts'
+import { pageCursor, requireEndUser, requireUsableBy, resolveOwner, visibleTo } from '../wallets/shared.ts'
 import { toKeyView } from '../wallets/views.ts'
 import type { KeyRecord } from './repository.ts'
 

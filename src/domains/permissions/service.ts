@@ -23,7 +23,8 @@ import type { Clock } from '../../clock.ts'
 import { AppError, notFound } from '../../errors.ts'
 import type { Caller } from '../../http/context.ts'
 import type { OperationSource } from '../../http/permission-guard.ts'
-import { decodePaginationToken, encodePaginationToken, newId } from '../../ids.ts'
+import { decodePaginationToken, newId } from '../../ids.ts'
+import { pageOf } from '../../pagination.ts'
 import type { AccessTokenRepository } from '../auth/repositories/access-tokens.ts'
 import type { UserRepository } from '../auth/repositories/users.ts'
 import type { Initiator } from '../policies/activity.ts'
@@ -122,6 +123,12 @@ export type PermissionsService = ReturnType<typeof createPermissionsService>
 
 export function createPermissionsService(deps: PermissionsServiceDeps) {
   const { repository: repo, changes } = deps
+  /** The change requests pending on a page of permissions or assignments, by entity id. */
+  const pendingChanges = async (orgId: string, entities: readonly { id: string }[]) =>
+    (await changes?.pendingForMany(
+      orgId,
+      entities.map((e) => e.id),
+    )) ?? new Map<string, ChangeRequest>()
 
   async function permissionOf(orgId: string, permissionId: string): Promise<Permission> {
     const permission = await repo.findPermission(orgId, permissionId)
@@ -255,19 +262,13 @@ export function createPermissionsService(deps: PermissionsServiceDeps) {
         after: pageAfter(query.paginationToken),
         limit: limit + 1,
       })
-      const page = rows.slice(0, limit)
-      const pending =
-        (await changes?.pendingForMany(
-          orgId,
-          page.map((p) => p.id),
-        )) ?? new Map<string, ChangeRequest>()
-      const items = page.map((p) => {
+      const page = pageOf(rows, limit)
+      const pending = await pendingChanges(orgId, page.items)
+      const items = page.items.map((p) => {
         const cr = pending.get(p.id)
         return cr ? { ...permissionView(p), pendingChangeRequest: cr } : permissionView(p)
       })
-      return rows.length > limit
-        ? { items, nextPageToken: encodePaginationToken(page.at(-1)!.id) }
-        : { items }
+      return { ...page, items }
     },
 
     async update(
@@ -373,19 +374,13 @@ export function createPermissionsService(deps: PermissionsServiceDeps) {
         after: pageAfter(query.paginationToken),
         limit: limit + 1,
       })
-      const page = rows.slice(0, limit)
-      const pending =
-        (await changes?.pendingForMany(
-          orgId,
-          page.map((a) => a.id),
-        )) ?? new Map<string, ChangeRequest>()
-      const items = page.map((a) => {
+      const page = pageOf(rows, limit)
+      const pending = await pendingChanges(orgId, page.items)
+      const items = page.items.map((a) => {
         const cr = pending.get(a.id)
         return cr ? { ...assignmentView(a), pendingChangeRequest: cr } : assignmentView(a)
       })
-      return rows.length > limit
-        ? { items, nextPageToken: encodePaginationToken(page.at(-1)!.id) }
-        : { items }
+      return { ...page, items }
     },
 
     async revoke(

@@ -6,7 +6,8 @@ import type { Kysely } from 'kysely'
 import type { Clock } from '../../clock.ts'
 import type { Database } from '../../db/schema.ts'
 import { AppError, notFound } from '../../errors.ts'
-import { decodePaginationToken, encodePaginationToken, newId } from '../../ids.ts'
+import { decodePaginationToken, newId } from '../../ids.ts'
+import { pageOf } from '../../pagination.ts'
 import type { Initiator } from './activity.ts'
 import { type ApprovalRecord, ApprovalRepository } from './approval-repository.ts'
 import { assertMayDecide, type Decider, type RecordedDecision, statusAfterDecisions } from './approvals.ts'
@@ -207,14 +208,11 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
         initiatorId: query.initiatorId,
         approverId: query.approverId,
       })
-      const page = records.slice(0, limit)
+      const page = pageOf(records, limit)
       const changes = await changeRequests.byApprovals(
-        page.filter((r) => 'changeRequest' in r.activity).map((r) => r.id),
+        page.items.filter((r) => 'changeRequest' in r.activity).map((r) => r.id),
       )
-      const items = await Promise.all(page.map((record) => present(record, changes)))
-      return records.length > limit
-        ? { items, nextPageToken: encodePaginationToken(page.at(-1)!.id) }
-        : { items }
+      return { ...page, items: await Promise.all(page.items.map((record) => present(record, changes))) }
     },
 
     /**

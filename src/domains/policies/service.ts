@@ -6,7 +6,8 @@ import type { Kysely } from 'kysely'
 import type { Clock } from '../../clock.ts'
 import type { Database } from '../../db/schema.ts'
 import { AppError, notFound } from '../../errors.ts'
-import { encodePaginationToken, newId } from '../../ids.ts'
+import { newId } from '../../ids.ts'
+import { pageOf } from '../../pagination.ts'
 import type { Initiator } from './activity.ts'
 import { createApprovalService, decodeToken } from './approval-service.ts'
 import { createChangeRequestService } from './change-requests.ts'
@@ -168,18 +169,16 @@ function createPolicyService(deps: PolicyServiceDeps) {
         after: decodeToken(query.paginationToken),
         status: query.status,
       })
-      const page = rows.slice(0, limit)
+      const page = pageOf(rows, limit)
       const pending = await changeRequests.pendingForMany(
         orgId,
-        page.map((p) => p.id),
+        page.items.map((p) => p.id),
       )
-      const items = page.map((p) => {
+      const items = page.items.map((p) => {
         const cr = pending.get(p.id)
         return cr ? { ...p, pendingChangeRequest: cr } : p
       })
-      return rows.length > limit
-        ? { items, nextPageToken: encodePaginationToken(page.at(-1)!.id) }
-        : { items }
+      return { ...page, items }
     },
 
     /** Full replace (same body as create); 202-pending when a Policies:Modify policy triggers. */

@@ -12,6 +12,7 @@ import {
 import type { KeySigner, KeyType } from '../../custody/index.ts'
 import { AppError, isAppError, notFound } from '../../errors.ts'
 import { newId } from '../../ids.ts'
+import { pageOf } from '../../pagination.ts'
 import type { KeyRecord } from '../keys/repository.ts'
 import type { KeyService } from '../keys/service.ts'
 import type { ResolvedWalletApproval } from '../policies/governance.ts'
@@ -19,7 +20,7 @@ import type { Caller, WalletsContext } from '../wallets/context.ts'
 import type { WalletRecord } from '../wallets/repository.ts'
 import type { PageQuery, SignatureRequestView } from '../wallets/schemas.ts'
 import type { WalletService } from '../wallets/service.ts'
-import { pageCursor, pageOf, requireUsableBy } from '../wallets/shared.ts'
+import { pageCursor, requireUsableBy } from '../wallets/shared.ts'
 import type { SignatureRecord, SignatureStatus } from './repository.ts'
 
 /** How long a replay waits for the original request to leave `Executing` (signing is quick). */

@@ -9,6 +9,7 @@ import type { ExportResponse } from '../../custody/index.ts'
 import { AppError, notFound } from '../../errors.ts'
 import { requireOperation } from '../../http/permission-guard.ts'
 import { newId } from '../../ids.ts'
+import { pageOf } from '../../pagination.ts'
 import type { KeyRecord } from '../keys/repository.ts'
 import { delegateKey, type KeyService, SOFTWARE_STORE_ID } from '../keys/service.ts'
 import type { Caller, WalletsContext } from './context.ts'
@@ -22,7 +23,7 @@ import {
   type UpdateWalletBody,
   type WalletView,
 } from './schemas.ts'
-import { pageCursor, pageOf, requireUsableBy, resolveOwner, visibleTo } from './shared.ts'
+import { pageCursor, requireUsableBy, resolveOwner, visibleTo } from './shared.ts'
 import { keyOfWallet, toWalletView } from './views.ts'
 
 export type WalletService = ReturnType<typeof createWalletService>

@@ -1,5 +1,5 @@
 import { AppError, notFound } from '../../errors.ts'
-import { decodePaginationToken, encodePaginationToken } from '../../ids.ts'
+import { decodePaginationToken } from '../../ids.ts'
 import type { Caller, PeopleDirectory } from './context.ts'
 import { DEFAULT_PAGE_SIZE } from './schemas.ts'
 
@@ -18,16 +18,6 @@ export function pageCursor(query: { limit?: number; paginationToken?: string }) 
     )
   }
   return { limit, beforeId }
-}
-
-/** Reads one row more than the page so `nextPageToken` is left out on the last page exactly. */
-export function pageOf<T extends { id: string }>(
-  rows: T[],
-  limit: number,
-): { items: T[]; nextPageToken?: string } {
-  if (rows.length <= limit) return { items: rows }
-  const items = rows.slice(0, limit)
-  return { items, nextPageToken: encodePaginationToken(items[items.length - 1]!.id) }
 }
 
 /**

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { AppError } from '../../../errors.ts'
 import type { Caller } from '../../../http/context.ts'
-import { decodePaginationToken, encodePaginationToken, newId } from '../../../ids.ts'
+import { decodePaginationToken, newId } from '../../../ids.ts'
+import { pageOf } from '../../../pagination.ts'
 import { lifetimes, type User, type UserKind } from '../model.ts'
 import type { CreateUserBody, UserView } from '../schemas.ts'
 import type { AuthContext } from './context.ts'
@@ -114,9 +115,8 @@ export async function listUsers(
     ...(query.kind ? { kind: query.kind } : {}),
     ...(afterId ? { afterId } : {}),
   })
-  const page = rows.slice(0, limit)
-  const items = await userViews(ctx, page)
-  return rows.length > limit ? { items, nextPageToken: encodePaginationToken(page.at(-1)!.id) } : { items }
+  const page = pageOf(rows, limit)
+  return { ...page, items: await userViews(ctx, page.items) }
 }
 
 export async function getUser(ctx: AuthContext, caller: Caller, userId: string): Promise<UserView> {
