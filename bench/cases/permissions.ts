@@ -53,7 +53,7 @@ const permissions: BenchCase = {
       notes: [
         `Route: ${r.route}, on ${r.dialect} (one temp database, one org); rate-limit store: ${r.rateLimitStore}, with the plan quota at 10,000,000/min so nothing is refused. Issue 4 sets no numeric target: the cost is the difference to the baseline.`,
         'Four fastify servers composed in one process from walletd’s own pieces (real token authentication, the real @fastify/rate-limit set-up, the real permission guard) differ only in which pieces are installed; the full app (buildApp) serves the same route for reference.',
-        `Throughput: autocannon from a separate process, ${r.connections} connections, ${rounds} rounds of ${durationSeconds} s alternating between the servers after a 2 s warm-up each; medians. Server time: ${rounds} rounds of 2,000 sequential \`app.inject\` per server after a warm-up round (no network, far less sensitive to other load); medians.`,
+        `Throughput: autocannon from a separate process, ${r.connections} connections, ${rounds} rounds of ${durationSeconds} s alternating between the servers after a 2 s warm-up each; medians. Server time: ${rounds} rounds of 2,000 sequential \`app.inject\` per server after a warm-up round (no network or load generator in the way); medians. Both move with other load on the 2 cores: compare rows of the same run only.`,
         `Run by \`bench/permissions.ts\` as a child process (standalone: \`node --import tsx bench/permissions.ts\`). Load average after the case: ${loadAverage()}.`,
       ],
     }
