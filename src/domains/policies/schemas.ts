@@ -36,6 +36,32 @@ export const limits = {
 const IdString = Type.String({ minLength: 1, maxLength: limits.id })
 const IdList = Type.Object({ in: Type.Array(IdString, { maxItems: limits.ids }) }, closed)
 const CategoryIds = Type.Array(Type.Integer({ minimum: 0 }), { maxItems: limits.categoryIds })
+// Shared by the Chainalysis prescreening (outgoing) and screening (incoming) rules.
+const ChainalysisAlerts = Type.Object(
+  {
+    alertLevel: Type.Union([
+      Type.Literal('LOW'),
+      Type.Literal('MEDIUM'),
+      Type.Literal('HIGH'),
+      Type.Literal('SEVERE'),
+    ]),
+    categoryIds: CategoryIds,
+  },
+  closed,
+)
+const ChainalysisExposures = Type.Object(
+  { direct: Type.Object({ categoryIds: CategoryIds }, closed) },
+  closed,
+)
+const ChainalysisFallback = Type.Object(
+  {
+    skipUnscreenableTransaction: Type.Boolean(),
+    skipUnsupportedNetwork: Type.Boolean(),
+    skipUnsupportedAsset: Type.Boolean(),
+    skipChainalysisFailure: Type.Boolean(),
+  },
+  closed,
+)
 const Currency = Type.Literal('USD')
 /** A limit may arrive as `1000` or (docs example) `"1000"`; validate.ts stores a number. */
 const Limit = Type.Union([
@@ -61,58 +87,20 @@ export const ruleConfigurationSchemas = {
   TransactionCountVelocity: Type.Object({ limit: Limit, timeframe: Timeframe }, closed),
   ChainalysisTransactionPrescreening: Type.Object(
     {
-      alerts: Type.Object(
-        {
-          alertLevel: Type.Union([
-            Type.Literal('LOW'),
-            Type.Literal('MEDIUM'),
-            Type.Literal('HIGH'),
-            Type.Literal('SEVERE'),
-          ]),
-          categoryIds: CategoryIds,
-        },
-        closed,
-      ),
-      exposures: Type.Object({ direct: Type.Object({ categoryIds: CategoryIds }, closed) }, closed),
+      alerts: ChainalysisAlerts,
+      exposures: ChainalysisExposures,
       addresses: Type.Object({ categoryIds: CategoryIds }, closed),
       userIdTemplate: Type.Optional(Type.String({ maxLength: limits.template })),
-      fallbackBehaviours: Type.Object(
-        {
-          skipUnscreenableTransaction: Type.Boolean(),
-          skipUnsupportedNetwork: Type.Boolean(),
-          skipUnsupportedAsset: Type.Boolean(),
-          skipChainalysisFailure: Type.Boolean(),
-        },
-        closed,
-      ),
+      fallbackBehaviours: ChainalysisFallback,
     },
     closed,
   ),
   ChainalysisTransactionScreening: Type.Object(
     {
-      alerts: Type.Object(
-        {
-          alertLevel: Type.Union([
-            Type.Literal('LOW'),
-            Type.Literal('MEDIUM'),
-            Type.Literal('HIGH'),
-            Type.Literal('SEVERE'),
-          ]),
-          categoryIds: CategoryIds,
-        },
-        closed,
-      ),
-      exposures: Type.Object({ direct: Type.Object({ categoryIds: CategoryIds }, closed) }, closed),
+      alerts: ChainalysisAlerts,
+      exposures: ChainalysisExposures,
       userIdTemplate: Type.Optional(Type.String({ maxLength: limits.template })),
-      fallbackBehaviours: Type.Object(
-        {
-          skipUnscreenableTransaction: Type.Boolean(),
-          skipUnsupportedNetwork: Type.Boolean(),
-          skipUnsupportedAsset: Type.Boolean(),
-          skipChainalysisFailure: Type.Boolean(),
-        },
-        closed,
-      ),
+      fallbackBehaviours: ChainalysisFallback,
     },
     closed,
   ),
