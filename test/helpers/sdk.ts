@@ -7,6 +7,7 @@
  *                                                // account (DfnsFullAdminAccess), AsymmetricKeySigner
  *   const sa = await w.newServiceAccount()       // another SA (root's permissions unless permissionId)
  *   const pat = await w.newPat()                 // a PAT of root
+ *   await w.grant([u.userId], ['Wallets:Read'])  // a new permission, assigned to each identity
  *   const u = await w.newUser()                  // a CustomerEmployee, registered with a Key
  *                                                // credential and logged in with DfnsAuthenticator
  *   w.clock.advance(ms)                          // the server's ManualClock (token expiry, …)
@@ -166,6 +167,8 @@ export interface Walletd {
   newPat(options?: { name?: string; keyKind?: KeyKind; by?: DfnsApiClient }): Promise<TokenIdentity>
   /** Create a CustomerEmployee, register a Key credential and log in with DfnsAuthenticator. */
   newUser(options?: { email?: string; keyKind?: KeyKind }): Promise<TestUser>
+  /** Root creates a permission with these operations and assigns it to each identity. */
+  grant(identityIds: readonly string[], operations: string[], name?: string): Promise<void>
   /** Another org on the same server (as a second `walletd bootstrap` would make). */
   bootstrapOrg(): Promise<BootstrapResult>
   /** Another node on the same database, its own clock set to this one's time. */
@@ -229,6 +232,17 @@ export async function startWalletd(
     bootstrap,
     root,
     client,
+    async grant(identityIds, operations, name) {
+      const permission = await root.permissions.createPermission({
+        body: {
+          name: name ?? `grant-${++counter}-${randomBytes(3).toString('hex')}`,
+          operations: operations as never,
+        },
+      })
+      for (const identityId of identityIds) {
+        await root.permissions.createAssignment({ permissionId: permission.id, body: { identityId } })
+      }
+    },
     async newServiceAccount(opts = {}) {
       const key = newKey(opts.keyKind)
       const sa = await root.auth.createServiceAccount({

@@ -11,12 +11,11 @@ describe(`a permission change held for approval (${testDialect})`, () => {
   before(async () => {
     w = await startWalletd()
     users = [await w.newUser(), await w.newUser(), await w.newUser()]
-    const approver = await w.root.permissions.createPermission({
-      body: { name: 'Approver', operations: ['Policies:Approvals:Read', 'Policies:Approvals:Approve'] },
-    })
-    for (const u of users) {
-      await w.root.permissions.createAssignment({ permissionId: approver.id, body: { identityId: u.userId } })
-    }
+    await w.grant(
+      users.map((u) => u.userId),
+      ['Policies:Approvals:Read', 'Policies:Approvals:Approve'],
+      'Approver',
+    )
   })
   after(() => w.close())
 

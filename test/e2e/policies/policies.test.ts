@@ -28,15 +28,11 @@ describe(`policies and approvals through the SDK (${testDialect})`, () => {
     w = await startWalletd()
     users = [await w.newUser(), await w.newUser(), await w.newUser()]
     // Approvers need the approval operations (the permission guard checks them before the rules do).
-    const approver = await w.root.permissions.createPermission({
-      body: {
-        name: 'Approver',
-        operations: ['Policies:Read', 'Policies:Approvals:Read', 'Policies:Approvals:Approve'],
-      },
-    })
-    for (const u of users) {
-      await w.root.permissions.createAssignment({ permissionId: approver.id, body: { identityId: u.userId } })
-    }
+    await w.grant(
+      users.map((u) => u.userId),
+      ['Policies:Read', 'Policies:Approvals:Read', 'Policies:Approvals:Approve'],
+      'Approver',
+    )
   })
   after(() => w.close())
 

@@ -239,13 +239,7 @@ describe(`keys, delegation, permissions and policies on signatures (${testDialec
     before(async () => {
       approver = await w.newUser()
       // Approvers need the approval operations (the permission guard checks them before the rules do).
-      const permission = await w.root.permissions.createPermission({
-        body: { name: 'Approver', operations: ['Policies:Approvals:Read', 'Policies:Approvals:Approve'] },
-      })
-      await w.root.permissions.createAssignment({
-        permissionId: permission.id,
-        body: { identityId: approver.userId },
-      })
+      await w.grant([approver.userId], ['Policies:Approvals:Read', 'Policies:Approvals:Approve'], 'Approver')
     })
 
     const guard = (walletId: string, action: Record<string, unknown>) =>
