@@ -5,6 +5,7 @@ import { createPriceSource } from '../../src/domains/policies/prices.ts'
 import { createPoliciesDomain } from '../../src/domains/policies/service.ts'
 import { AppError } from '../../src/errors.ts'
 import { createTestDatabase, testDialect } from '../helpers/database.ts'
+import { chainalysisPolicy } from '../helpers/policies.ts'
 import {
   approvalGroup,
   initiator,
@@ -198,28 +199,9 @@ describe(`policy plan gate (${testDialect})`, () => {
       },
     })
     try {
-      const chainalysis = {
-        name: 'kyt',
-        activityKind: 'Wallets:Sign',
-        rule: {
-          kind: 'ChainalysisTransactionPrescreening',
-          configuration: {
-            alerts: { alertLevel: 'HIGH', categoryIds: [] },
-            exposures: { direct: { categoryIds: [] } },
-            addresses: { categoryIds: [] },
-            fallbackBehaviours: {
-              skipUnscreenableTransaction: true,
-              skipUnsupportedNetwork: true,
-              skipUnsupportedAsset: true,
-              skipChainalysisFailure: true,
-            },
-          },
-        },
-        action: { kind: 'NoAction' },
-      }
-      await rejectsWith(402, domain.policies.create(ORG, chainalysis))
+      await rejectsWith(402, domain.policies.create(ORG, chainalysisPolicy))
       await domain.policies.create(ORG, {
-        ...chainalysis,
+        ...chainalysisPolicy,
         rule: {
           kind: 'TravelRuleTransactionPrescreening',
           configuration: { vendor: 'Notabene', autoTriggerTimeoutSeconds: 5 },

@@ -3,27 +3,8 @@ import { after, before, describe, it } from 'node:test'
 import { DfnsApiClient, DfnsError } from '@dfns/sdk'
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 import { testDialect } from '../../helpers/database.ts'
+import { chainalysisPolicy } from '../../helpers/policies.ts'
 import { assertErrorBody, rawRequest, startWalletd, type Walletd } from '../../helpers/sdk.ts'
-
-const chainalysisPolicy: Parameters<DfnsApiClient['policies']['createPolicy']>[0]['body'] = {
-  name: 'kyt',
-  activityKind: 'Wallets:Sign',
-  rule: {
-    kind: 'ChainalysisTransactionPrescreening',
-    configuration: {
-      alerts: { alertLevel: 'HIGH', categoryIds: [] },
-      exposures: { direct: { categoryIds: [] } },
-      addresses: { categoryIds: [] },
-      fallbackBehaviours: {
-        skipUnscreenableTransaction: true,
-        skipUnsupportedNetwork: true,
-        skipUnsupportedAsset: true,
-        skipChainalysisFailure: true,
-      },
-    },
-  },
-  action: { kind: 'NoAction' },
-}
 
 describe(`plans (402) through the SDK (${testDialect})`, () => {
   let w: Walletd
