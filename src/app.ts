@@ -32,6 +32,7 @@ import { installRateLimit } from './http/rate-limit.ts'
 import { operationalRoutes, routeKey, routeTable } from './http/route-table.ts'
 import { installUserActionCheck } from './http/user-action.ts'
 import { ErrorIdGenerator } from './ids.ts'
+import { createJobRunner, type JobRunner } from './jobs/index.ts'
 
 /** What the app needs from outside; tests pass their own clock, database and ids. */
 export interface AppDeps {
@@ -42,6 +43,8 @@ export interface AppDeps {
   readonly errorIds?: ErrorIdGenerator
   /** A pino logger or logger options; `false` silences logging (tests). */
   readonly logger?: FastifyBaseLogger | boolean
+  /** Run background jobs on this node's own timer once ready (default true); tests may drive `runDueJobs()` instead. */
+  readonly runJobs?: boolean
 }
 
 export type App = FastifyInstance & {
@@ -54,6 +57,8 @@ export type App = FastifyInstance & {
     readonly plans: PlanService
     readonly permissions: PermissionsService
     readonly wallets: WalletsDomain
+    /** The one background-work queue: domains register their job kinds on it. */
+    readonly jobs: JobRunner
   }
 }
 
@@ -89,6 +94,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     retentionDays: config.errorRetentionDays,
   })
   const methods = new MethodIndex()
+  const jobs = createJobRunner({
+    db: deps.database.db,
+    dialect: deps.database.dialect,
+    clock: deps.clock,
+    logger: app.log,
+  })
 
   // Every API route must have its row in the route table: a route added without deciding who may
   // call it is a start-up failure, not a silent hole.
@@ -223,12 +234,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     wallets.registerRoutes(api)
   })
 
+  // Handlers are registered while the domains are built above; the timer starts once the app is ready.
+  if (deps.runJobs ?? true) app.addHook('onReady', async () => jobs.start())
   app.addHook('onClose', async () => {
+    await jobs.stop()
     clearInterval(approvalSweep)
     await recorder.close()
   })
 
   return Object.assign(app as unknown as FastifyInstance, {
-    walletd: { errorRecorder: recorder, schemaCompilers, auth, policies, plans, permissions, wallets },
+    walletd: { errorRecorder: recorder, schemaCompilers, auth, policies, plans, permissions, wallets, jobs },
   })
 }

@@ -333,8 +333,27 @@ export interface WalletTables {
   }
 }
 
+/** The background-work queue (src/jobs, migration 0040-jobs). */
+export interface JobTables {
+  jobs: {
+    id: string
+    kind: string
+    payload: string
+    status: string
+    run_at: string
+    attempts: number
+    lease_token: string | null
+    lease_until: string | null
+    last_error: string | null
+    dedupe_key: string | null
+    date_created: string
+    date_finished: string | null
+  }
+}
+
 export interface Database
   extends FoundationTables,
+    JobTables,
     PlanTables,
     AuthTables,
     PermissionTables,

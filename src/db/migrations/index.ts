@@ -6,6 +6,7 @@ import * as plans from './0004-plans.ts'
 import * as policies from './0006-policies.ts'
 import * as wallets from './0007-wallets.ts'
 import * as firstStart from './0008-first-start.ts'
+import * as jobs from './0040-jobs.ts'
 
 /**
  * The one migration set, applied in name order on SQLite and PostgreSQL alike.
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0006-policies': policies,
   '0007-wallets': wallets,
   '0008-first-start': firstStart,
+  '0040-jobs': jobs,
 }
 
 export const migrationProvider: MigrationProvider = {
