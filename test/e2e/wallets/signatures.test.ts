@@ -329,6 +329,48 @@ describe(`signature requests (${testDialect})`, () => {
       assert.equal(atLimit.status, 'Signed')
     })
 
+    it('a PSBT is checked input by input before any is signed: a bad second input is a 400 naming it, nothing stored', async () => {
+      const wallet = await w.root.wallets.createWallet({
+        body: { network: 'Bitcoin', signingKey: { scheme: 'Schnorr', curve: 'secp256k1' } },
+      })
+      const ours = btc.p2tr(bytes(wallet.signingKey.publicKey).subarray(1))
+      const psbtWith = (sighashType: number) => {
+        const tx = new btc.Transaction()
+        tx.addInput({
+          txid: randomBytes(32),
+          index: 0,
+          witnessUtxo: { script: ours.script, amount: 80_000n },
+        })
+        tx.addInput({
+          txid: randomBytes(32),
+          index: 1,
+          witnessUtxo: { script: ours.script, amount: 20_000n },
+          sighashType,
+        })
+        tx.addOutputAddress(ours.address!, 99_000n)
+        return toHex(tx.toPSBT())
+      }
+      // SIGHASH_SINGLE (and its ANYONECANPAY form) on input 1 with only output 0; an undefined type.
+      for (const sighashType of [btc.SigHash.SINGLE, btc.SigHash.SINGLE_ANYONECANPAY, 0x55]) {
+        await assert.rejects(
+          sign(wallet, { kind: 'Psbt', psbt: psbtWith(sighashType) }),
+          (err: DfnsError) => {
+            failsWith(400, 'psbt')(err)
+            const body = (err.context as { body: { error: { message: string; details: { input: number } } } })
+              .body
+            assert.equal(body.error.details.input, 1)
+            assert.match(body.error.message, /input 1 /)
+            return true
+          },
+        )
+      }
+      assert.deepEqual((await w.root.wallets.listSignatures({ walletId: wallet.id })).items, [])
+      // The same PSBT with SIGHASH_ALL on input 1 signs both inputs.
+      const signed = await sign(wallet, { kind: 'Psbt', psbt: psbtWith(btc.SigHash.ALL) })
+      assert.equal(signed.status, 'Signed')
+      assert.equal(signed.signatures?.length, 2)
+    })
+
     it('stores nothing for a refused request', async () => {
       const wallet = await w.root.wallets.createWallet({ body: { network: 'Base' } })
       await assert.rejects(sign(wallet, { kind: 'Hash', hash: '0x12' }), failsWith(400))
