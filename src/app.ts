@@ -27,6 +27,8 @@ import { installJsonBodyParser } from './http/json-body.ts'
 import { type LazySchemaCompilers, lazySchemaCompilers } from './http/lazy-schemas.ts'
 import { MethodIndex } from './http/method-index.ts'
 import { installMetrics } from './http/metrics.ts'
+import { openApiOptions } from './http/openapi.ts'
+import { notServedError, registerNotServedRoutes } from './http/out-of-scope.ts'
 import { installPermissionGuard } from './http/permission-guard.ts'
 import { installRateLimit } from './http/rate-limit.ts'
 import { operationalRoutes, routeKey, routeTable } from './http/route-table.ts'
@@ -119,18 +121,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   app.decorateRequest('routeRule', undefined)
   installErrorHandling(app, { errorIds, recorder, methods })
   installJsonBodyParser(app)
+  // Before any route, so the document lists them all (/metrics included).
+  await app.register(swagger, openApiOptions(config.publicUrl))
   installMetrics(app)
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'walletd', version: '0.1.0', description: 'A self-hostable server for the Dfns API.' },
-      components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      },
-    },
-  })
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
-  app.get('/readyz', { schema: { hide: true } }, async () => {
+  app.get('/healthz', async () => ({ status: 'ok' }))
+  app.get('/readyz', async () => {
     try {
       await pingDatabase(deps.database)
     } catch (cause) {
@@ -138,7 +134,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     }
     return { status: 'ready' }
   })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  app.get('/openapi.json', async () => app.swagger())
 
   // The Dfns API pipeline (route rule, authentication, rate limit, plan gate, user action,
   // permission guard) and the API routes live in one encapsulated context, so its hooks run on API
@@ -157,6 +153,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       // HEAD is answered by the GET route (fastify adds it), so it is authenticated and guarded as GET.
       const method = request.method === 'HEAD' ? 'GET' : request.method
       request.routeRule = url ? routeTable[routeKey(method, url)] : undefined
+      // A route walletd does not serve answers 501 first: before authentication, so before any
+      // user action is consumed or any other refusal could hide what the caller needs to know.
+      const domain = request.routeRule?.notServed
+      if (domain) throw notServedError(domain, request.method, request.url.split('?')[0] ?? '')
     })
     auth = createAuthDomain({ db: deps.database.db, clock: deps.clock, secrets: deps.secrets, config })
     plans = createPlansDomain({
@@ -232,6 +232,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       governance: policies.governance,
     })
     wallets.registerRoutes(api)
+    registerNotServedRoutes(api)
   })
 
   // Handlers are registered while the domains are built above; the timer starts once the app is ready.

@@ -4,7 +4,7 @@ import { AppError, type ErrorCode, errorBody, errorCatalog, isAppError } from '.
 import type { ErrorIdGenerator } from '../ids.ts'
 import type { ErrorRecorder } from './error-recorder.ts'
 import type { MethodIndex } from './method-index.ts'
-import { outOfScopeDomainFor } from './out-of-scope.ts'
+import { notServedError, outOfScopeDomainFor } from './out-of-scope.ts'
 
 export interface ErrorHandlingDeps {
   readonly errorIds: ErrorIdGenerator
@@ -179,15 +179,7 @@ function pathOf(url: string): string {
 function routeMiss(request: FastifyRequest, methods: MethodIndex): AppError {
   const path = pathOf(request.url)
   const domain = outOfScopeDomainFor(path)
-  if (domain) {
-    return new AppError(
-      'not_implemented',
-      `The ${domain} domain of the Dfns API is not implemented by walletd.`,
-      {
-        details: { domain, method: request.method, path },
-      },
-    )
-  }
+  if (domain) return notServedError(domain, request.method, path)
   const allowed = methods.allowed(path)
   if (allowed.length > 0) {
     return new AppError('method_not_allowed', `Method ${request.method} is not allowed on ${path}.`, {

@@ -52,7 +52,7 @@ export function installMetrics(app: FastifyInstance): Registry {
     done()
   })
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', async (_request, reply) => {
     reply.type(registry.contentType)
     return `${await registry.metrics()}\n${renderHttpMetrics([...series.values()])}`
   })

@@ -35,14 +35,14 @@ export interface ServedRoute {
   readonly params: string[]
 }
 
-/** The rows of the route table this app actually serves. */
+/** The rows of the route table this app serves (not the 501 rows of domains it does not). */
 export function servedRoutes(w: Walletd): ServedRoute[] {
   return Object.entries(routeTable)
     .map(([key, rule]) => {
       const [method, url] = key.split(' ') as [string, string]
       return { key, method, url, rule, params: [...url.matchAll(/:(\w+)/g)].map((m) => m[1]!) }
     })
-    .filter((r) => w.app.hasRoute({ method: r.method as 'GET', url: r.url }))
+    .filter((r) => !r.rule.notServed && w.app.hasRoute({ method: r.method as 'GET', url: r.url }))
 }
 
 const fill = (url: string, values: Record<string, string>) =>

@@ -6,13 +6,15 @@ import { ManualClock } from '../../../src/clock.ts'
 import { loadConfig } from '../../../src/config.ts'
 import { SecretBox } from '../../../src/custody/secret-box.ts'
 import { isCurrentOperation } from '../../../src/domains/permissions/operations.ts'
-import { operationalRoutes, routeKey, routeTable } from '../../../src/http/route-table.ts'
+import { errorStatusesOf, operationalRoutes, routeKey, routeTable } from '../../../src/http/route-table.ts'
 import { createTestApp, type TestApp } from '../../helpers/app.ts'
 import { createTestDatabase } from '../../helpers/database.ts'
+import { sdkMethods, shapeOf } from '../../helpers/sdk-methods.ts'
 
 /**
- * The route table is the one place that says who may call what. These checks fail when a route is
- * registered without a row, or a row names an operation that no permission can grant.
+ * The route table is the one place that says who may call what, and it covers every method of the
+ * official SDK. These checks fail when a route is registered without a row, an SDK method has no
+ * row, a row names an operation no permission can grant, or a row says served and is not.
  */
 describe('route table', () => {
   let t: TestApp
@@ -21,8 +23,10 @@ describe('route table', () => {
   })
   after(() => t.close())
 
+  const rows = Object.entries(routeTable)
+
   it('every row names a current operation (or none) and a known auth mode', () => {
-    for (const [key, rule] of Object.entries(routeTable)) {
+    for (const [key, rule] of rows) {
       assert.ok(['token', 'none', 'registration'].includes(rule.auth), `${key}: auth ${rule.auth}`)
       if (rule.operation !== null) {
         assert.ok(
@@ -40,27 +44,82 @@ describe('route table', () => {
     }
   })
 
-  it('every route buildApp registers has a row (from the OpenAPI document, which lists them all)', () => {
-    const spec = t.app.swagger() as { paths: Record<string, Record<string, unknown>> }
-    const registered: string[] = []
-    for (const [path, methods] of Object.entries(spec.paths)) {
-      const url = path.replace(/\{(\w+)\}/g, ':$1')
-      for (const method of Object.keys(methods)) {
-        if (method === 'head' || method === 'parameters') continue
-        registered.push(routeKey(method, url))
+  it('every method of the installed SDK has its row, at its method and path', () => {
+    const bySdk = new Map(rows.map(([key, rule]) => [rule.sdk, key]))
+    const missing: string[] = []
+    for (const m of sdkMethods()) {
+      const key = bySdk.get(m.name)
+      if (!key) missing.push(`${m.name} (${m.method} ${m.path})`)
+      else assert.equal(shapeOf(key), shapeOf(routeKey(m.method, m.path)), `${m.name} is at another route`)
+    }
+    assert.deepEqual(missing, [], 'SDK methods without a row in src/http/route-table.ts')
+  })
+
+  it('every row names an SDK method, each once, and signs a user action exactly when the SDK does', () => {
+    const sdk = new Map(sdkMethods().map((m) => [m.name, m]))
+    const seen = new Set<string>()
+    for (const [key, rule] of rows) {
+      const method = sdk.get(rule.sdk)
+      assert.ok(method, `${key}: ${rule.sdk} is not a method of the installed SDK`)
+      assert.ok(!seen.has(rule.sdk), `${rule.sdk} has two rows`)
+      seen.add(rule.sdk)
+      if (!rule.notServed) {
+        assert.equal(rule.userAction, method.userAction, `${key}: user action differs from the SDK's`)
       }
     }
-    assert.ok(registered.length > 40, `only ${registered.length} routes found`)
+  })
+
+  it('every route buildApp registers has a row (from the OpenAPI document, which lists them all)', () => {
+    const registered = Object.keys(paths()).flatMap((path) =>
+      Object.keys(paths()[path]!).map((method) => routeKey(method, path.replace(/\{(\w+)\}/g, ':$1'))),
+    )
+    assert.ok(registered.length > 150, `only ${registered.length} routes found`)
     const missing = registered.filter((key) => !routeTable[key] && !operationalRoutes.has(key))
     assert.deepEqual(missing, [])
   })
 
-  it('every row the app serves is answered by that app (no stale rows for served prefixes)', () => {
-    for (const key of Object.keys(routeTable)) {
+  it('every row is answered by the app: 501 naming the domain when not served, never 501 or 404 when served', async () => {
+    for (const [key, rule] of rows) {
       const [method, url] = key.split(' ') as [string, string]
-      if (!url.startsWith('/permissions')) continue
-      assert.ok(t.app.hasRoute({ method: method as 'GET', url }), `${key} is in the table but not served`)
+      const path = url.replace(/:(\w+)/g, 'xx-$1')
+      // No token and an empty body: a served route refuses it (401/400), it never says "not here".
+      const res = await t.app.inject({
+        method: method as 'GET',
+        url: path,
+        ...(method === 'GET' ? {} : { payload: '{}', headers: { 'content-type': 'application/json' } }),
+      })
+      const error = res.json().error
+      if (rule.notServed) {
+        assert.equal(res.statusCode, 501, `${key}: ${res.body}`)
+        assert.deepEqual(error.details, { domain: rule.notServed, method, path }, key)
+      } else {
+        assert.ok(
+          ![404, 405, 501].includes(res.statusCode),
+          `${key} is in the table but not served: ${res.body}`,
+        )
+      }
     }
+  })
+
+  it('the OpenAPI document names each route by its SDK method, with its summary, errors and servers', () => {
+    const spec = t.app.swagger() as { servers?: { url: string }[] }
+    assert.deepEqual(spec.servers, [{ url: t.config.publicUrl }])
+    for (const [key, rule] of rows) {
+      const [method, url] = key.split(' ') as [string, string]
+      const op = paths()[url.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()]
+      assert.ok(op, `${key} is not in the document`)
+      assert.equal(op.operationId, rule.sdk, key)
+      assert.equal(op.summary, rule.summary, key)
+      for (const status of errorStatusesOf(key, rule)) {
+        assert.ok(op.responses?.[String(status)], `${key}: no ${status} response`)
+      }
+    }
+    for (const key of ['GET /healthz', 'GET /readyz', 'GET /metrics']) {
+      const [method, url] = key.split(' ') as [string, string]
+      assert.ok(paths()[url]?.[method.toLowerCase()]?.summary, `${key} is not in the document`)
+    }
+    const ids = rows.map(([, rule]) => rule.sdk)
+    assert.equal(new Set(ids).size, ids.length, 'operationIds are unique')
   })
 
   it('a route registered without a row stops the app from starting', async () => {
@@ -82,4 +141,10 @@ describe('route table', () => {
       await database.dispose()
     }
   })
+
+  // biome-ignore lint/suspicious/noExplicitAny: the document's operations are read loosely
+  type Operation = { operationId?: string; summary?: string; responses?: Record<string, any> }
+  function paths(): Record<string, Record<string, Operation>> {
+    return (t.app.swagger() as { paths: Record<string, Record<string, Operation>> }).paths
+  }
 })

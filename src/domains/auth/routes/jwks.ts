@@ -3,7 +3,7 @@ import type { AuthContext } from '../services/context.ts'
 
 /** The public key bearer tokens are signed with (an operational route: no auth, not in the API). */
 export function registerJwksRoute(app: FastifyInstance, ctx: AuthContext): void {
-  app.get('/.well-known/jwks.json', { schema: { hide: true } }, async () => ({
+  app.get('/.well-known/jwks.json', async () => ({
     keys: [await ctx.tokens.publicJwk()],
   }))
 }
