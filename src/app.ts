@@ -1,6 +1,8 @@
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import type { DevChain } from './chains/dev-chain/supervisor.ts'
+import { createEvmEndpoints, type EvmEndpoints } from './chains/evm/endpoints.ts'
 import type { Clock } from './clock.ts'
 import type { Config } from './config.ts'
 import { createImportSigner, createSoftwareKeyStore } from './custody/index.ts'
@@ -47,6 +49,8 @@ export interface AppDeps {
   readonly logger?: FastifyBaseLogger | boolean
   /** Run background jobs on this node's own timer once ready (default true); tests may drive `runDueJobs()` instead. */
   readonly runJobs?: boolean
+  /** The supervised local chain (development profile); networks with configured RPC URLs use those. */
+  readonly devChain?: DevChain
 }
 
 export type App = FastifyInstance & {
@@ -61,6 +65,8 @@ export type App = FastifyInstance & {
     readonly wallets: WalletsDomain
     /** The one background-work queue: domains register their job kinds on it. */
     readonly jobs: JobRunner
+    /** The JSON-RPC endpoint of every EVM network walletd can reach. */
+    readonly evm: EvmEndpoints
   }
 }
 
@@ -96,6 +102,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     retentionDays: config.errorRetentionDays,
   })
   const methods = new MethodIndex()
+  const evm = createEvmEndpoints({ rpcUrls: config.rpcUrls, devChain: deps.devChain })
   const jobs = createJobRunner({
     db: deps.database.db,
     dialect: deps.database.dialect,
@@ -244,6 +251,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   })
 
   return Object.assign(app as unknown as FastifyInstance, {
-    walletd: { errorRecorder: recorder, schemaCompilers, auth, policies, plans, permissions, wallets, jobs },
+    walletd: {
+      errorRecorder: recorder,
+      schemaCompilers,
+      auth,
+      policies,
+      plans,
+      permissions,
+      wallets,
+      jobs,
+      evm,
+    },
   })
 }

@@ -32,6 +32,12 @@ export interface Config {
   /** Optional price service for symbols missing from `prices`: `{symbol}` is substituted, JSON `{"usd":n}`. */
   readonly priceUrl: string | undefined
   readonly priceTimeoutMs: number
+  /** JSON-RPC URLs per network, in failover order (`EthereumSepolia=https://a,https://b Base=https://c`). */
+  readonly rpcUrls: Readonly<Record<string, readonly string[]>>
+  /** Run the local dev chain (Anvil) for the networks below that have no RPC URL; never in production. */
+  readonly devChain: boolean
+  /** EVM networks the dev chain impersonates, each with its own chain id. */
+  readonly devChainNetworks: readonly string[]
 }
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>
@@ -54,6 +60,9 @@ const envNames: Record<keyof Config, string> = {
   prices: 'WALLETD_PRICES',
   priceUrl: 'WALLETD_PRICE_URL',
   priceTimeoutMs: 'WALLETD_PRICE_TIMEOUT_MS',
+  rpcUrls: 'WALLETD_RPC_URLS',
+  devChain: 'WALLETD_DEV_CHAIN',
+  devChainNetworks: 'WALLETD_DEV_CHAIN_NETWORKS',
 }
 
 export const configEnvNames: Readonly<Record<keyof Config, string>> = envNames
@@ -76,6 +85,36 @@ function prices(raw: string | undefined): Record<string, number> {
   } catch (err) {
     throw new ConfigError(`prices: ${(err as Error).message}`)
   }
+}
+
+/** `Network=url[,url…]` entries separated by whitespace; URLs must be http(s). */
+export function parseRpcUrls(raw: string | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  for (const entry of (raw ?? '').split(/\s+/).filter(Boolean)) {
+    const eq = entry.indexOf('=')
+    const network = entry.slice(0, eq)
+    const urls = entry
+      .slice(eq + 1)
+      .split(',')
+      .filter(Boolean)
+    if (eq <= 0 || urls.length === 0) {
+      throw new ConfigError(`rpc urls: entry "${entry}" must look like Network=https://…[,https://…]`)
+    }
+    for (const url of urls) {
+      if (!/^https?:\/\/[^\s]+$/.test(url))
+        throw new ConfigError(`rpc urls: ${network} URL "${url}" must be http(s)`)
+    }
+    out[network] = urls
+  }
+  return out
+}
+
+function flag(name: string, raw: string | number | undefined, fallback: boolean): boolean {
+  if (raw === undefined) return fallback
+  const v = String(raw).toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true
+  if (['0', 'false', 'no', 'off'].includes(v)) return false
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`)
 }
 
 /** Build the configuration from flags (highest priority), then `env`, then defaults. */
@@ -115,6 +154,14 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     prices: Object.freeze(prices(opt('prices'))),
     priceUrl: opt('priceUrl'),
     priceTimeoutMs: integer('price timeout', pick('priceTimeoutMs') ?? 2000, 1, 60_000),
+    rpcUrls: Object.freeze(parseRpcUrls(opt('rpcUrls'))),
+    devChain: flag('dev chain', pick('devChain'), true),
+    devChainNetworks: Object.freeze(
+      (opt('devChainNetworks') ?? 'EthereumSepolia')
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    ),
   }
   return Object.freeze(config)
 }

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util'
 import { buildApp } from './app.ts'
+import { createDevChain, type DevChain } from './chains/dev-chain/supervisor.ts'
+import { evmNetwork } from './chains/evm/endpoints.ts'
 import { autoBootstrap, connectInstructions, runBootstrapCommand } from './cli/bootstrap.ts'
 import { runOrgPlanCommand } from './cli/org-plan.ts'
 import { systemClock } from './clock.ts'
-import { ConfigError, type ConfigInput, DEFAULT_PORT, loadConfig } from './config.ts'
+import { type Config, ConfigError, type ConfigInput, DEFAULT_PORT, loadConfig } from './config.ts'
 import { loadMasterKey, SecretBox } from './custody/secret-box.ts'
 import { databaseTargetFor, migrateToLatest, openDatabase } from './db/database.ts'
 import { findFloodRowsBefore, findRecordedError } from './http/error-recorder.ts'
@@ -28,6 +30,7 @@ Options (each also settable by environment variable, see the README):
   --redis-url <url>        Redis for state shared between nodes
   --region <name>          this deployment's region name (default local)
   --log-level <level>      fatal|error|warn|info|debug|trace (default info)
+  --no-dev-chain           do not run the local dev chain (Anvil) for EVM networks without an RPC URL
   -h, --help               show this help
 `
 
@@ -39,6 +42,7 @@ const options = {
   'redis-url': { type: 'string' },
   region: { type: 'string' },
   'log-level': { type: 'string' },
+  'no-dev-chain': { type: 'boolean' },
   json: { type: 'boolean' },
   // walletd org plan
   plan: { type: 'string' },
@@ -60,6 +64,7 @@ function configFrom(flags: Flags) {
     redisUrl: flags['redis-url'],
     region: flags.region,
     logLevel: flags['log-level'],
+    ...(flags['no-dev-chain'] ? { devChain: 'false' } : {}),
   }
   return loadConfig(input)
 }
@@ -177,6 +182,19 @@ async function errors(flags: Flags, args: string[]): Promise<number> {
   }
 }
 
+/**
+ * The dev chain runs the listed EVM networks that have no RPC URL configured, in the development
+ * profile only: a production deployment never starts one, whatever the other settings say.
+ */
+function devChainFor(config: Config): DevChain | undefined {
+  if (!config.devChain || (config as { profile?: string }).profile === 'production') return undefined
+  const networks = config.devChainNetworks
+    .filter((name) => !config.rpcUrls[name])
+    .map((name) => ({ network: name, chainId: evmNetwork(name, 'dev chain networks').chainId }))
+  if (networks.length === 0) return undefined
+  return createDevChain({ dataDir: config.dataDir, networks })
+}
+
 /** How long in-flight requests get to finish after SIGINT/SIGTERM before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 25_000
 
@@ -185,10 +203,12 @@ async function start(flags: Flags): Promise<number> {
   const database = openDatabase(databaseTargetFor(config))
   let app: Awaited<ReturnType<typeof buildApp>>
   let bootstrapped: Awaited<ReturnType<typeof autoBootstrap>>
+  let devChain: DevChain | undefined
   try {
     await migrateToLatest(database)
     const secrets = new SecretBox(loadMasterKey(config.dataDir))
-    app = await buildApp(config, { database, clock: systemClock, secrets })
+    devChain = devChainFor(config)
+    app = await buildApp(config, { database, clock: systemClock, secrets, devChain })
     // Before listening, so bootstrap.json exists once the server answers.
     bootstrapped = await autoBootstrap(app, config, database.db)
   } catch (err) {
@@ -213,6 +233,7 @@ async function start(flags: Flags): Promise<number> {
           : (err as Error).message
     process.stderr.write(`walletd cannot start: ${reason}\n`)
     await app.close()
+    await devChain?.stop()
     await database.close()
     return 1
   }
@@ -227,6 +248,14 @@ async function start(flags: Flags): Promise<number> {
         `credentials written to ${bootstrapped.file} (mode 0600).\n\n` +
         connectInstructions(address, bootstrapped.result, bootstrapped.file),
     )
+  }
+  // In the background: requests that need the chain wait for it, the others are served at once.
+  devChain?.start()
+  for (const { network } of devChain?.networks ?? []) {
+    devChain
+      ?.rpcUrl(network)
+      .then((rpcUrl) => app.log.info({ network, rpcUrl }, `dev chain for ${network} at ${rpcUrl}`))
+      .catch(() => undefined)
   }
   // Route schemas compile lazily (start-up time); compile the rest now, between requests.
   void app.walletd.schemaCompilers.warmUp((err) => app.log.error({ err }, 'a route schema does not compile'))
@@ -246,6 +275,7 @@ async function start(flags: Flags): Promise<number> {
   grace.unref()
   try {
     await app.close()
+    await devChain?.stop()
     await database.close()
   } catch (err) {
     app.log.error({ err }, 'walletd did not stop cleanly')

@@ -136,6 +136,11 @@ export async function signEvmTransaction(
     // A pre-EIP-155 legacy transaction could be replayed on every chain: bind it to this network.
     tx = { ...tx, chainId: network.chainId }
   }
+  const { raw, signed } = await signSerializable(signer, tx)
+  return outcome(raw, signed)
+}
+
+async function signSerializable(signer: KeySigner, tx: TransactionSerializable) {
   const raw = await signDigest(signer, keccak256(serializeTransaction(tx)))
   const recid = raw.recid ?? 0
   const signed = serializeTransaction(tx, {
@@ -144,7 +149,12 @@ export async function signEvmTransaction(
     v: BigInt(27 + recid),
     yParity: recid,
   })
-  return outcome(raw, signed)
+  return { raw, signed }
+}
+
+/** Signs a transaction walletd built itself (transfers, broadcast requests): the signed serialization. */
+export async function signEvmTransactionObject(signer: KeySigner, tx: TransactionSerializable): Promise<Hex> {
+  return (await signSerializable(signer, tx)).signed
 }
 
 /** Hash kind: sign the 32 bytes as given. */
