@@ -17,181 +17,153 @@ after(async () => {
 
 const json = { 'content-type': 'application/json' }
 
-describe('body parsing on an existing route', () => {
-  it('malformed JSON is a 400 invalid-JSON error naming the parser reason', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/things/th-1',
-      headers: json,
-      payload: '{"name":',
+/**
+ * One row per framework failure: the request, the status, and what the error body must say
+ * (`message` exactly or by pattern, `details` exactly, or only the listed `detail` fields).
+ */
+interface Case {
+  readonly name: string
+  readonly request: {
+    method?: 'GET' | 'POST' | 'DELETE'
+    url?: string
+    headers?: Record<string, string>
+    payload?: string
+  }
+  readonly status: number
+  readonly message?: string | RegExp
+  readonly details?: Record<string, unknown>
+  readonly detail?: Record<string, unknown>
+}
+
+const post = (payload: string | undefined, headers: Record<string, string> = json, url = '/things/th-1') => ({
+  method: 'POST' as const,
+  url,
+  headers,
+  ...(payload === undefined ? {} : { payload }),
+})
+
+const cases: Case[] = [
+  // --- body parsing on an existing route ---
+  {
+    name: 'malformed JSON is a 400 invalid-JSON error naming the parser reason',
+    request: post('{"name":'),
+    status: 400,
+    message: /^Request body is not valid JSON: /,
+    details: { contentLength: 8 },
+  },
+  {
+    name: 'a prototype-poisoning key is refused as invalid JSON',
+    request: post('{"name":"a","__proto__":{"isAdmin":true}}'),
+    status: 400,
+    message: /forbidden prototype property/,
+  },
+  {
+    name: 'a wrong content type is a 415 naming the type sent',
+    request: post('name=a', { 'content-type': 'text/plain' }),
+    status: 415,
+    message: 'Request bodies must be sent as application/json.',
+    details: { contentType: 'text/plain' },
+  },
+  {
+    name: 'a form-encoded body is a 415 too',
+    request: post('name=a', { 'content-type': 'application/x-www-form-urlencoded' }),
+    status: 415,
+    details: { contentType: 'application/x-www-form-urlencoded' },
+  },
+  {
+    name: 'a body without any content type is a 415',
+    request: post('{"name":"a"}', {}),
+    status: 415,
+    details: { contentType: '' },
+  },
+  {
+    name: 'a body larger than the limit is a 413 naming the limit',
+    request: post(JSON.stringify({ name: 'a', pad: 'x'.repeat(2000) })),
+    status: 413,
+    message: 'Request body is larger than this server accepts.',
+    details: { limitBytes: 1024 },
+  },
+  // --- schema validation ---
+  {
+    name: 'a missing required field names the field and the rule',
+    request: post('{}'),
+    status: 400,
+    message: "Invalid body.name: must have required property 'name'.",
+    detail: { field: 'body.name', rule: 'required', location: 'body' },
+  },
+  {
+    name: 'a too-long string names the field and maxLength',
+    request: post('{"name":"much-too-long"}'),
+    status: 400,
+    detail: { field: 'body.name', rule: 'maxLength', params: { limit: 8 } },
+  },
+  {
+    name: 'a nested field is named by its path',
+    request: post('{"name":"a","nested":{"amount":"-1"}}'),
+    status: 400,
+    detail: { field: 'body.nested.amount', rule: 'pattern' },
+  },
+  {
+    name: 'an unknown field is refused and named',
+    request: post('{"name":"a","color":"red"}'),
+    status: 400,
+    detail: { field: 'body.color', rule: 'additionalProperties' },
+  },
+  {
+    name: 'an enum value outside the list is refused',
+    request: post('{"name":"a","kind":"Green"}'),
+    status: 400,
+    detail: { field: 'body.kind', location: 'body' },
+  },
+  {
+    name: 'a bad query parameter names the querystring field',
+    request: post('{"name":"a"}', json, '/things/th-1?limit=abc'),
+    status: 400,
+    detail: { field: 'querystring.limit', rule: 'type' },
+  },
+  {
+    name: 'a bad path parameter names the params field',
+    request: post('{"name":"a"}', json, '/things/nope'),
+    status: 400,
+    detail: { field: 'params.thingId', rule: 'pattern' },
+  },
+  {
+    name: 'a missing body on a route with a body schema is a validation error, not a crash',
+    request: post(undefined, {}),
+    status: 400,
+    detail: { location: 'body' },
+  },
+]
+
+describe('framework failures on an existing route', () => {
+  for (const c of cases) {
+    it(c.name, async () => {
+      const res = await t.app.inject(c.request)
+      const error = assertErrorBody(res, c.status)
+      if (typeof c.message === 'string') assert.equal(error.message, c.message)
+      else if (c.message) assert.match(error.message, c.message)
+      if (c.details) assert.deepEqual(error.details, c.details)
+      for (const [field, value] of Object.entries(c.detail ?? {})) {
+        assert.deepEqual(error.details[field], value, `details.${field}`)
+      }
+      // A schema failure also lists the failures it found (the first ten).
+      if (error.details.rule !== undefined) assert.ok(Array.isArray(error.details.errors), 'details.errors')
     })
-    const error = assertErrorBody(res, 400)
-    assert.match(error.message, /^Request body is not valid JSON: /)
-    assert.deepEqual(error.details, { contentLength: 8 })
-  })
+  }
+})
 
-  it('a prototype-poisoning key is refused as invalid JSON', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/things/th-1',
-      headers: json,
-      payload: '{"name":"a","__proto__":{"isAdmin":true}}',
-    })
-    const error = assertErrorBody(res, 400)
-    assert.match(error.message, /forbidden prototype property/)
-  })
-
-  it('a wrong content type is a 415 naming the type sent', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/things/th-1',
-      headers: { 'content-type': 'text/plain' },
-      payload: 'name=a',
-    })
-    const error = assertErrorBody(res, 415)
-    assert.equal(error.message, 'Request bodies must be sent as application/json.')
-    assert.deepEqual(error.details, { contentType: 'text/plain' })
-  })
-
-  it('a form-encoded body is a 415 too', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/things/th-1',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'name=a',
-    })
-    assertErrorBody(res, 415)
-  })
-
-  it('a body without any content type is a 415', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/things/th-1', payload: '{"name":"a"}' })
-    const error = assertErrorBody(res, 415)
-    assert.deepEqual(error.details, { contentType: '' })
-  })
-
-  it('a body larger than the limit is a 413 naming the limit', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/things/th-1',
-      headers: json,
-      payload: JSON.stringify({ name: 'a', pad: 'x'.repeat(2000) }),
-    })
-    const error = assertErrorBody(res, 413)
-    assert.equal(error.message, 'Request body is larger than this server accepts.')
-    assert.deepEqual(error.details, { limitBytes: 1024 })
-  })
-
+describe('bodies the parser accepts', () => {
   it('the JSON content type with a charset parameter is accepted and the raw bytes are kept', async () => {
     const payload = '{ "name" : "abc" }'
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/things/th-1',
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      payload,
-    })
+    const res = await t.app.inject(post(payload, { 'content-type': 'application/json; charset=utf-8' }))
     assert.equal(res.statusCode, 200)
     assert.deepEqual(res.json(), { ok: true, body: { name: 'abc' }, rawBody: payload })
   })
 
   it('a JSON body on DELETE is parsed (the SDK sends one)', async () => {
-    const res = await t.app.inject({
-      method: 'DELETE',
-      url: '/things/th-1',
-      headers: json,
-      payload: '{"tags":["a"]}',
-    })
+    const res = await t.app.inject({ ...post('{"tags":["a"]}'), method: 'DELETE' })
     assert.equal(res.statusCode, 200)
     assert.deepEqual(res.json(), { deleted: true, body: { tags: ['a'] } })
-  })
-})
-
-describe('schema validation', () => {
-  it('a missing required field names the field and the rule', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/things/th-1', headers: json, payload: '{}' })
-    const error = assertErrorBody(res, 400)
-    assert.equal(error.message, "Invalid body.name: must have required property 'name'.")
-    assert.equal(error.details.field, 'body.name')
-    assert.equal(error.details.rule, 'required')
-    assert.equal(error.details.location, 'body')
-  })
-
-  it('a too-long string names the field and maxLength', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/things/th-1',
-      headers: json,
-      payload: '{"name":"much-too-long"}',
-    })
-    const error = assertErrorBody(res, 400)
-    assert.equal(error.details.field, 'body.name')
-    assert.equal(error.details.rule, 'maxLength')
-    assert.deepEqual(error.details.params, { limit: 8 })
-  })
-
-  it('a nested field is named by its path', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/things/th-1',
-      headers: json,
-      payload: '{"name":"a","nested":{"amount":"-1"}}',
-    })
-    const error = assertErrorBody(res, 400)
-    assert.equal(error.details.field, 'body.nested.amount')
-    assert.equal(error.details.rule, 'pattern')
-  })
-
-  it('an unknown field is refused and named', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/things/th-1',
-      headers: json,
-      payload: '{"name":"a","color":"red"}',
-    })
-    const error = assertErrorBody(res, 400)
-    assert.equal(error.details.field, 'body.color')
-    assert.equal(error.details.rule, 'additionalProperties')
-  })
-
-  it('an enum value outside the list is refused', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/things/th-1',
-      headers: json,
-      payload: '{"name":"a","kind":"Green"}',
-    })
-    const error = assertErrorBody(res, 400)
-    assert.equal(error.details.field, 'body.kind')
-    assert.ok(Array.isArray(error.details.errors))
-  })
-
-  it('a bad query parameter names the querystring field', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/things/th-1?limit=abc',
-      headers: json,
-      payload: '{"name":"a"}',
-    })
-    const error = assertErrorBody(res, 400)
-    assert.equal(error.details.field, 'querystring.limit')
-    assert.equal(error.details.rule, 'type')
-  })
-
-  it('a bad path parameter names the params field', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/things/nope',
-      headers: json,
-      payload: '{"name":"a"}',
-    })
-    const error = assertErrorBody(res, 400)
-    assert.equal(error.details.field, 'params.thingId')
-    assert.equal(error.details.rule, 'pattern')
-  })
-
-  it('a missing body on a route with a body schema is a validation error, not a crash', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/things/th-1' })
-    const error = assertErrorBody(res, 400)
-    assert.equal(error.details.location, 'body')
   })
 })
 

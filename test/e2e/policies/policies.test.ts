@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { DfnsApiClient, DfnsError, PolicyPendingError } from '@dfns/sdk'
+import { DfnsApiClient, PolicyPendingError } from '@dfns/sdk'
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 import { testDialect } from '../../helpers/database.ts'
+import { failsWith } from '../../helpers/fails-with.ts'
 import { startWalletd, type TestUser, type Walletd } from '../../helpers/sdk.ts'
-
-const status = (code: number, message?: RegExp) => (err: unknown) => {
-  assert.ok(err instanceof DfnsError, String(err))
-  assert.equal(err.httpStatus, code, err.message)
-  if (message) assert.match(err.message, message)
-  return true
-}
 
 const limitPolicy = (limit: number) =>
   ({
@@ -77,7 +71,7 @@ describe(`policies and approvals through the SDK (${testDialect})`, () => {
           action: { kind: 'NoAction' },
         },
       }),
-      status(402, /globalLedger/),
+      failsWith(402, /globalLedger/),
     )
   })
 
@@ -91,7 +85,7 @@ describe(`policies and approvals through the SDK (${testDialect})`, () => {
           action: { kind: 'Block' },
         } as never,
       }),
-      status(400, /^action\.kind: Block is not allowed for Policies:Modify/),
+      failsWith(400, /^action\.kind: Block is not allowed for Policies:Modify/),
     )
   })
 
@@ -135,12 +129,12 @@ describe(`policies and approvals through the SDK (${testDialect})`, () => {
     assert.equal(shown.pendingChangeRequest?.id, pending.id)
     assert.equal((shown.rule.configuration as { limit: number }).limit, 100)
     // A second change while one is pending.
-    await assert.rejects(w.root.policies.archivePolicy({ policyId: target.id }), status(409))
+    await assert.rejects(w.root.policies.archivePolicy({ policyId: target.id }), failsWith(409))
 
     // The initiator (root) is not in the group; an outsider cannot decide either.
     await assert.rejects(
       w.root.policies.createApprovalDecision({ approvalId, body: { value: 'Approved' } }),
-      status(403, /not an approver/),
+      failsWith(403, /not an approver/),
     )
     const first = await users[0]!.client.policies.createApprovalDecision({
       approvalId,
@@ -149,7 +143,7 @@ describe(`policies and approvals through the SDK (${testDialect})`, () => {
     assert.equal(first.status, 'Pending')
     await assert.rejects(
       users[0]!.client.policies.createApprovalDecision({ approvalId, body: { value: 'Approved' } }),
-      status(409),
+      failsWith(409),
     )
     const second = await users[1]!.client.policies.createApprovalDecision({
       approvalId,
@@ -166,7 +160,7 @@ describe(`policies and approvals through the SDK (${testDialect})`, () => {
     assert.equal(second.activity.kind, 'Policies:Modify')
     await assert.rejects(
       users[2]!.client.policies.createApprovalDecision({ approvalId, body: { value: 'Denied' } }),
-      status(412),
+      failsWith(412),
     )
 
     const applied = await w.root.policies.getPolicy({ policyId: target.id })
@@ -223,8 +217,8 @@ describe(`policies and approvals through the SDK (${testDialect})`, () => {
   })
 
   it("unknown ids and another org's ids are 404; a bad decision body is a 400", async () => {
-    await assert.rejects(w.root.policies.getPolicy({ policyId: 'plc-nope' }), status(404))
-    await assert.rejects(w.root.policies.getApproval({ approvalId: 'ap-nope' }), status(404))
+    await assert.rejects(w.root.policies.getPolicy({ policyId: 'plc-nope' }), failsWith(404))
+    await assert.rejects(w.root.policies.getApproval({ approvalId: 'ap-nope' }), failsWith(404))
     const mine = await w.root.policies.createPolicy({ body: limitPolicy(1) })
     const other = await w.bootstrapOrg()
     const otherRoot = new DfnsApiClient({
@@ -236,15 +230,15 @@ describe(`policies and approvals through the SDK (${testDialect})`, () => {
         privateKey: other.serviceAccount.privateKey,
       }),
     })
-    await assert.rejects(otherRoot.policies.getPolicy({ policyId: mine.id }), status(404))
-    await assert.rejects(otherRoot.policies.archivePolicy({ policyId: mine.id }), status(404))
+    await assert.rejects(otherRoot.policies.getPolicy({ policyId: mine.id }), failsWith(404))
+    await assert.rejects(otherRoot.policies.archivePolicy({ policyId: mine.id }), failsWith(404))
     assert.equal((await otherRoot.policies.listPolicies()).items.length, 0)
     await assert.rejects(
       w.root.policies.createApprovalDecision({
         approvalId: 'ap-nope',
         body: { value: 'Maybe' as 'Approved' },
       }),
-      status(400),
+      failsWith(400),
     )
   })
 })

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import type { DfnsError } from '@dfns/sdk'
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 import { routeTable } from '../../../src/http/route-table.ts'
 import { testDialect } from '../../helpers/database.ts'
+import { failsWith } from '../../helpers/fails-with.ts'
 import {
   assertErrorBody,
   obtainUserAction,
@@ -52,12 +52,10 @@ describe(`routes walletd does not serve (${testDialect})`, () => {
       ],
     ]
     for (const [call, domain] of refusals) {
-      await assert.rejects(call(), (err: DfnsError) => {
-        assert.equal(err.httpStatus, 501)
-        const body = (err.context as { body: { error: { details: { domain: string } } } }).body
-        assert.equal(body.error.details.domain, domain)
-        return true
-      })
+      await assert.rejects(
+        call(),
+        failsWith(501, ({ details }) => assert.equal(details.domain, domain)),
+      )
     }
   })
 

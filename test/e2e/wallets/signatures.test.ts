@@ -18,14 +18,9 @@ import {
 } from 'viem'
 import { recoverAuthorizationAddress } from 'viem/utils'
 import { testDialect } from '../../helpers/database.ts'
+import { failsWith } from '../../helpers/fails-with.ts'
 import { startWalletd, type Walletd } from '../../helpers/sdk.ts'
 
-const failsWith = (status: number, field?: string) => (err: DfnsError) => {
-  const body = (err.context as { body?: { error?: { details?: Record<string, unknown> } } })?.body
-  assert.equal(err.httpStatus, status, `${err.httpStatus} ${JSON.stringify(body)}`)
-  if (field !== undefined) assert.equal(body?.error?.details?.field, field, JSON.stringify(body))
-  return true
-}
 const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex.replace(/^0x/, ''), 'hex'))
 const SEPOLIA = 11155111
 
