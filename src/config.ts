@@ -1,4 +1,6 @@
+import net from 'node:net'
 import path from 'node:path'
+import { MASTER_KEY_ENV, parseMasterKey } from './custody/secret-box.ts'
 import { parsePriceTable } from './domains/policies/prices.ts'
 
 /**
@@ -38,6 +40,18 @@ export interface Config {
   readonly devChain: boolean
   /** EVM networks the dev chain impersonates, each with its own chain id. */
   readonly devChainNetworks: readonly string[]
+  /** How long a client has to send the request line and headers (Node's headersTimeout). */
+  readonly headerTimeoutMs: number
+  /** How long a client has to send the whole request, body included, from its first byte. */
+  readonly requestTimeoutMs: number
+  /** How long a kept-alive connection may sit idle between requests before walletd closes it. */
+  readonly idleTimeoutMs: number
+  /** Connections accepted at once; further ones are closed by the server without an answer. */
+  readonly maxConnections: number
+  /** After SIGTERM: how long `/readyz` answers 503 while requests are still served, before the listener closes. */
+  readonly drainMs: number
+  /** SQLite's `synchronous` pragma for the embedded database (`full` survives a power cut). */
+  readonly sqliteSynchronous: 'full' | 'normal'
 }
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>
@@ -63,6 +77,12 @@ const envNames: Record<keyof Config, string> = {
   rpcUrls: 'WALLETD_RPC_URLS',
   devChain: 'WALLETD_DEV_CHAIN',
   devChainNetworks: 'WALLETD_DEV_CHAIN_NETWORKS',
+  headerTimeoutMs: 'WALLETD_HEADER_TIMEOUT_MS',
+  requestTimeoutMs: 'WALLETD_REQUEST_TIMEOUT_MS',
+  idleTimeoutMs: 'WALLETD_IDLE_TIMEOUT_MS',
+  maxConnections: 'WALLETD_MAX_CONNECTIONS',
+  drainMs: 'WALLETD_DRAIN_MS',
+  sqliteSynchronous: 'WALLETD_SQLITE_SYNCHRONOUS',
 }
 
 export const configEnvNames: Readonly<Record<keyof Config, string>> = envNames
@@ -77,6 +97,51 @@ function integer(name: string, raw: string | number, min: number, max: number): 
     throw new ConfigError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(raw)}`)
   }
   return value
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`)
+  }
+  return raw as T
+}
+
+/** An IP address, or a host name made of DNS labels (a dotted quad that is not an IPv4 address is neither). */
+function hostName(raw: string): string {
+  const label = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/
+  const labels = raw.split('.')
+  const isName =
+    raw.length <= 253 && labels.every((l) => label.test(l)) && !/^[0-9]+$/.test(labels.at(-1) ?? '')
+  if (net.isIP(raw) === 0 && !isName) {
+    throw new ConfigError(`host must be an IP address or a host name, got ${JSON.stringify(raw)}`)
+  }
+  return raw
+}
+
+function url(name: string, raw: string | undefined, protocols: readonly string[]): string | undefined {
+  if (raw === undefined) return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${protocols.join(' or ')}), got ${JSON.stringify(raw)}`)
+  }
+  if (!protocols.includes(parsed.protocol.slice(0, -1)) || parsed.hostname === '') {
+    throw new ConfigError(`${name} must be a URL (${protocols.join(' or ')}), got ${JSON.stringify(raw)}`)
+  }
+  return raw
+}
+
+function masterKeyFromEnv(env: NodeJS.ProcessEnv): void {
+  const raw = env[MASTER_KEY_ENV]
+  if (!raw) return
+  try {
+    parseMasterKey(raw, MASTER_KEY_ENV)
+  } catch (err) {
+    throw new ConfigError((err as Error).message)
+  }
 }
 
 function prices(raw: string | undefined): Record<string, number> {
@@ -131,28 +196,45 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     return v === undefined ? undefined : String(v)
   }
 
-  const host = str('host', '127.0.0.1')
+  const host = hostName(str('host', '127.0.0.1'))
   const port = integer('port', pick('port') ?? DEFAULT_PORT, 0, 65535)
   const nodeIdRaw = pick('nodeId')
   const databaseUrl = opt('databaseUrl')
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('database url must start with postgres:// or postgresql://')
   }
+  // Checked here, although custody reads it, so that every command refuses a malformed key up front.
+  masterKeyFromEnv(env)
+  const headerTimeoutMs = integer('header timeout', pick('headerTimeoutMs') ?? 10_000, 100, 600_000)
+  const requestTimeoutMs = integer('request timeout', pick('requestTimeoutMs') ?? 30_000, 100, 3_600_000)
+  if (requestTimeoutMs < headerTimeoutMs) {
+    throw new ConfigError(
+      `request timeout (${requestTimeoutMs} ms) must be at least the header timeout (${headerTimeoutMs} ms): it includes the headers`,
+    )
+  }
+  const priceUrl = url('price url', opt('priceUrl'), ['http', 'https'])
+  if (priceUrl !== undefined && !priceUrl.includes('{symbol}')) {
+    throw new ConfigError(`price url must contain {symbol}, got ${JSON.stringify(priceUrl)}`)
+  }
   const config: Config = {
     host,
     port,
     dataDir: path.resolve(str('dataDir', 'walletd-data')),
     databaseUrl,
-    redisUrl: opt('redisUrl'),
+    redisUrl: url('redis url', opt('redisUrl'), ['redis', 'rediss']),
     region: str('region', 'local'),
-    publicUrl: str('publicUrl', `http://${host.includes(':') ? `[${host}]` : host}:${port}`),
+    publicUrl: url(
+      'public url',
+      str('publicUrl', `http://${host.includes(':') ? `[${host}]` : host}:${port}`),
+      ['http', 'https'],
+    ) as string,
     nodeId: nodeIdRaw === undefined ? undefined : integer('node id', nodeIdRaw, 0, 1023),
-    logLevel: str('logLevel', 'info'),
+    logLevel: oneOf('log level', str('logLevel', 'info'), LOG_LEVELS),
     bodyLimit: integer('body limit', pick('bodyLimit') ?? 1024 * 1024, 1024, 64 * 1024 * 1024),
     errorRetentionDays: integer('error retention days', pick('errorRetentionDays') ?? 14, 1, 3650),
     defaultRateLimit: integer('rate limit', pick('defaultRateLimit') ?? 0, 0, 10_000_000),
     prices: Object.freeze(prices(opt('prices'))),
-    priceUrl: opt('priceUrl'),
+    priceUrl,
     priceTimeoutMs: integer('price timeout', pick('priceTimeoutMs') ?? 2000, 1, 60_000),
     rpcUrls: Object.freeze(parseRpcUrls(opt('rpcUrls'))),
     devChain: flag('dev chain', pick('devChain'), true),
@@ -162,6 +244,15 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
         .map((n) => n.trim())
         .filter(Boolean),
     ),
+    headerTimeoutMs,
+    requestTimeoutMs,
+    idleTimeoutMs: integer('idle timeout', pick('idleTimeoutMs') ?? 72_000, 100, 3_600_000),
+    maxConnections: integer('max connections', pick('maxConnections') ?? 1000, 1, 1_000_000),
+    drainMs: integer('drain', pick('drainMs') ?? 5000, 0, 600_000),
+    sqliteSynchronous: oneOf('sqlite synchronous', str('sqliteSynchronous', 'full'), [
+      'full',
+      'normal',
+    ] as const),
   }
   return Object.freeze(config)
 }

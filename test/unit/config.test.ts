@@ -48,6 +48,18 @@ describe('configuration', () => {
       [{ bodyLimit: '10' }, /^body limit must be an integer in 1024\.\./],
       [{ errorRetentionDays: '0' }, /^error retention days must be an integer in 1\.\.3650/],
       [{ databaseUrl: 'mysql://x' }, /^database url must start with postgres:\/\/ or postgresql:\/\/$/],
+      [{ logLevel: 'verbose' }, /^log level must be one of fatal, error, warn, info, debug, trace, silent/],
+      [{ host: '999.1.1.1' }, /^host must be an IP address or a host name, got "999.1.1.1"$/],
+      [{ host: 'bad host' }, /^host must be/],
+      [{ publicUrl: 'walletd.example' }, /^public url must be a URL \(http or https\)/],
+      [{ priceUrl: 'https://prices.example/eth' }, /^price url must contain \{symbol\}/],
+      [{ redisUrl: 'localhost:6379' }, /^redis url must be a URL/],
+      [{ maxConnections: '0' }, /^max connections must be an integer in 1\.\./],
+      [{ sqliteSynchronous: 'off' }, /^sqlite synchronous must be one of full, normal/],
+      [
+        { headerTimeoutMs: '20000', requestTimeoutMs: '10000' },
+        /^request timeout \(10000 ms\) must be at least/,
+      ],
     ]
     for (const [flags, message] of cases) {
       assert.throws(
@@ -55,6 +67,25 @@ describe('configuration', () => {
         (err: unknown) => err instanceof ConfigError && message.test(err.message),
       )
     }
+  })
+
+  it('accepts host names, IPv4 and IPv6 addresses, and http(s) URLs', () => {
+    for (const host of ['localhost', '0.0.0.0', '::', 'walletd-1.internal', '10.0.0.7']) {
+      assert.equal(loadConfig({ host }, {}).host, host)
+    }
+    const config = loadConfig(
+      { publicUrl: 'https://wallets.example.com', priceUrl: 'https://prices.example/{symbol}' },
+      {},
+    )
+    assert.equal(config.publicUrl, 'https://wallets.example.com')
+    assert.equal(config.sqliteSynchronous, 'full')
+  })
+
+  it('refuses a malformed WALLETD_MASTER_KEY up front', () => {
+    assert.throws(
+      () => loadConfig({}, { [MASTER_KEY_ENV]: 'abcd' }),
+      (err: unknown) => err instanceof ConfigError && /WALLETD_MASTER_KEY must be 32 bytes/.test(err.message),
+    )
   })
 
   it('is frozen', () => {
