@@ -3,11 +3,11 @@ import { buildApp } from './app.ts'
 import { createDevChain, type DevChain } from './chains/dev-chain/supervisor.ts'
 import { evmNetwork } from './chains/evm/endpoints.ts'
 import { autoBootstrap, connectInstructions, runBootstrapCommand } from './cli/bootstrap.ts'
+import { openForCommand, runMasterKeyCommand } from './cli/master-key.ts'
 import { runOrgPlanCommand } from './cli/org-plan.ts'
 import { systemClock } from './clock.ts'
 import { type Config, ConfigError, type ConfigInput, DEFAULT_PORT, loadConfig } from './config.ts'
-import { loadMasterKey, SecretBox } from './custody/secret-box.ts'
-import { databaseTargetFor, migrateToLatest, openDatabase } from './db/database.ts'
+import { MasterKeyError } from './custody/secret-box.ts'
 import { findFloodRowsBefore, findRecordedError } from './http/error-recorder.ts'
 import { ErrorIdGenerator } from './ids.ts'
 
@@ -21,6 +21,9 @@ Usage:
   walletd org plan <orgId> [--plan Developer|Enterprise] [--enable <f>] [--disable <f>]
                    [--rate-limit <n>] [--webhooks <n>] [--json]
                                    show or change an org's plan (features and rate limit)
+  walletd master-key rotate [--new-key-file <path>]
+                                   re-seal every secret under a new master key (nodes stopped;
+                                   or give the new key in WALLETD_NEW_MASTER_KEY)
 
 Options (each also settable by environment variable, see the README):
   --host <addr>            listen address (default 127.0.0.1)
@@ -50,6 +53,8 @@ const options = {
   disable: { type: 'string', multiple: true },
   'rate-limit': { type: 'string' },
   webhooks: { type: 'string' },
+  // walletd master-key rotate
+  'new-key-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -97,6 +102,11 @@ export async function main(argv: string[]): Promise<number> {
           ...parsed.values,
           rateLimit: parsed.values['rate-limit'],
         })
+      case 'master-key':
+        return await runMasterKeyCommand(configFrom(parsed.values), rest, {
+          newKeyFile: parsed.values['new-key-file'],
+          now: systemClock.now(),
+        })
       default:
         process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${usage}`)
         return 2
@@ -106,15 +116,18 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`configuration error: ${err.message}\n`)
       return 2
     }
+    if (err instanceof MasterKeyError) {
+      process.stderr.write(`master key error: ${err.message}\n`)
+      return 2
+    }
     throw err
   }
 }
 
 async function migrate(flags: Flags): Promise<number> {
   const config = configFrom(flags)
-  const database = openDatabase(databaseTargetFor(config))
+  const { database, applied } = await openForCommand(config, { needsKey: false, now: systemClock.now() })
   try {
-    const applied = await migrateToLatest(database)
     process.stdout.write(
       applied.length ? `applied ${applied.join(', ')} on ${database.location}\n` : 'database is up to date\n',
     )
@@ -131,9 +144,8 @@ async function errors(flags: Flags, args: string[]): Promise<number> {
     return 2
   }
   const config = configFrom(flags)
-  const database = openDatabase(databaseTargetFor(config))
+  const { database } = await openForCommand(config, { needsKey: false, now: systemClock.now() })
   try {
-    await migrateToLatest(database)
     const row = await findRecordedError(database.db, id)
     if (!row) {
       const when = ErrorIdGenerator.timeOf(id)
@@ -200,13 +212,12 @@ const SHUTDOWN_GRACE_MS = 25_000
 
 async function start(flags: Flags): Promise<number> {
   const config = configFrom(flags)
-  const database = openDatabase(databaseTargetFor(config))
+  // Migrates, and refuses a master key other than the deployment's before anything listens.
+  const { database, secrets } = await openForCommand(config, { needsKey: true, now: systemClock.now() })
   let app: Awaited<ReturnType<typeof buildApp>>
   let bootstrapped: Awaited<ReturnType<typeof autoBootstrap>>
   let devChain: DevChain | undefined
   try {
-    await migrateToLatest(database)
-    const secrets = new SecretBox(loadMasterKey(config.dataDir))
     devChain = devChainFor(config)
     app = await buildApp(config, { database, clock: systemClock, secrets, devChain })
     // Before listening, so bootstrap.json exists once the server answers.
@@ -215,10 +226,19 @@ async function start(flags: Flags): Promise<number> {
     await database.close()
     throw err
   }
-  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'))
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-  })
+  const nextSignal = () =>
+    new Promise<NodeJS.Signals>((resolve) => {
+      const on = (signal: NodeJS.Signals) => () => {
+        process.off('SIGINT', onInt)
+        process.off('SIGTERM', onTerm)
+        resolve(signal)
+      }
+      const onInt = on('SIGINT')
+      const onTerm = on('SIGTERM')
+      process.once('SIGINT', onInt)
+      process.once('SIGTERM', onTerm)
+    })
+  const stopSignal = nextSignal()
 
   let address: string
   try {
@@ -263,6 +283,23 @@ async function start(flags: Flags): Promise<number> {
   app.walletd.errorRecorder.prune().catch((err) => app.log.warn({ err }, 'could not prune old error rows'))
 
   const signal = await stopSignal
+  // SIGTERM comes from an orchestrator or a load-balanced deployment: drain first. Ctrl-C (SIGINT)
+  // is a person at a terminal: stop at once. A second signal ends the drain early.
+  if (signal === 'SIGTERM' && config.drainMs > 0) {
+    app.walletd.startDraining()
+    app.log.info(
+      { signal, drainMs: config.drainMs },
+      `walletd draining: /readyz answers 503 for ${config.drainMs} ms while requests are still served`,
+    )
+    let drained: NodeJS.Timeout | undefined
+    await Promise.race([
+      nextSignal(),
+      new Promise((resolve) => {
+        drained = setTimeout(resolve, config.drainMs)
+      }),
+    ])
+    clearTimeout(drained)
+  }
   app.log.info({ signal }, 'walletd stopping: finishing in-flight requests')
   // A second signal, or the grace period running out, cuts the connections still open.
   const cut = () => {

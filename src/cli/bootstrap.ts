@@ -3,15 +3,9 @@ import path from 'node:path'
 import type { App } from '../app.ts'
 import { systemClock } from '../clock.ts'
 import type { Config } from '../config.ts'
-import { loadMasterKey, SecretBox } from '../custody/secret-box.ts'
-import {
-  type Db,
-  databaseTargetFor,
-  isUniqueViolation,
-  migrateToLatest,
-  openDatabase,
-} from '../db/database.ts'
+import { type Db, isUniqueViolation } from '../db/database.ts'
 import { type BootstrapResult, createAuthDomain } from '../domains/auth/index.ts'
+import { openForCommand } from './master-key.ts'
 
 export const BOOTSTRAP_FILE = 'bootstrap.json'
 
@@ -22,15 +16,9 @@ export const BOOTSTRAP_FILE = 'bootstrap.json'
  * Every run makes another, separate org.
  */
 export async function runBootstrapCommand(config: Config, options: { json: boolean }): Promise<number> {
-  const database = openDatabase(databaseTargetFor(config))
+  const { database, secrets } = await openForCommand(config, { needsKey: true, now: systemClock.now() })
   try {
-    await migrateToLatest(database)
-    const auth = createAuthDomain({
-      db: database.db,
-      clock: systemClock,
-      secrets: new SecretBox(loadMasterKey(config.dataDir)),
-      config,
-    })
+    const auth = createAuthDomain({ db: database.db, clock: systemClock, secrets, config })
     const result = await auth.bootstrapOrg()
     if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`)
     else {

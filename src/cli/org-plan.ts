@@ -1,6 +1,5 @@
 import { systemClock } from '../clock.ts'
 import type { Config } from '../config.ts'
-import { databaseTargetFor, migrateToLatest, openDatabase } from '../db/database.ts'
 import { createOrgRepository } from '../domains/auth/repositories/orgs.ts'
 import { createPlansDomain, type PlanChange } from '../domains/plans/index.ts'
 import {
@@ -11,6 +10,7 @@ import {
   type Plan,
   planNames,
 } from '../domains/plans/plans.ts'
+import { openForCommand } from './master-key.ts'
 
 export interface OrgPlanFlags {
   plan?: string | undefined
@@ -100,9 +100,8 @@ export async function runOrgPlanCommand(
     process.stderr.write(`${err.message}\n${orgPlanUsage}`)
     return 2
   }
-  const database = openDatabase(databaseTargetFor(config))
+  const { database } = await openForCommand(config, { needsKey: false, now: systemClock.now() })
   try {
-    await migrateToLatest(database)
     if (!(await createOrgRepository(database.db).orgExists(orgId))) {
       process.stderr.write(`org ${orgId} not found on ${database.location}\n`)
       return 1

@@ -41,6 +41,11 @@ export class SecretBox {
   }
 }
 
+/** A master key that is malformed, missing or not the deployment's: an operator error (exit 2), not a bug. */
+export class MasterKeyError extends Error {
+  override name = 'MasterKeyError'
+}
+
 export const MASTER_KEY_ENV = 'WALLETD_MASTER_KEY'
 export const MASTER_KEY_FILE = 'master.key'
 
@@ -50,14 +55,9 @@ export const MASTER_KEY_FILE = 'master.key'
  * Every node of a multi-node deployment must be given the same key.
  */
 export function loadMasterKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): Buffer {
-  const fromEnv = env[MASTER_KEY_ENV]
-  if (fromEnv) return parseMasterKey(fromEnv, MASTER_KEY_ENV)
+  const existing = findMasterKey(dataDir, env)
+  if (existing) return existing.key
   const file = path.join(dataDir, MASTER_KEY_FILE)
-  try {
-    return parseMasterKey(fs.readFileSync(file, 'utf8').trim(), file)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-  }
   fs.mkdirSync(dataDir, { recursive: true })
   const key = randomBytes(32)
   try {
@@ -70,10 +70,28 @@ export function loadMasterKey(dataDir: string, env: NodeJS.ProcessEnv = process.
   }
 }
 
-function parseMasterKey(text: string, source: string): Buffer {
+/** Where the master key comes from, without creating one: undefined when neither source is set. */
+export function findMasterKey(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { key: Buffer; source: string } | undefined {
+  const fromEnv = env[MASTER_KEY_ENV]
+  if (fromEnv) return { key: parseMasterKey(fromEnv, MASTER_KEY_ENV), source: MASTER_KEY_ENV }
+  const file = path.join(dataDir, MASTER_KEY_FILE)
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new MasterKeyError(`cannot read the master key file ${file}: ${(err as Error).message}`)
+  }
+  return { key: parseMasterKey(text.trim(), file), source: file }
+}
+
+export function parseMasterKey(text: string, source: string): Buffer {
   const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64')
   if (key.length !== 32) {
-    throw new Error(`the master key in ${source} must be 32 bytes (64 hex characters or base64)`)
+    throw new MasterKeyError(`the master key in ${source} must be 32 bytes (64 hex characters or base64)`)
   }
   return key
 }

@@ -8,6 +8,12 @@ export interface FoundationTables {
     task: string
     date_claimed: string
   }
+  /** One row (`id` = 'master'): a value sealed with the master key, to recognise a wrong key. */
+  master_key_check: {
+    id: string
+    sealed: string
+    date_updated: string
+  }
   orgs: {
     id: string
     name: string

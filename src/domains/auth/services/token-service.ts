@@ -183,7 +183,10 @@ export class TokenService {
   }
 }
 
-const associatedData = (key: { purpose: string; kid: string }) => `signing-key:${key.purpose}:${key.kid}`
+/** What a token-signing key's ciphertext is bound to (also read by the master-key check). */
+export const signingKeyAssociatedData = (key: { purpose: string; kid: string }) =>
+  `signing-key:${key.purpose}:${key.kid}`
+const associatedData = signingKeyAssociatedData
 
 function openSealed(key: StoredSigningKey, secrets: SecretBox, previous: SecretBox | undefined): Buffer {
   try {
