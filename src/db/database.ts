@@ -18,13 +18,46 @@ export interface DatabaseHandle {
 }
 
 export type DatabaseTarget =
-  | { kind: 'sqlite'; file: string } // a path, or ':memory:'
+  | { kind: 'sqlite'; file: string; synchronous?: SqliteSynchronous } // a path, or ':memory:'
   | { kind: 'postgres'; url: string; searchPath?: string; poolSize?: number }
 
-export function databaseTargetFor(config: { databaseUrl?: string; dataDir: string }): DatabaseTarget {
+/**
+ * SQLite's `synchronous` level. walletd's default is `full`: in WAL mode `normal` skips the fsync at
+ * each commit, so a power cut (not a crash of the process) can lose the last commits, e.g. a wallet
+ * whose address was already handed out. `full` fsyncs the WAL at every commit; BENCHMARKS.md has
+ * its cost.
+ */
+export type SqliteSynchronous = 'full' | 'normal'
+
+export function databaseTargetFor(config: {
+  databaseUrl?: string
+  dataDir: string
+  sqliteSynchronous?: SqliteSynchronous
+}): DatabaseTarget {
   return config.databaseUrl
     ? { kind: 'postgres', url: config.databaseUrl }
-    : { kind: 'sqlite', file: path.join(config.dataDir, 'walletd.sqlite') }
+    : {
+        kind: 'sqlite',
+        file: path.join(config.dataDir, 'walletd.sqlite'),
+        synchronous: config.sqliteSynchronous,
+      }
+}
+
+/**
+ * The database file and its WAL and shared-memory files hold every secret's ciphertext and every
+ * credential: readable by walletd's user only, like master.key. SQLite gives the -wal and -shm files
+ * the main file's mode; existing files of an older deployment are tightened too.
+ */
+function restrictSqliteFiles(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+  fs.closeSync(fs.openSync(file, 'a', 0o600))
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      fs.chmodSync(f, 0o600)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
+  }
 }
 
 export function redactUrl(url: string): string {
@@ -44,12 +77,12 @@ const requireDriver = createRequire(import.meta.url)
 export function openDatabase(target: DatabaseTarget): DatabaseHandle {
   if (target.kind === 'sqlite') {
     const SQLite = requireDriver('better-sqlite3') as typeof SQLiteDriver
-    if (target.file !== ':memory:') fs.mkdirSync(path.dirname(target.file), { recursive: true })
+    if (target.file !== ':memory:') restrictSqliteFiles(target.file)
     const sqlite = new SQLite(target.file)
     sqlite.pragma('journal_mode = WAL')
     sqlite.pragma('busy_timeout = 5000')
     sqlite.pragma('foreign_keys = ON')
-    sqlite.pragma('synchronous = NORMAL')
+    sqlite.pragma(`synchronous = ${target.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
     return { db, dialect: 'sqlite', location: target.file, close: () => db.destroy() }
   }
