@@ -67,6 +67,26 @@ export type App = FastifyInstance & {
     readonly jobs: JobRunner
     /** The JSON-RPC endpoint of every EVM network walletd can reach. */
     readonly evm: EvmEndpoints
+    /** SIGTERM: `/readyz` answers 503 and responses close their connections (see `walletd start`). */
+    readonly startDraining: () => void
+  }
+}
+
+/**
+ * Deadlines and the connection cap (README, configuration). Node enforces the header and request
+ * deadlines from a periodic sweep (every 30 s by default, which let a stalled header live ~90 s);
+ * the sweep here runs several times per header deadline. A missed deadline is answered 408 in the
+ * error contract (error-handler.ts) when no response has started.
+ */
+function connectionLimits(config: Config) {
+  return {
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.idleTimeoutMs,
+    http: {
+      headersTimeout: config.headerTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.headerTimeoutMs / 4))),
+    },
   }
 }
 
@@ -91,12 +111,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     // Per-request lines are off: errors are logged once, with their id, by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: 'idle',
+    ...connectionLimits(config),
     return503OnClosing: false,
     ...errorContractServerOptions,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     schemaController: { compilersFactory: schemaCompilers.compilersFactory },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // Beyond the cap Node closes new connections at once, unanswered: answering would cost the very
+  // resources the cap protects.
+  app.server.maxConnections = config.maxConnections
   const errorIds = deps.errorIds ?? new ErrorIdGenerator(config.nodeId)
   const recorder = new ErrorRecorder(deps.database.db, deps.clock, app.log, {
     retentionDays: config.errorRetentionDays,
@@ -133,7 +157,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   installMetrics(app)
 
   app.get('/healthz', async () => ({ status: 'ok' }))
+  let draining = false
   app.get('/readyz', async () => {
+    if (draining) {
+      throw new AppError('service_unavailable', 'walletd is shutting down.', {
+        details: { reason: 'draining' },
+      })
+    }
     try {
       await pingDatabase(deps.database)
     } catch (cause) {
@@ -250,6 +280,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     await recorder.close()
   })
 
+  /**
+   * The first step of a graceful stop: `/readyz` answers 503 so a load balancer takes the node out,
+   * while every request is still served; each response closes its connection, so kept-alive
+   * connections end between requests rather than being reset later. The listener added here costs
+   * nothing before the drain starts.
+   */
+  const startDraining = () => {
+    if (draining) return
+    draining = true
+    app.server.prependListener('request', (_request, response) => {
+      response.shouldKeepAlive = false
+    })
+  }
+
   return Object.assign(app as unknown as FastifyInstance, {
     walletd: {
       errorRecorder: recorder,
@@ -261,6 +305,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       wallets,
       jobs,
       evm,
+      startDraining,
     },
   })
 }

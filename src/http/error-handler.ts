@@ -98,7 +98,9 @@ export function installErrorHandling(app: FastifyInstance, deps: ErrorHandlingDe
     const facts: RequestFacts = { method: '-', path: '-', requestId: '-', orgId: null, callerId: null }
     const withCause = new AppError(err.code, err.message, { details: err.details, cause })
     const id = record(facts, withCause, app.log)
-    if (!socket.writable) return
+    // A response already under way cannot be replaced by an error: the connection is just closed.
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage
+    if (!socket.writable || inFlight?.headersSent) return
     const body = JSON.stringify(errorBody(id, err))
     socket.end(
       `HTTP/1.1 ${err.status} ${statusText(err.status)}\r\nContent-Type: ${JSON_TYPE}\r\n` +
