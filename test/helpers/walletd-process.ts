@@ -67,7 +67,8 @@ export async function startWalletd(args: string[], env: NodeJS.ProcessEnv = {}):
   const port = await freePort()
   const child = spawn(process.execPath, [walletdBin, 'start', '--port', String(port), ...args], {
     cwd: repoRoot,
-    env: { ...process.env, ...env },
+    // No drain period on SIGTERM unless a test asks for one: stop() would wait it out.
+    env: { ...process.env, WALLETD_DRAIN_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const lines: Record<string, unknown>[] = []
