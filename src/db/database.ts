@@ -120,7 +120,14 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
     handle.dialect === 'postgres'
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(handle.db)).rows[0]?.schema
       : undefined
-  const migrator = new Migrator({ db: handle.db, provider: migrationProvider, migrationTableSchema })
+  // Migration numbers are reserved in ranges per area of work, so a lower number can land after a
+  // higher one has been applied somewhere: apply it instead of refusing the database.
+  const migrator = new Migrator({
+    db: handle.db,
+    provider: migrationProvider,
+    migrationTableSchema,
+    allowUnorderedMigrations: true,
+  })
   const { error, results } = await migrator.migrateToLatest()
   if (error) throw error
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
