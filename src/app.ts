@@ -9,6 +9,7 @@ import { createImportSigner, createSoftwareKeyStore } from './custody/index.ts'
 import type { SecretBox } from './custody/secret-box.ts'
 import { type DatabaseHandle, pingDatabase } from './db/database.ts'
 import { type AuthDomain, createAuthDomain } from './domains/auth/index.ts'
+import { createInitialGrants } from './domains/permissions/grants.ts'
 import { createPermissionRepository } from './domains/permissions/repository.ts'
 import { registerPermissionRoutes } from './domains/permissions/routes.ts'
 import {
@@ -195,13 +196,37 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       const domain = request.routeRule?.notServed
       if (domain) throw notServedError(domain, request.method, request.url.split('?')[0] ?? '')
     })
-    auth = createAuthDomain({ db: deps.database.db, clock: deps.clock, secrets: deps.secrets, config })
     plans = createPlansDomain({
       db: deps.database.db,
       clock: deps.clock,
       defaultRateLimit: config.defaultRateLimit,
     })
     const permissionOperations = permissionOperationSource(createPermissionRepository(deps.database.db))
+    policies = createPoliciesDomain({
+      db: deps.database.db,
+      clock: deps.clock,
+      prices: createPriceSource({
+        table: config.prices,
+        url: config.priceUrl,
+        timeoutMs: config.priceTimeoutMs,
+      }),
+      // Screening rules need their vendor feature on the org's plan (402 otherwise).
+      assertFeature: (orgId, feature) => plans.requireFeature(orgId, feature),
+      logger: app.log,
+    })
+    auth = createAuthDomain({
+      db: deps.database.db,
+      clock: deps.clock,
+      secrets: deps.secrets,
+      config,
+      // A permission granted at creation is decided like a direct assignment, policies included.
+      grants: createInitialGrants({
+        repository: createPermissionRepository(deps.database.db),
+        operations: permissionOperations,
+        changes: policies.changeRequests,
+        now: () => deps.clock.now(),
+      }),
+    })
     // One hook per concern, in pipeline order: authentication (onRequest), the per-org rate limit
     // (route-level onRequest, so after authentication), then in preValidation the plan gate, the
     // user action and the permission guard. The rate limit registers before any route: it hooks
@@ -218,18 +243,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
     auth.registerRoutes(api)
 
-    policies = createPoliciesDomain({
-      db: deps.database.db,
-      clock: deps.clock,
-      prices: createPriceSource({
-        table: config.prices,
-        url: config.priceUrl,
-        timeoutMs: config.priceTimeoutMs,
-      }),
-      // Screening rules need their vendor feature on the org's plan (402 otherwise).
-      assertFeature: (orgId, feature) => plans.requireFeature(orgId, feature),
-      logger: app.log,
-    })
     registerPolicyRoutes(api, policies)
     permissions = createPermissionsService({
       repository: createPermissionRepository(deps.database.db),

@@ -7,7 +7,11 @@ export interface Caller {
   readonly userId: string
   /** The access token used (`to-…`), or the login session id. */
   readonly tokenId: string
-  readonly kind: 'CustomerEmployee' | 'EndUser' | 'ServiceAccount' | 'Pat'
+  /**
+   * What the identity is, whatever token it used: a PAT of an end user is an `EndUser`, a PAT of a
+   * service account a `ServiceAccount`. How it authenticated is `tokenKind`.
+   */
+  readonly kind: 'CustomerEmployee' | 'EndUser' | 'ServiceAccount'
   readonly appId: string
   /** What the bearer token is: a service-account token, a PAT, a login session, or `Temp` (registration). */
   readonly tokenKind: 'ServiceAccount' | 'Pat' | 'Token' | 'Temp'

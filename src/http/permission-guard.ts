@@ -18,14 +18,13 @@ export interface OperationSource {
 }
 
 export function notAuthorized(caller: Caller, operation: string): AppError {
-  const id = caller.kind === 'Pat' ? caller.tokenId : caller.userId
-  return new AppError(
-    'forbidden',
-    `${caller.kind} ${id} is not authorized to perform operation (${operation})`,
-    {
-      details: { operation, identityId: id, kind: caller.kind },
-    },
-  )
+  // A PAT holds its own assignments: name the PAT, as Dfns does, when it is the one refused.
+  const isPat = caller.tokenKind === 'Pat'
+  const id = isPat ? caller.tokenId : caller.userId
+  const label = isPat ? 'Pat' : caller.kind
+  return new AppError('forbidden', `${label} ${id} is not authorized to perform operation (${operation})`, {
+    details: { operation, identityId: id, kind: label },
+  })
 }
 
 export async function requireOperation(

@@ -10,6 +10,7 @@
  *   await w.grant([u.userId], ['Wallets:Read'])  // a new permission, assigned to each identity
  *   const u = await w.newUser()                  // a CustomerEmployee, registered with a Key
  *                                                // credential and logged in with DfnsAuthenticator
+ *   const e = await w.newEndUser()               // an EndUser (delegated registration), logged in
  *   w.clock.advance(ms)                          // the server's ManualClock (token expiry, …)
  *   await w.close()                              // always, in `after`/`finally`
  *
@@ -167,6 +168,8 @@ export interface Walletd {
   newPat(options?: { name?: string; keyKind?: KeyKind; by?: DfnsApiClient }): Promise<TokenIdentity>
   /** Create a CustomerEmployee, register a Key credential and log in with DfnsAuthenticator. */
   newUser(options?: { email?: string; keyKind?: KeyKind }): Promise<TestUser>
+  /** Root registers an EndUser by delegated registration (Key credential) and logs it in. */
+  newEndUser(options?: { email?: string }): Promise<TestUser>
   /** Root creates a permission with these operations and assigns it to each identity. */
   grant(identityIds: readonly string[], operations: string[], name?: string): Promise<void>
   /** Another org on the same server (as a second `walletd bootstrap` would make). */
@@ -292,6 +295,18 @@ export async function startWalletd(
       await authenticator.register({ orgId, username, registrationCode: created.registrationCode })
       const { token } = await authenticator.login({ orgId, username })
       return { client: client(token, signer), userId: created.userId, username, token, signer }
+    },
+    async newEndUser(opts = {}) {
+      const username = opts.email ?? `end-user-${++counter}-${randomBytes(3).toString('hex')}@example.com`
+      const challenge = await root.auth.createDelegatedRegistrationChallenge({
+        body: { email: username, kind: 'EndUser' },
+      })
+      const signer = new KeyCredentialSigner(newKey())
+      const registered = await client(challenge.temporaryAuthenticationToken).auth.registerEndUser({
+        body: { firstFactorCredential: await signer.create(challenge), wallets: [] },
+      })
+      const token = registered.authentication.token
+      return { client: client(token, signer), userId: registered.user.id, username, token, signer }
     },
     bootstrapOrg: () => app.walletd.auth.bootstrapOrg(),
     async startNode(nodeOptions = {}) {

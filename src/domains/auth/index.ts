@@ -5,6 +5,9 @@ import type { SecretBox } from '../../custody/secret-box.ts'
 import type { Db } from '../../db/database.ts'
 import type { Caller } from '../../http/context.ts'
 import type { RouteAuth } from '../../http/route-table.ts'
+import { createInitialGrants, type InitialGrants } from '../permissions/grants.ts'
+import { createPermissionRepository } from '../permissions/repository.ts'
+import { permissionOperationSource } from '../permissions/service.ts'
 import { createSigningKeyRepository } from './repositories/signing-keys.ts'
 import { registerAuthRoutes } from './routes/index.ts'
 import { authenticate } from './services/authentication.ts'
@@ -36,6 +39,11 @@ export function createAuthDomain(deps: {
   /** During a master-key rotation, the previous key (see resealSigningKeys). */
   previousSecrets?: SecretBox
   config: Pick<Config, 'region' | 'publicUrl'>
+  /**
+   * The grant rule with the policy engine's change gate (the app passes it). Without it (CLI,
+   * benchmarks) grants are decided on the caller's permissions alone, with no policies.
+   */
+  grants?: InitialGrants
 }): AuthDomain {
   const tokens = new TokenService({
     keys: createSigningKeyRepository(deps.db),
@@ -51,6 +59,13 @@ export function createAuthDomain(deps: {
     clock: deps.clock,
     tokens,
     rp: { id: new URL(deps.config.publicUrl).hostname },
+    grants:
+      deps.grants ??
+      createInitialGrants({
+        repository: createPermissionRepository(deps.db),
+        operations: permissionOperationSource(createPermissionRepository(deps.db)),
+        now: () => deps.clock.now(),
+      }),
   }
   return {
     context,

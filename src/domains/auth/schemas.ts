@@ -1,4 +1,6 @@
 import { type Static, Type } from 'typebox'
+import { ChangeRequestView } from '../permissions/schemas.ts'
+import type { ChangeRequest } from '../policies/schemas.ts'
 
 /**
  * Request and response schemas of the auth routes, shaped as SDK 0.8.21's `generated/auth/types`.
@@ -66,6 +68,24 @@ export const ServiceAccountView = Type.Object({
   accessTokens: Type.Array(AccessTokenView),
 })
 export type ServiceAccountView = Static<typeof ServiceAccountView>
+
+/**
+ * 202 of a creation whose `permissionId` waits for a `Permissions:Assign` approval: the identity
+ * exists (with its one-time access token) and holds nothing until the change request is applied.
+ */
+export const ServiceAccountPendingView = Type.Object({
+  ...ServiceAccountView.properties,
+  pendingChangeRequest: ChangeRequestView,
+})
+export const AccessTokenPendingView = Type.Object({
+  ...AccessTokenView.properties,
+  pendingChangeRequest: ChangeRequestView,
+})
+/** What creating a service account or PAT yields: the view, and the change request it waits on. */
+export interface Created<T> {
+  readonly view: T
+  readonly pendingChangeRequest?: ChangeRequest | undefined
+}
 
 export const CredentialView = Type.Object({
   kind: CredentialKind,

@@ -113,6 +113,15 @@ export interface PermissionRepository {
    */
   operationsOf(identityId: string): Promise<Set<string>>
   operationsOfMany(identityIds: readonly string[]): Promise<Map<string, Set<string>>>
+  /** The non-archived permissions assigned to these identities, each with the operations it grants. */
+  grantedPermissionsOf(identityIds: readonly string[]): Promise<GrantedPermission[]>
+}
+
+export interface GrantedPermission {
+  readonly identityId: string
+  readonly permissionId: string
+  /** Current operation names, as operationsOf counts them. */
+  readonly operations: readonly string[]
 }
 
 type PermissionRow = {
@@ -168,24 +177,30 @@ function toPermission(row: PermissionRow): Permission {
 }
 
 export function createPermissionRepository(db: Db): PermissionRepository {
-  const operationsOfMany = async (identityIds: readonly string[]): Promise<Map<string, Set<string>>> => {
-    const out = new Map<string, Set<string>>(identityIds.map((id) => [id, new Set<string>()]))
-    if (identityIds.length === 0) return out
+  const grantedPermissionsOf = async (identityIds: readonly string[]): Promise<GrantedPermission[]> => {
+    if (identityIds.length === 0) return []
     const rows = await db
       .selectFrom('permission_assignments as a')
       .innerJoin('permissions as p', 'p.id', 'a.permission_id')
-      .select(['a.identity_id', 'p.name', 'p.is_immutable', 'p.operations'])
+      .select(['a.identity_id', 'p.id', 'p.name', 'p.is_immutable', 'p.operations'])
       .where('a.identity_id', 'in', [...identityIds])
       .where('p.is_archived', '=', 0)
       .execute()
-    for (const row of rows) {
-      const held = out.get(row.identity_id)
-      if (!held) continue
-      const names =
+    return rows.map((row) => ({
+      identityId: row.identity_id,
+      permissionId: row.id,
+      operations:
         row.is_immutable === 1 && row.name === FULL_ADMIN_PERMISSION
           ? currentOperations
-          : normalizeOperations(JSON.parse(row.operations) as string[])
-      for (const op of names) held.add(op)
+          : normalizeOperations(JSON.parse(row.operations) as string[]),
+    }))
+  }
+  const operationsOfMany = async (identityIds: readonly string[]): Promise<Map<string, Set<string>>> => {
+    const out = new Map<string, Set<string>>(identityIds.map((id) => [id, new Set<string>()]))
+    for (const granted of await grantedPermissionsOf(identityIds)) {
+      const held = out.get(granted.identityId)
+      if (!held) continue
+      for (const op of granted.operations) held.add(op)
     }
     return out
   }
@@ -364,5 +379,6 @@ export function createPermissionRepository(db: Db): PermissionRepository {
     },
 
     operationsOfMany,
+    grantedPermissionsOf,
   }
 }

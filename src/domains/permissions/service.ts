@@ -27,9 +27,8 @@ import { decodePaginationToken, newId } from '../../ids.ts'
 import { pageOf } from '../../pagination.ts'
 import type { AccessTokenRepository } from '../auth/repositories/access-tokens.ts'
 import type { UserRepository } from '../auth/repositories/users.ts'
-import type { Initiator } from '../policies/activity.ts'
-import type { ChangeRequestService } from '../policies/change-requests.ts'
 import type { ChangeRequest } from '../policies/schemas.ts'
+import { gateAssignment, initiatorOf, type PermissionChangeGate } from './grants.ts'
 import type { Assignment, Permission, PermissionRepository } from './repository.ts'
 import {
   type ArchivePermissionBody,
@@ -40,11 +39,7 @@ import {
   type UpdatePermissionBody,
 } from './schemas.ts'
 
-/** The policy engine's change-request gate, as this domain uses it. */
-export type PermissionChangeGate = Pick<
-  ChangeRequestService,
-  'submitChange' | 'pendingForMany' | 'registerApplier'
->
+export type { PermissionChangeGate } from './grants.ts'
 
 export interface PermissionsServiceDeps {
   readonly repository: PermissionRepository
@@ -64,13 +59,6 @@ export type ChangeOutcome<T> =
 
 const permissionView = ({ orgId: _, ...p }: Permission): PermissionView => p
 const assignmentView = ({ orgId: _, ...a }: Assignment): AssignmentView => a
-
-const initiatorOf = (caller: Caller): Initiator => ({
-  userId: caller.userId,
-  kind: caller.kind,
-  tokenId: caller.tokenId,
-  appId: caller.appId,
-})
 
 function pageAfter(token: string | undefined): string | undefined {
   if (token === undefined) return undefined
@@ -220,6 +208,9 @@ export function createPermissionsService(deps: PermissionsServiceDeps) {
         return
       }
       if (await repo.findAssignment(orgId, body.id)) return
+      // An identity created with a permission awaiting approval: it must still exist (and not be
+      // archived) when the approval lands.
+      await assertIdentity(orgId, body.identityId)
       const permission = await repo.findPermission(orgId, body.permissionId)
       if (!permission || permission.isArchived) {
         throw new Error(`permission ${body.permissionId} can no longer be assigned`)
@@ -332,20 +323,8 @@ export function createPermissionsService(deps: PermissionsServiceDeps) {
 
       const now = deps.clock.now()
       const id = newId('assignment', now.getTime())
-      if (changes) {
-        const submitted = await changes.submitChange({
-          orgId: caller.orgId,
-          initiator: initiatorOf(caller),
-          kind: 'Assignment',
-          operationKind: 'Create',
-          entityId: id,
-          permissionId,
-          conflictKey: `${permissionId}/${body.identityId}`,
-          body: { id, permissionId, identityId: body.identityId, isImmutable: false },
-        })
-        if (submitted.outcome === 'Pending')
-          return { kind: 'Pending', changeRequest: submitted.changeRequest }
-      }
+      const pending = await gateAssignment(changes, caller, { id, permissionId, identityId: body.identityId })
+      if (pending) return { kind: 'Pending', changeRequest: pending }
       try {
         const created = await repo.assign({
           orgId: caller.orgId,

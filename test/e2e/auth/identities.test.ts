@@ -48,7 +48,8 @@ describe(`identities through the official SDK (${testDialect})`, () => {
       got.permissionAssignments.map((a) => a.permissionName),
       ['DfnsFullAdminAccess'],
     )
-    const renamed = await pat.client.auth.updatePersonalAccessToken({
+    // A PAT is managed by its owner (here the root service account), never by a PAT.
+    const renamed = await w.root.auth.updatePersonalAccessToken({
       tokenId: pat.tokenId,
       body: { name: 'deploy-2' },
     })

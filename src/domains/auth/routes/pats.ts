@@ -1,16 +1,24 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { AccessTokenView, CreatePatBody, params, UpdateTokenBody } from '../schemas.ts'
+import {
+  AccessTokenPendingView,
+  AccessTokenView,
+  CreatePatBody,
+  params,
+  UpdateTokenBody,
+} from '../schemas.ts'
 import type { AuthContext } from '../services/context.ts'
 import { createPat, getPat, listPats, setPatState, updatePat } from '../services/pats.ts'
-import { callerOf, tags, typed } from './shared.ts'
+import { callerOf, sendCreated, tags, typed } from './shared.ts'
 
 export function registerPatRoutes(fastify: FastifyInstance, ctx: AuthContext): void {
   const app = typed(fastify)
   app.post(
     '/auth/pats',
-    { schema: { tags, body: CreatePatBody, response: { 200: AccessTokenView } } },
-    async (request) => createPat(ctx, callerOf(request), request.body),
+    {
+      schema: { tags, body: CreatePatBody, response: { 200: AccessTokenView, 202: AccessTokenPendingView } },
+    },
+    async (request, reply) => sendCreated(reply, await createPat(ctx, callerOf(request), request.body)),
   )
   app.get(
     '/auth/pats',

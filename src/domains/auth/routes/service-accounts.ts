@@ -5,6 +5,7 @@ import {
   DeactivateServiceAccountBody,
   ForceQuery,
   params,
+  ServiceAccountPendingView,
   ServiceAccountView,
   UpdateTokenBody,
 } from '../schemas.ts'
@@ -16,7 +17,7 @@ import {
   setServiceAccountState,
   updateServiceAccount,
 } from '../services/service-accounts.ts'
-import { callerOf, tags, typed } from './shared.ts'
+import { callerOf, sendCreated, tags, typed } from './shared.ts'
 
 // `force` (skip the "is a policy approver" check) is accepted; walletd has no such check to skip yet.
 export function registerServiceAccountRoutes(fastify: FastifyInstance, ctx: AuthContext): void {
@@ -24,8 +25,15 @@ export function registerServiceAccountRoutes(fastify: FastifyInstance, ctx: Auth
   const id = params.serviceAccountId
   app.post(
     '/auth/service-accounts',
-    { schema: { tags, body: CreateServiceAccountBody, response: { 200: ServiceAccountView } } },
-    async (request) => createServiceAccount(ctx, callerOf(request), request.body),
+    {
+      schema: {
+        tags,
+        body: CreateServiceAccountBody,
+        response: { 200: ServiceAccountView, 202: ServiceAccountPendingView },
+      },
+    },
+    async (request, reply) =>
+      sendCreated(reply, await createServiceAccount(ctx, callerOf(request), request.body)),
   )
   app.get(
     '/auth/service-accounts',

@@ -59,7 +59,9 @@ export async function authenticate(
     userId: state.userId,
     tokenId: state.tokenId,
     appId: state.appId,
-    kind: state.tokenKind === 'Pat' ? 'Pat' : state.isServiceAccount ? 'ServiceAccount' : state.userKind,
+    // What the caller is and how it authenticated are kept apart: a PAT acts as its user's kind
+    // (end-user confinement, approval eligibility, audit), while token-dependent checks read tokenKind.
+    kind: state.isServiceAccount ? 'ServiceAccount' : state.userKind,
     tokenKind: state.tokenKind,
     username: state.username,
   }

@@ -1,5 +1,6 @@
 import type { Clock } from '../../../clock.ts'
 import type { Db } from '../../../db/database.ts'
+import type { InitialGrants } from '../../permissions/grants.ts'
 import { createPermissionRepository, type PermissionRepository } from '../../permissions/repository.ts'
 import { type AccessTokenRepository, createAccessTokenRepository } from '../repositories/access-tokens.ts'
 import { type ChallengeRepository, createChallengeRepository } from '../repositories/challenges.ts'
@@ -41,6 +42,8 @@ export interface AuthContext {
   tokens: TokenService
   /** Passkeys are bound to this relying party (the host of the public URL). */
   rp: RelyingParty
+  /** What a new service account or PAT may be given (the permissions domain's rule). */
+  grants: InitialGrants
 }
 
 /** Run `work` in a transaction with repositories bound to it. Keep crypto and network out of it. */

@@ -11,6 +11,7 @@ import type {
 import { challengeExpiry, newChallengeValue, openChallenge } from './challenges.ts'
 import type { AuthContext } from './context.ts'
 import { verifyFido2Attestation, verifyKeyAttestation } from './credential-verifier.ts'
+import { requireLoginSession } from './token-scope.ts'
 import { credentialView } from './views.ts'
 
 /**
@@ -111,6 +112,7 @@ export async function initCredential(
   caller: Caller,
   body: { kind: string },
 ): Promise<CredentialChallengeView> {
+  requireLoginSession(caller, 'Adding a credential')
   const kind = body.kind as CredentialKind
   if (!registrableKinds.has(kind)) {
     throw new AppError(
@@ -164,6 +166,7 @@ export async function createCredential(
   caller: Caller,
   body: CreateCredentialBody,
 ): Promise<CredentialView> {
+  requireLoginSession(caller, 'Adding a credential')
   const challenge = await openChallenge(ctx, body.challengeIdentifier, {
     purpose: 'Credential',
     orgId: caller.orgId,
@@ -196,6 +199,7 @@ export async function setCredentialActive(
   credentialUuid: string,
   isActive: boolean,
 ): Promise<{ message: string }> {
+  requireLoginSession(caller, 'Activating or deactivating a credential')
   const credential = await ctx.repos.credentials.findByUuid(caller.orgId, credentialUuid)
   if (!credential || credential.userId !== caller.userId || credential.tokenId !== null) {
     throw new AppError('not_found', `credential ${credentialUuid} not found`, { details: { credentialUuid } })

@@ -1,6 +1,6 @@
 import { AppError } from '../../../errors.ts'
-import type { Caller } from '../../../http/context.ts'
 import { newId } from '../../../ids.ts'
+import type { InitialGrant } from '../../permissions/grants.ts'
 import type { AccessToken, Credential, TokenKind, User } from '../model.ts'
 import type { AuthContext, AuthRepositories } from './context.ts'
 
@@ -90,45 +90,19 @@ export async function startSession(ctx: AuthContext, user: User, expiresInMs: nu
   return signToken(ctx, token, user.username)
 }
 
-/** The identity whose assignments stand for the caller: its PAT, else its user or service account. */
-export const permissionHolderOf = (caller: Caller) =>
-  caller.tokenKind === 'Pat' ? caller.tokenId : caller.userId
-
 /**
- * Give a new identity its permissions: the named permission, or else a copy of the caller's
- * assignments ("same permissions as the caller").
+ * Write the permissions decided for a new identity (InitialGrants.decide, asked before the
+ * transaction) in the transaction that creates it.
  */
-export async function grantInitialPermissions(
+export async function applyInitialGrant(
   repos: AuthRepositories,
-  caller: Caller,
+  orgId: string,
   identityId: string,
-  permissionId: string | undefined,
+  grant: InitialGrant,
   now: Date,
 ): Promise<void> {
-  if (permissionId) {
-    const permission = await repos.permissions.findPermission(caller.orgId, permissionId)
-    if (!permission) {
-      throw new AppError('not_found', `permission ${permissionId} not found`, {
-        details: { permissionId, orgId: caller.orgId },
-      })
-    }
-    if (permission.isArchived) {
-      throw new AppError('unprocessable', `permission ${permissionId} is archived`, {
-        details: { permissionId },
-      })
-    }
-    await repos.permissions.assign({ orgId: caller.orgId, permissionId, identityId, now })
-    return
-  }
-  const holder = permissionHolderOf(caller)
-  const held = (await repos.permissions.assignmentsOf([holder])).get(holder) ?? []
-  for (const assignment of held) {
-    await repos.permissions.assign({
-      orgId: caller.orgId,
-      permissionId: assignment.permissionId,
-      identityId,
-      now,
-    })
+  for (const { id, permissionId } of grant.assign) {
+    await repos.permissions.assign({ orgId, id, permissionId, identityId, now })
   }
 }
 

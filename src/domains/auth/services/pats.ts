@@ -1,18 +1,19 @@
 import { AppError } from '../../../errors.ts'
 import type { Caller } from '../../../http/context.ts'
 import { type AccessToken, lifetimes } from '../model.ts'
-import type { AccessTokenView, CreatePatBody } from '../schemas.ts'
+import type { AccessTokenView, Created, CreatePatBody } from '../schemas.ts'
 import { type AuthContext, inTransaction } from './context.ts'
 import { parsePublicKey } from './credential-verifier.ts'
 import {
+  applyInitialGrant,
   defaultAppId,
   expiryFrom,
-  grantInitialPermissions,
   newAccessToken,
   signToken,
   tokenKeyCredential,
 } from './issuance.ts'
 import { type LifecycleChange, lifecyclePatch } from './lifecycle.ts'
+import { refusePat } from './token-scope.ts'
 import { accessTokenViews } from './views.ts'
 
 /**
@@ -40,7 +41,8 @@ export async function createPat(
   ctx: AuthContext,
   caller: Caller,
   body: CreatePatBody,
-): Promise<AccessTokenView> {
+): Promise<Created<AccessTokenView>> {
+  refusePat(caller, 'Creating a personal access token')
   parsePublicKey(body.publicKey, 'body.publicKey')
   const existing = await ctx.repos.tokens.listOfUser(caller.userId, 'Pat')
   if (existing.some((t) => t.name === body.name && !t.isArchived)) {
@@ -64,13 +66,15 @@ export async function createPat(
     now,
   })
   const key = tokenKeyCredential(token, body.publicKey, now)
+  // Decided before anything is written: a refused grant (403) creates no token.
+  const grant = await ctx.grants.decide(caller, token.id, body.permissionId)
   await inTransaction(ctx, async (repos) => {
     await repos.tokens.create(token)
     await repos.credentials.create(key)
-    await grantInitialPermissions(repos, caller, token.id, body.permissionId, now)
+    await applyInitialGrant(repos, caller.orgId, token.id, grant, now)
   })
   const accessToken = await signToken(ctx, token, caller.username)
-  return { ...(await view(ctx, token)), accessToken }
+  return { view: { ...(await view(ctx, token)), accessToken }, pendingChangeRequest: grant.pending }
 }
 
 export async function listPats(ctx: AuthContext, caller: Caller): Promise<{ items: AccessTokenView[] }> {
@@ -93,6 +97,7 @@ export async function updatePat(
   tokenId: string,
   body: { name?: string | undefined; externalId?: string | undefined },
 ): Promise<AccessTokenView> {
+  refusePat(caller, 'Changing a personal access token')
   const token = await findOwnPat(ctx, caller, tokenId)
   if (token.isArchived) throw archived(tokenId)
   await ctx.repos.tokens.update(caller.orgId, tokenId, body, ctx.clock.now())
@@ -108,6 +113,7 @@ export async function setPatState(
   tokenId: string,
   change: LifecycleChange,
 ): Promise<AccessTokenView> {
+  refusePat(caller, 'Activating, deactivating or deleting a personal access token')
   const token = await findOwnPat(ctx, caller, tokenId)
   if (token.isArchived) throw archived(tokenId)
   const patch = lifecyclePatch(change)

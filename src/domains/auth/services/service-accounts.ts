@@ -2,13 +2,13 @@ import { AppError } from '../../../errors.ts'
 import type { Caller } from '../../../http/context.ts'
 import { newId } from '../../../ids.ts'
 import { lifetimes, type User } from '../model.ts'
-import type { CreateServiceAccountBody, ServiceAccountView } from '../schemas.ts'
+import type { Created, CreateServiceAccountBody, ServiceAccountView } from '../schemas.ts'
 import { type AuthContext, inTransaction } from './context.ts'
 import { parsePublicKey } from './credential-verifier.ts'
 import {
+  applyInitialGrant,
   defaultAppId,
   expiryFrom,
-  grantInitialPermissions,
   newAccessToken,
   signToken,
   tokenKeyCredential,
@@ -63,7 +63,7 @@ export async function createServiceAccount(
   ctx: AuthContext,
   caller: Caller,
   body: CreateServiceAccountBody,
-): Promise<ServiceAccountView> {
+): Promise<Created<ServiceAccountView>> {
   parsePublicKey(body.publicKey, 'body.publicKey')
   const appId = await defaultAppId(ctx, caller.orgId)
   const now = ctx.clock.now()
@@ -85,17 +85,22 @@ export async function createServiceAccount(
   })
   const key = tokenKeyCredential(token, body.publicKey, now)
   account.credentialUuid = key.uuid
+  // Decided before anything is written: a refused grant (403) creates no account.
+  const grant = await ctx.grants.decide(caller, account.id, body.permissionId)
   await inTransaction(ctx, async (repos) => {
     await repos.users.create(account)
     await repos.tokens.create(token)
     await repos.credentials.create(key)
-    await grantInitialPermissions(repos, caller, account.id, body.permissionId, now)
+    await applyInitialGrant(repos, caller.orgId, account.id, grant, now)
   })
   const accessToken = await signToken(ctx, token, account.username)
   const view = await serviceAccountView(ctx, account)
   return {
-    ...view,
-    accessTokens: view.accessTokens.map((t) => (t.tokenId === token.id ? { ...t, accessToken } : t)),
+    view: {
+      ...view,
+      accessTokens: view.accessTokens.map((t) => (t.tokenId === token.id ? { ...t, accessToken } : t)),
+    },
+    pendingChangeRequest: grant.pending,
   }
 }
 

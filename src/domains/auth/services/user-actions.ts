@@ -170,7 +170,8 @@ const AUDIT_EXPORT_LIMIT = 10_000
 function parseTime(value: string | undefined, field: string, fallback: Date): string {
   if (value === undefined || value === '') return fallback.toISOString()
   const ms = /^\d+$/.test(value) ? Number(value) * (value.length <= 10 ? 1000 : 1) : Date.parse(value)
-  if (!Number.isFinite(ms)) {
+  // A finite number can still be past what a Date holds (±8.64e15 ms): that is bad input too.
+  if (!Number.isFinite(ms) || Number.isNaN(new Date(ms).getTime())) {
     throw new AppError(
       'validation_failed',
       `Invalid query.${field}: expected an ISO-8601 date or unix time.`,
