@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { type DfnsApiClient, DfnsError, PolicyPendingError } from '@dfns/sdk'
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 import { testDialect } from '../../helpers/database.ts'
+import { failsWith } from '../../helpers/fails-with.ts'
 import {
   assertErrorBody,
   KeyCredentialSigner,
@@ -12,16 +13,6 @@ import {
   type TestUser,
   type Walletd,
 } from '../../helpers/sdk.ts'
-
-const failsWith =
-  (status: number, message?: RegExp) =>
-  (err: unknown): boolean => {
-    assert.ok(err instanceof DfnsError, String(err))
-    const body = (err.context as { body?: { error?: { message?: string } } } | undefined)?.body
-    assert.equal(err.httpStatus, status, JSON.stringify(body))
-    if (message) assert.match(body?.error?.message ?? '', message)
-    return true
-  }
 
 /** Issue: privilege escalations through identity creation, token scope and caller kind. */
 describe(`no identity or token becomes more than it is (${testDialect})`, () => {
