@@ -26,7 +26,7 @@ import { AppError } from './errors.ts'
 import { installAuthentication } from './http/authenticate.ts'
 import { errorContractServerOptions, installErrorHandling } from './http/error-handler.ts'
 import { ErrorRecorder } from './http/error-recorder.ts'
-import { installJsonBodyParser } from './http/json-body.ts'
+import { installJsonBodyParser, refuseNulCharacters } from './http/json-body.ts'
 import { type LazySchemaCompilers, lazySchemaCompilers } from './http/lazy-schemas.ts'
 import { MethodIndex } from './http/method-index.ts'
 import { installMetrics } from './http/metrics.ts'
@@ -195,6 +195,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       // user action is consumed or any other refusal could hide what the caller needs to know.
       const domain = request.routeRule?.notServed
       if (domain) throw notServedError(domain, request.method, request.url.split('?')[0] ?? '')
+      // The URL's half of the NUL rule (json-body.ts checks bodies as it parses them).
+      refuseNulCharacters(request)
     })
     plans = createPlansDomain({
       db: deps.database.db,
