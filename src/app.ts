@@ -9,6 +9,8 @@ import { createImportSigner, createSoftwareKeyStore } from './custody/index.ts'
 import type { SecretBox } from './custody/secret-box.ts'
 import { type DatabaseHandle, pingDatabase } from './db/database.ts'
 import { type AuthDomain, createAuthDomain } from './domains/auth/index.ts'
+import { registerClockRoutes } from './domains/emulator/clock-routes.ts'
+import { type EmulatorRoutes, mountEmulator, OPERATOR_GUARDED } from './domains/emulator/mount.ts'
 import { createInitialGrants } from './domains/permissions/grants.ts'
 import { createPermissionRepository } from './domains/permissions/repository.ts'
 import { registerPermissionRoutes } from './domains/permissions/routes.ts'
@@ -34,7 +36,12 @@ import { openApiOptions } from './http/openapi.ts'
 import { notServedError, registerNotServedRoutes } from './http/out-of-scope.ts'
 import { installPermissionGuard } from './http/permission-guard.ts'
 import { installRateLimit } from './http/rate-limit.ts'
-import { operationalRoutes, routeKey, routeTable } from './http/route-table.ts'
+import {
+  emulatorRoutes as emulatorRouteKeys,
+  operationalRoutes,
+  routeKey,
+  routeTable,
+} from './http/route-table.ts'
 import { installUserActionCheck } from './http/user-action.ts'
 import { ErrorIdGenerator } from './ids.ts'
 import { createJobRunner, type JobRunner } from './jobs/index.ts'
@@ -46,6 +53,11 @@ export interface AppDeps {
   /** Encrypts secrets at rest under the master key. */
   readonly secrets: SecretBox
   readonly errorIds?: ErrorIdGenerator
+  /**
+   * The operator token of the `/emulator/…` controls. They are mounted only in the development
+   * profile and only when a token is given (`walletd start` always gives one there).
+   */
+  readonly operatorToken?: string
   /** A pino logger or logger options; `false` silences logging (tests). */
   readonly logger?: FastifyBaseLogger | boolean
   /** Run background jobs on this node's own timer once ready (default true); tests may drive `runDueJobs()` instead. */
@@ -137,12 +149,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   // Every API route must have its row in the route table: a route added without deciding who may
   // call it is a start-up failure, not a silent hole.
-  app.addHook('onRoute', (route) => {
+  app.addHook('onRoute', function checkRouteRow(route) {
     const verbs = Array.isArray(route.method) ? route.method : [route.method]
     for (const verb of verbs) {
       if (verb === 'HEAD') continue
       methods.add(verb, route.url)
       const key = routeKey(verb, route.url)
+      if (emulatorRouteKeys.has(key)) {
+        // `this` is the context the route is added to: an emulator route outside the guarded one
+        // would answer without the operator token.
+        if (!this.hasDecorator(OPERATOR_GUARDED)) {
+          throw new Error(`route ${key} must be added through the emulator's context (emulatorRoutes)`)
+        }
+        continue
+      }
       if (!operationalRoutes.has(key) && !routeTable[key] && !route.url.startsWith('/documentation')) {
         throw new Error(`route ${key} has no row in src/http/route-table.ts`)
       }
@@ -185,6 +205,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   let permissions!: ReturnType<typeof createPermissionsService>
   let wallets!: ReturnType<typeof createWalletsDomain>
   let approvalSweep: NodeJS.Timeout | undefined
+  // Domains push the `/emulator/…` routes they own here; they are mounted after the API context.
+  const emulatorRoutes: EmulatorRoutes[] = [registerClockRoutes(deps.clock)]
   await app.register(async (api) => {
     api.addHook('onRequest', async (request) => {
       const url = request.routeOptions.url
@@ -289,6 +311,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   // Handlers are registered while the domains are built above; the timer starts once the app is ready.
   if (deps.runJobs ?? true) app.addHook('onReady', async () => jobs.start())
+
+  if (config.profile === 'development' && deps.operatorToken !== undefined) {
+    await mountEmulator(app, { token: deps.operatorToken, routes: emulatorRoutes })
+  }
+
   app.addHook('onClose', async () => {
     await jobs.stop()
     clearInterval(approvalSweep)

@@ -7,7 +7,15 @@ import { parsePriceTable } from './domains/policies/prices.ts'
  * walletd's configuration: one shape, filled from CLI flags over environment variables over
  * defaults, parsed once and frozen. Every setting is listed in the README's configuration table.
  */
+export type Profile = 'development' | 'production'
+
 export interface Config {
+  /**
+   * `development` (the default): the `/emulator/…` controls behind the operator token, made for a
+   * laptop and CI. `production`: none of them, the master key from the environment only, and the
+   * development-only settings refused.
+   */
+  readonly profile: Profile
   readonly host: string
   readonly port: number
   /** Directory for the embedded SQLite database, the master key file and bootstrap.json. */
@@ -59,6 +67,7 @@ export type ConfigInput = Partial<Record<keyof Config, string | number | undefin
 export const DEFAULT_PORT = 8087
 
 const envNames: Record<keyof Config, string> = {
+  profile: 'WALLETD_PROFILE',
   host: 'WALLETD_HOST',
   port: 'WALLETD_PORT',
   dataDir: 'WALLETD_DATA_DIR',
@@ -86,6 +95,14 @@ const envNames: Record<keyof Config, string> = {
 }
 
 export const configEnvNames: Readonly<Record<keyof Config, string>> = envNames
+
+/**
+ * Settings that only make sense in the development profile. Setting any of them with
+ * `--profile production` is a configuration error (exit 2), never silently ignored: an operator
+ * who sets one believes it does something. Other modules add their development-only environment
+ * variables here (the dev chain's, the seed file).
+ */
+export const developmentOnlyEnv: readonly string[] = ['WALLETD_OPERATOR_TOKEN']
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -196,6 +213,18 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     return v === undefined ? undefined : String(v)
   }
 
+  const profile = str('profile', 'development')
+  if (profile !== 'development' && profile !== 'production') {
+    throw new ConfigError(`profile must be development or production, got ${JSON.stringify(profile)}`)
+  }
+  if (profile === 'production') {
+    const set = developmentOnlyEnv.filter((name) => env[name] !== undefined && env[name] !== '')
+    if (set.length > 0) {
+      throw new ConfigError(
+        `${set.join(', ')}: only for the development profile, refused with --profile production`,
+      )
+    }
+  }
   const host = hostName(str('host', '127.0.0.1'))
   const port = integer('port', pick('port') ?? DEFAULT_PORT, 0, 65535)
   const nodeIdRaw = pick('nodeId')
@@ -217,6 +246,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     throw new ConfigError(`price url must contain {symbol}, got ${JSON.stringify(priceUrl)}`)
   }
   const config: Config = {
+    profile,
     host,
     port,
     dataDir: path.resolve(str('dataDir', 'walletd-data')),

@@ -8,6 +8,8 @@ import { runOrgPlanCommand } from './cli/org-plan.ts'
 import { systemClock } from './clock.ts'
 import { type Config, ConfigError, type ConfigInput, DEFAULT_PORT, loadConfig } from './config.ts'
 import { MasterKeyError } from './custody/secret-box.ts'
+import { emulatorInstructions } from './domains/emulator/instructions.ts'
+import { loadOperatorToken } from './domains/emulator/operator-token.ts'
 import { findFloodRowsBefore, findRecordedError } from './http/error-recorder.ts'
 import { ErrorIdGenerator } from './ids.ts'
 
@@ -34,6 +36,7 @@ Options (each also settable by environment variable, see the README):
   --region <name>          this deployment's region name (default local)
   --log-level <level>      fatal|error|warn|info|debug|trace (default info)
   --no-dev-chain           do not run the local dev chain (Anvil) for EVM networks without an RPC URL
+  --profile <name>         development (default: emulator controls) | production
   -h, --help               show this help
 `
 
@@ -46,6 +49,7 @@ const options = {
   region: { type: 'string' },
   'log-level': { type: 'string' },
   'no-dev-chain': { type: 'boolean' },
+  profile: { type: 'string' },
   json: { type: 'boolean' },
   // walletd org plan
   plan: { type: 'string' },
@@ -70,6 +74,7 @@ function configFrom(flags: Flags) {
     region: flags.region,
     logLevel: flags['log-level'],
     ...(flags['no-dev-chain'] ? { devChain: 'false' } : {}),
+    profile: flags.profile,
   }
   return loadConfig(input)
 }
@@ -199,7 +204,7 @@ async function errors(flags: Flags, args: string[]): Promise<number> {
  * profile only: a production deployment never starts one, whatever the other settings say.
  */
 function devChainFor(config: Config): DevChain | undefined {
-  if (!config.devChain || (config as { profile?: string }).profile === 'production') return undefined
+  if (!config.devChain || config.profile === 'production') return undefined
   const networks = config.devChainNetworks
     .filter((name) => !config.rpcUrls[name])
     .map((name) => ({ network: name, chainId: evmNetwork(name, 'dev chain networks').chainId }))
@@ -212,6 +217,8 @@ const SHUTDOWN_GRACE_MS = 25_000
 
 async function start(flags: Flags): Promise<number> {
   const config = configFrom(flags)
+  // Before the database is touched: a missing or malformed token is a configuration error (exit 2).
+  const operator = loadOperatorToken(config)
   // Migrates, and refuses a master key other than the deployment's before anything listens.
   const { database, secrets } = await openForCommand(config, { needsKey: true, now: systemClock.now() })
   let app: Awaited<ReturnType<typeof buildApp>>
@@ -219,7 +226,13 @@ async function start(flags: Flags): Promise<number> {
   let devChain: DevChain | undefined
   try {
     devChain = devChainFor(config)
-    app = await buildApp(config, { database, clock: systemClock, secrets, devChain })
+    app = await buildApp(config, {
+      database,
+      clock: systemClock,
+      secrets,
+      devChain,
+      operatorToken: operator?.token,
+    })
     // Before listening, so bootstrap.json exists once the server answers.
     bootstrapped = await autoBootstrap(app, config, database.db)
   } catch (err) {
@@ -258,15 +271,23 @@ async function start(flags: Flags): Promise<number> {
     return 1
   }
   app.log.info(
-    { address, database: database.location, dataDir: config.dataDir, region: config.region },
-    `walletd listening on ${address} (database: ${database.location}). ` +
-      `Point the Dfns SDK at it: new DfnsApiClient({ baseUrl: '${address}', orgId, authToken, signer })`,
+    {
+      address,
+      database: database.location,
+      dataDir: config.dataDir,
+      region: config.region,
+      profile: config.profile,
+    },
+    `walletd listening on ${address} (database: ${database.location}, profile: ${config.profile}). ` +
+      `Point the Dfns SDK at it: new DfnsApiClient({ baseUrl: '${address}', orgId, authToken, signer })` +
+      (operator ? `. ${emulatorInstructions(address, operator)}` : ''),
   )
   if (bootstrapped) {
     process.stdout.write(
       `\nFirst start: created org ${bootstrapped.result.orgId} and its root service account; ` +
         `credentials written to ${bootstrapped.file} (mode 0600).\n\n` +
-        connectInstructions(address, bootstrapped.result, bootstrapped.file),
+        connectInstructions(address, bootstrapped.result, bootstrapped.file) +
+        (operator ? `\n${emulatorInstructions(address, operator)}\n` : ''),
     )
   }
   // In the background: requests that need the chain wait for it, the others are served at once.

@@ -10,6 +10,7 @@ import {
   MASTER_KEY_ENV,
   MASTER_KEY_FILE,
   MasterKeyError,
+  masterKeyOptions,
   parseMasterKey,
   SecretBox,
 } from '../custody/secret-box.ts'
@@ -134,15 +135,15 @@ export async function openForCommand<NeedsKey extends boolean>(
     const applied = await migrateToLatest(database)
     let secrets: SecretBox | undefined
     if (options.needsKey) {
-      const existing = findMasterKey(config.dataDir)
-      const key = existing?.key ?? loadMasterKey(config.dataDir)
+      const existing = findMasterKey(config.dataDir, process.env, masterKeyOptions(config))
+      const key = existing?.key ?? loadMasterKey(config.dataDir, process.env, masterKeyOptions(config))
       secrets = new SecretBox(key)
       await checkMasterKey(database.db, secrets, existing?.source ?? `${config.dataDir}/${MASTER_KEY_FILE}`, {
         record: true,
         now: options.now,
       })
     } else {
-      const found = findMasterKey(config.dataDir)
+      const found = findMasterKey(config.dataDir, process.env, masterKeyOptions(config))
       if (found) {
         secrets = new SecretBox(found.key)
         await checkMasterKey(database.db, secrets, found.source, { record: false, now: options.now })
@@ -242,7 +243,7 @@ export async function runMasterKeyCommand(
     return 2
   }
   const env = process.env
-  const current = findMasterKey(config.dataDir, env)
+  const current = findMasterKey(config.dataDir, env, masterKeyOptions(config))
   if (!current) {
     throw new MasterKeyError(
       `no master key to rotate from: set ${MASTER_KEY_ENV} or put the current key in ${config.dataDir}/${MASTER_KEY_FILE}`,

@@ -54,8 +54,12 @@ export const MASTER_KEY_FILE = 'master.key'
  * from `<dataDir>/master.key`, which is created (mode 0600) with 32 random bytes on first start.
  * Every node of a multi-node deployment must be given the same key.
  */
-export function loadMasterKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): Buffer {
-  const existing = findMasterKey(dataDir, env)
+export function loadMasterKey(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: MasterKeyOptions = {},
+): Buffer {
+  const existing = findMasterKey(dataDir, env, options)
   if (existing) return existing.key
   const file = path.join(dataDir, MASTER_KEY_FILE)
   fs.mkdirSync(dataDir, { recursive: true })
@@ -70,13 +74,31 @@ export function loadMasterKey(dataDir: string, env: NodeJS.ProcessEnv = process.
   }
 }
 
+/**
+ * `envOnly` (the production profile): the key comes from the environment only; no `master.key`
+ * file is read or created, since a key lying next to the data it protects suits a laptop, not an
+ * operator.
+ */
+export interface MasterKeyOptions {
+  readonly envOnly?: boolean
+}
+
+/** The options the configured profile implies. */
+export const masterKeyOptions = (config: { readonly profile: string }): MasterKeyOptions => ({
+  envOnly: config.profile === 'production',
+})
+
 /** Where the master key comes from, without creating one: undefined when neither source is set. */
 export function findMasterKey(
   dataDir: string,
   env: NodeJS.ProcessEnv = process.env,
+  options: MasterKeyOptions = {},
 ): { key: Buffer; source: string } | undefined {
   const fromEnv = env[MASTER_KEY_ENV]
   if (fromEnv) return { key: parseMasterKey(fromEnv, MASTER_KEY_ENV), source: MASTER_KEY_ENV }
+  if (options.envOnly) {
+    throw new MasterKeyError(`the production profile needs the master key in ${MASTER_KEY_ENV}`)
+  }
   const file = path.join(dataDir, MASTER_KEY_FILE)
   let text: string
   try {

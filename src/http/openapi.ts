@@ -1,6 +1,6 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger'
 import { errorCatalog } from '../errors.ts'
-import { errorStatusesOf, operationalRoutes, routeKey, routeTable } from './route-table.ts'
+import { emulatorRoutes, errorStatusesOf, operationalRoutes, routeKey, routeTable } from './route-table.ts'
 
 /** The error body every status other than 2xx carries (the error contract, see the README). */
 const errorResponse = {
@@ -38,7 +38,11 @@ export function openApiOptions(publicUrl: string): FastifyDynamicSwaggerOptions 
       info: { title: 'walletd', version: '0.1.0', description: 'A self-hostable server for the Dfns API.' },
       servers: [{ url: publicUrl }],
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          // The deployment's operator token (development profile), for the /emulator controls.
+          operator: { type: 'http', scheme: 'bearer' },
+        },
       },
     },
     transform: ({ schema, url, route }) => {
@@ -51,6 +55,14 @@ export function openApiOptions(publicUrl: string): FastifyDynamicSwaggerOptions 
       const operational = operationalRoutes.get(key)
       if (operational !== undefined) {
         return { schema: { ...base, tags: ['operations'], summary: operational }, url }
+      }
+      if (emulatorRoutes.has(key)) {
+        const responses = { ...((base.response as object | undefined) ?? {}) } as Record<string, unknown>
+        responses['401'] = { description: 'The operator token is missing or wrong.', ...errorResponse }
+        return {
+          schema: { ...base, tags: ['emulator'], security: [{ operator: [] }], response: responses },
+          url,
+        }
       }
       const rule = routeTable[key]
       if (!rule) return { schema: base, url }

@@ -296,6 +296,33 @@ export function errorStatusesOf(key: string, rule: RouteRule): number[] {
   return [...statuses].sort((a, b) => a - b)
 }
 
+/**
+ * The emulator's controls (development profile only): outside the Dfns API, so not in the table
+ * above nor in its security walk. They are guarded by the operator token instead, and the start-up
+ * check accepts them only when registered in the guarded `/emulator` context (src/domains/emulator/mount.ts).
+ */
+export const emulatorRoutes: ReadonlySet<string> = new Set([
+  'GET /emulator/clock',
+  'POST /emulator/clock',
+  'GET /emulator/mailbox',
+  'DELETE /emulator/mailbox',
+  'GET /emulator/faults',
+  'POST /emulator/faults',
+  'DELETE /emulator/faults',
+  'DELETE /emulator/faults/:faultId',
+  'GET /emulator/journal',
+  'DELETE /emulator/journal',
+  'POST /emulator/seed',
+  'POST /emulator/reset',
+  'GET /emulator/snapshots',
+  'POST /emulator/snapshots',
+  'POST /emulator/snapshots/:name/restore',
+  'DELETE /emulator/snapshots/:name',
+  // the dev chain (transfers)
+  'GET /emulator/chains',
+  'POST /emulator/faucet',
+])
+
 /** Operational routes outside the Dfns API (no auth, no rate limit), with their summaries. */
 export const operationalRoutes: ReadonlyMap<string, string> = new Map([
   ['GET /healthz', 'Liveness: the process answers'],

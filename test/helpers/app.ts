@@ -10,6 +10,8 @@ export interface TestApp {
   readonly config: Config
   readonly database: TestDatabase
   readonly clock: ManualClock
+  /** The operator token of the `/emulator/…` controls (development profile). */
+  readonly operatorToken: string
   close(): Promise<void>
 }
 
@@ -21,13 +23,22 @@ export async function createTestApp(
   const clock = new ManualClock(Date.parse('2026-01-01T00:00:00.000Z'))
   const config = loadConfig({ dataDir: '/nonexistent-test-data-dir', ...options.config }, {})
   const secrets = new SecretBox(randomBytes(32))
-  const app = await buildApp(config, { database, clock, secrets, logger: false, ...options.deps })
+  const operatorToken = randomBytes(24).toString('base64url')
+  const app = await buildApp(config, {
+    database,
+    clock,
+    secrets,
+    logger: false,
+    operatorToken,
+    ...options.deps,
+  })
   await app.ready()
   return {
     app,
     config,
     database,
     clock,
+    operatorToken,
     close: async () => {
       await app.close()
       await database.dispose()

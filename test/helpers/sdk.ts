@@ -155,6 +155,8 @@ export interface Walletd {
   readonly config: Config
   readonly clock: ManualClock
   readonly database: TestDatabase
+  /** The operator token of the `/emulator/…` controls (development profile). */
+  readonly operatorToken: string
   /** The bootstrap output: root service account ids, token and PKCS#8 key. */
   readonly bootstrap: BootstrapResult
   readonly root: DfnsApiClient
@@ -184,6 +186,7 @@ async function listen(
   clock: ManualClock,
   secrets: SecretBox,
   configInput: ConfigInput,
+  operatorToken: string,
 ): Promise<{ app: App; config: Config; baseUrl: string }> {
   const port = await freePort()
   const config = loadConfig(
@@ -196,7 +199,7 @@ async function listen(
     },
     {},
   )
-  const app = await buildApp(config, { database, clock, secrets, logger: false })
+  const app = await buildApp(config, { database, clock, secrets, logger: false, operatorToken })
   await app.listen({ host: '127.0.0.1', port })
   return { app, config, baseUrl: `http://127.0.0.1:${port}` }
 }
@@ -215,7 +218,8 @@ export async function startWalletd(
   const clock = new ManualClock(Date.parse('2026-01-01T00:00:00.000Z'))
   const masterKey = randomBytes(32)
   const secrets = new SecretBox(masterKey)
-  const { app, config, baseUrl } = await listen(database, clock, secrets, options.config ?? {})
+  const operatorToken = randomBytes(24).toString('base64url')
+  const { app, config, baseUrl } = await listen(database, clock, secrets, options.config ?? {}, operatorToken)
   const bootstrap = await app.walletd.auth.bootstrapOrg()
   const orgId = bootstrap.orgId
   const extraNodes: WalletdNode[] = []
@@ -232,6 +236,7 @@ export async function startWalletd(
     config,
     clock,
     database,
+    operatorToken,
     bootstrap,
     root,
     client,
@@ -312,7 +317,13 @@ export async function startWalletd(
     async startNode(nodeOptions = {}) {
       const nodeClock = new ManualClock(clock.now())
       const handle = database.openAnother()
-      const node = await listen(handle, nodeClock, new SecretBox(masterKey), nodeOptions.config ?? {})
+      const node = await listen(
+        handle,
+        nodeClock,
+        new SecretBox(masterKey),
+        nodeOptions.config ?? {},
+        operatorToken,
+      )
       const started: WalletdNode = {
         app: node.app,
         baseUrl: node.baseUrl,

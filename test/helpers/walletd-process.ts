@@ -6,6 +6,14 @@ import { fileURLToPath } from 'node:url'
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const walletdBin = path.join(repoRoot, 'bin/walletd.js')
 
+/** The operator token `startWalletd` gives a PostgreSQL-backed process (where it must be set). */
+export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef'
+
+/** With PostgreSQL the development profile needs the operator token from the environment. */
+function operatorTokenFor(args: string[]): NodeJS.ProcessEnv {
+  return args.includes('--database-url') ? { WALLETD_OPERATOR_TOKEN: TEST_OPERATOR_TOKEN } : {}
+}
+
 /** A port nothing listens on right now (the OS picks it; we release it for walletd to take). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -29,7 +37,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [walletdBin, ...args], {
       cwd: repoRoot,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...operatorTokenFor(args), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -68,7 +76,7 @@ export async function startWalletd(args: string[], env: NodeJS.ProcessEnv = {}):
   const child = spawn(process.execPath, [walletdBin, 'start', '--port', String(port), ...args], {
     cwd: repoRoot,
     // No drain period on SIGTERM unless a test asks for one: stop() would wait it out.
-    env: { ...process.env, WALLETD_DRAIN_MS: '0', ...env },
+    env: { ...process.env, WALLETD_DRAIN_MS: '0', ...operatorTokenFor(args), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const lines: Record<string, unknown>[] = []

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { type Config, ConfigError, configEnvNames, DEFAULT_PORT, loadConfig } from '../../src/config.ts'
+import {
+  type Config,
+  ConfigError,
+  configEnvNames,
+  DEFAULT_PORT,
+  developmentOnlyEnv,
+  loadConfig,
+} from '../../src/config.ts'
 import { MASTER_KEY_ENV } from '../../src/custody/secret-box.ts'
 import { repoRoot } from '../helpers/walletd-process.ts'
 
@@ -88,6 +95,28 @@ describe('configuration', () => {
     )
   })
 
+  it('has two profiles, development by default; production refuses the development-only settings', () => {
+    assert.equal(loadConfig({}, {}).profile, 'development')
+    assert.equal(loadConfig({}, { WALLETD_PROFILE: 'production' }).profile, 'production')
+    assert.equal(
+      loadConfig({ profile: 'development' }, { WALLETD_PROFILE: 'production' }).profile,
+      'development',
+    )
+    assert.throws(
+      () => loadConfig({ profile: 'prod' }, {}),
+      (err: unknown) =>
+        err instanceof ConfigError && /profile must be development or production/.test(err.message),
+    )
+    for (const name of developmentOnlyEnv) {
+      assert.equal(loadConfig({}, { [name]: 'x'.repeat(32) }).profile, 'development')
+      assert.throws(
+        () => loadConfig({ profile: 'production' }, { [name]: 'x'.repeat(32) }),
+        (err: unknown) =>
+          err instanceof ConfigError && err.message.startsWith(`${name}: only for the development`),
+      )
+    }
+  })
+
   it('is frozen', () => {
     const config = loadConfig({}, {})
     assert.ok(Object.isFrozen(config))
@@ -104,5 +133,6 @@ describe('configuration', () => {
       )
     }
     assert.match(table, new RegExp(`\`${MASTER_KEY_ENV}\``))
+    for (const name of developmentOnlyEnv) assert.match(table, new RegExp(`\`${name}\``))
   })
 })
