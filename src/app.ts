@@ -24,6 +24,7 @@ import { createPriceSource } from './domains/policies/prices.ts'
 import { registerPolicyRoutes } from './domains/policies/routes.ts'
 import { createPoliciesDomain, type PoliciesDomain } from './domains/policies/service.ts'
 import { createWalletsDomain, type WalletsDomain } from './domains/wallets/index.ts'
+import { createTransfersModule } from './domains/wallets/transfers/index.ts'
 import { AppError } from './errors.ts'
 import { installAuthentication } from './http/authenticate.ts'
 import { errorContractServerOptions, installErrorHandling } from './http/error-handler.ts'
@@ -226,14 +227,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       defaultRateLimit: config.defaultRateLimit,
     })
     const permissionOperations = permissionOperationSource(createPermissionRepository(deps.database.db))
+    const prices = createPriceSource({
+      table: config.prices,
+      url: config.priceUrl,
+      timeoutMs: config.priceTimeoutMs,
+    })
+    const keyStore = createSoftwareKeyStore({
+      db: deps.database.db,
+      secrets: deps.secrets,
+      now: () => deps.clock.now(),
+    })
     policies = createPoliciesDomain({
       db: deps.database.db,
       clock: deps.clock,
-      prices: createPriceSource({
-        table: config.prices,
-        url: config.priceUrl,
-        timeoutMs: config.priceTimeoutMs,
-      }),
+      prices,
       // Screening rules need their vendor feature on the org's plan (402 otherwise).
       assertFeature: (orgId, feature) => plans.requireFeature(orgId, feature),
       logger: app.log,
@@ -289,11 +296,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     wallets = createWalletsDomain({
       db: deps.database.db,
       clock: deps.clock,
-      keyStore: createSoftwareKeyStore({
-        db: deps.database.db,
-        secrets: deps.secrets,
-        now: () => deps.clock.now(),
-      }),
+      keyStore,
       importSigner: createImportSigner({
         db: deps.database.db,
         secrets: deps.secrets,
@@ -306,6 +309,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       governance: policies.governance,
     })
     wallets.registerRoutes(api)
+    const transfers = createTransfersModule({
+      db: deps.database.db,
+      clock: deps.clock,
+      wallets,
+      keyStore,
+      evm,
+      jobs,
+      prices,
+      governance: policies.governance,
+    })
+    transfers.registerRoutes(api)
     registerNotServedRoutes(api)
   })
 

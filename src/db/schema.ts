@@ -357,9 +357,49 @@ export interface JobTables {
   }
 }
 
+/** Transfer and transaction requests and EVM nonce counters (migration 0041-transfers). */
+export interface TransferTables {
+  transfer_requests: {
+    id: string
+    org_id: string
+    wallet_id: string
+    network: string
+    category: string
+    from_address: string
+    requester_user_id: string
+    requester_token_id: string | null
+    request_body: string
+    canonical_body: string
+    plan: string
+    metadata: string | null
+    status: string
+    cleared: number
+    reason: string | null
+    approval_id: string | null
+    external_id: string | null
+    nonce: number | null
+    signed_tx: string | null
+    tx_hash: string | null
+    fee: string | null
+    details: string | null
+    replacement_id: string | null
+    replaces_id: string | null
+    date_requested: string
+    date_policy_resolved: string | null
+    date_broadcasted: string | null
+    date_confirmed: string | null
+  }
+  evm_nonces: {
+    network: string
+    address: string
+    next_nonce: number
+  }
+}
+
 export interface Database
   extends FoundationTables,
     JobTables,
+    TransferTables,
     PlanTables,
     AuthTables,
     PermissionTables,

@@ -6,5 +6,6 @@ export {
   type JobSpec,
   listJobs,
   type RunAgain,
+  runJobNow,
 } from './queue.ts'
 export { createJobRunner, defaultRetryAt, type JobRunner, type JobRunnerDeps } from './runner.ts'

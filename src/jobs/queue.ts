@@ -75,6 +75,20 @@ export async function enqueueJob<P>(trx: Executor, spec: JobSpec<P>, clock: Cloc
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0
 }
 
+/**
+ * Makes a pending job due now (a job enqueued as a fallback for later, whose moment came early).
+ * False when no pending job has that key.
+ */
+export async function runJobNow(db: Executor, dedupeKey: string, clock: Clock): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ run_at: clock.now().toISOString() })
+    .where('dedupe_key', '=', dedupeKey)
+    .where('status', '=', 'pending')
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
 export interface JobRow {
   id: string
   kind: string

@@ -8,6 +8,7 @@ import * as wallets from './0007-wallets.ts'
 import * as firstStart from './0008-first-start.ts'
 import * as masterKeyCheck from './0030-master-key-check.ts'
 import * as jobs from './0040-jobs.ts'
+import * as transfers from './0041-transfers.ts'
 
 /**
  * The one migration set, applied in name order on SQLite and PostgreSQL alike.
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0008-first-start': firstStart,
   '0030-master-key-check': masterKeyCheck,
   '0040-jobs': jobs,
+  '0041-transfers': transfers,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -59,7 +59,8 @@ interface GovernedRef {
 }
 
 export function createWalletGovernance(deps: WalletGovernanceDeps) {
-  let walletHandler: WalletApprovalHandler | undefined
+  // One per kind of governed request (signatures, transfers, transactions); each ignores the others'.
+  const walletHandlers: WalletApprovalHandler[] = []
   const refs = (approval: ApprovalRecord): GovernedRef | undefined => {
     const ref = (approval.activity as { governed?: GovernedRef }).governed
     return ref
@@ -70,21 +71,25 @@ export function createWalletGovernance(deps: WalletGovernanceDeps) {
     if (!ref || approval.status === 'Pending') return
     // A denied or expired request never executes: take it back out of the velocity windows.
     if (approval.status !== 'Approved') await deps.ledger.release(ref.requestId)
-    if (!walletHandler) throw new Error('no wallet approval handler registered yet')
-    await walletHandler({
+    if (walletHandlers.length === 0) throw new Error('no wallet approval handler registered yet')
+    const resolved: ResolvedWalletApproval = {
       orgId: approval.orgId,
       approvalId: approval.id,
       status: approval.status,
       requestId: ref.requestId,
       walletId: ref.walletId,
       dateResolved: approval.dateResolved ?? approval.dateUpdated,
-    })
+    }
+    for (const handler of walletHandlers) await handler(resolved)
   })
 
   return {
-    /** The wallets domain plugs in "execute or reject the request" here. Must be idempotent. */
+    /**
+     * The wallet domains plug in "execute or reject the request" here, each for its own requests
+     * (by id prefix); every handler sees every resolution. Must be idempotent.
+     */
     onWalletApprovalResolved(handler: WalletApprovalHandler): void {
-      walletHandler = handler
+      walletHandlers.push(handler)
     },
 
     async governWalletRequest(activity: WalletSignActivity): Promise<WalletGovernanceResult> {

@@ -19,6 +19,24 @@ export interface OtherOrg {
   readonly rootUserId: string
 }
 
+/** The chain the checked app reaches (set by the test that starts it): transfers need real funds. */
+export const fixtureChain: { rpcUrl?: string } = {}
+
+async function fund(address: string): Promise<void> {
+  if (!fixtureChain.rpcUrl) throw new Error('a transfer fixture needs fixtureChain.rpcUrl')
+  const response = await fetch(fixtureChain.rpcUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'anvil_setBalance',
+      params: [address, '0xde0b6b3a7640000'],
+    }),
+  })
+  if (!response.ok) throw new Error(`anvil_setBalance answered ${response.status}`)
+}
+
 type Fixture = (org: OtherOrg, get: (param: string) => Promise<string>) => Promise<string>
 
 const hash = () => `0x${randomBytes(32).toString('hex')}`
@@ -90,6 +108,17 @@ export const idFixtures: Readonly<Record<string, Fixture>> = {
     (await client.wallets.createWallet({ body: { network: 'EthereumSepolia' } })).id,
   keyId: async ({ client }, get) =>
     (await client.wallets.getWallet({ walletId: await get('walletId') })).signingKey.id!,
+  transferId: async ({ client }, get) => {
+    const walletId = await get('walletId')
+    const wallet = await client.wallets.getWallet({ walletId })
+    await fund(wallet.address!)
+    return (
+      await client.wallets.transferAsset({
+        walletId,
+        body: { kind: 'Native', to: wallet.address!, amount: '1' },
+      })
+    ).id
+  },
   signatureId: async ({ client }, get) =>
     (
       await client.wallets.generateSignature({
@@ -124,6 +153,11 @@ export const sampleBodies: Readonly<Record<string, unknown>> = {
     supportedSchemes: [{ protocol: 'CGGMP24', curve: 'secp256k1' }],
   },
   'POST /wallets/:walletId/signatures': { kind: 'Hash', hash: hash() },
+  'POST /wallets/:walletId/transfers': {
+    kind: 'Native',
+    to: '0x0000000000000000000000000000000000000001',
+    amount: '1',
+  },
   'PUT /keys/:keyId': { name: 'renamed' },
   'POST /keys/:keyId/delegate': { delegateTo: 'us-00000-00000-0000000000000000' },
   'POST /keys/:keyId/export': {

@@ -35,15 +35,15 @@ describe(`routes walletd does not serve (${testDialect})`, () => {
     return row.used_at
   }
 
-  it('the SDK gets 501 naming the domain, not 404 (transfers, webhooks, login codes)', async () => {
+  it('the SDK gets 501 naming the domain, not 404 (transactions, webhooks, login codes)', async () => {
     const refusals: [() => Promise<unknown>, string][] = [
       [
         () =>
-          w.root.wallets.transferAsset({
+          w.root.wallets.broadcastTransaction({
             walletId: 'wa-01',
-            body: { kind: 'Native', to: '0x0000000000000000000000000000000000000001', amount: '1' },
+            body: { kind: 'Evm', to: '0x0000000000000000000000000000000000000001', value: '1' },
           }),
-        'transfers',
+        'transactions',
       ],
       [() => w.root.webhooks.listWebhooks({}), 'webhooks'],
       [
