@@ -206,6 +206,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   let permissions!: ReturnType<typeof createPermissionsService>
   let wallets!: ReturnType<typeof createWalletsDomain>
   let approvalSweep: NodeJS.Timeout | undefined
+  let authSweep: NodeJS.Timeout | undefined
   // Domains push the `/emulator/…` routes they own here; they are mounted after the API context.
   const emulatorRoutes: EmulatorRoutes[] = [registerClockRoutes(deps.clock)]
   await app.register(async (api) => {
@@ -265,7 +266,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     installAuthentication(api, auth.authenticate)
     await installRateLimit(api, {
       quotaFor: async (orgId) => (await plans.planOf(orgId)).rateLimitPerMinute,
-      unauthenticatedQuota: config.defaultRateLimit,
+      unauthenticatedQuota: config.publicRateLimit,
       redisUrl: config.redisUrl,
     })
     installPlanGate(api, plans)
@@ -292,6 +293,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       ]).catch((err) => app.log.error({ err }, 'approval sweep failed'))
     }, 30_000)
     approvalSweep.unref()
+    // Expired challenges and unused userAction tokens are deleted, so unanswered auth state cannot
+    // pile up. Each run is idempotent DELETEs by expiry: safe with every node sweeping.
+    authSweep = setInterval(() => {
+      auth.purgeExpired().catch((err) => app.log.error({ err }, 'auth state sweep failed'))
+    }, 60_000)
+    authSweep.unref()
 
     wallets = createWalletsDomain({
       db: deps.database.db,
@@ -333,6 +340,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   app.addHook('onClose', async () => {
     await jobs.stop()
     clearInterval(approvalSweep)
+    clearInterval(authSweep)
     await recorder.close()
   })
 

@@ -37,6 +37,12 @@ export interface Config {
   readonly errorRetentionDays: number
   /** Requests per minute per org when the plan sets none; 0 turns rate limiting off. */
   readonly defaultRateLimit: number
+  /**
+   * Requests per minute per client address on the routes without a token (login and
+   * registration init, login); independent of the org limits, so it holds when those are off.
+   * 0 turns it off.
+   */
+  readonly publicRateLimit: number
   /** USD price per whole unit by asset symbol, for the policy amount rules (`ETH=3000,BTC=60000`). */
   readonly prices: Readonly<Record<string, number>>
   /** Optional price service for symbols missing from `prices`: `{symbol}` is substituted, JSON `{"usd":n}`. */
@@ -80,6 +86,7 @@ const envNames: Record<keyof Config, string> = {
   bodyLimit: 'WALLETD_BODY_LIMIT',
   errorRetentionDays: 'WALLETD_ERROR_RETENTION_DAYS',
   defaultRateLimit: 'WALLETD_RATE_LIMIT',
+  publicRateLimit: 'WALLETD_PUBLIC_RATE_LIMIT',
   prices: 'WALLETD_PRICES',
   priceUrl: 'WALLETD_PRICE_URL',
   priceTimeoutMs: 'WALLETD_PRICE_TIMEOUT_MS',
@@ -263,6 +270,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     bodyLimit: integer('body limit', pick('bodyLimit') ?? 1024 * 1024, 1024, 64 * 1024 * 1024),
     errorRetentionDays: integer('error retention days', pick('errorRetentionDays') ?? 14, 1, 3650),
     defaultRateLimit: integer('rate limit', pick('defaultRateLimit') ?? 0, 0, 10_000_000),
+    publicRateLimit: integer('public rate limit', pick('publicRateLimit') ?? 300, 0, 10_000_000),
     prices: Object.freeze(prices(opt('prices'))),
     priceUrl,
     priceTimeoutMs: integer('price timeout', pick('priceTimeoutMs') ?? 2000, 1, 60_000),

@@ -128,6 +128,8 @@ export interface AuthTables {
     expires_at: string
     used_at: string | null
     date_created: string
+    /** The client address of an unauthenticated init (login, registration), for its cap. */
+    client_address: string | null
   }
   user_actions: {
     id: string

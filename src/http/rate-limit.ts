@@ -8,6 +8,8 @@ import { AppError } from '../errors.ts'
  * - Key: the caller's org once authenticated (so every token and app of an org shares one quota),
  *   the client address for unauthenticated routes (login, registration).
  * - Quota: the org's plan (`rateLimitPerMinute`); 0 means unlimited and the request is not counted.
+ *   The routes without a token have their own per-address quota (`WALLETD_PUBLIC_RATE_LIMIT`, on
+ *   by default), so login and registration stay limited when org limits are off.
  * - Store: in memory on one node; Redis when `redisUrl` is set, so several nodes share the count.
  * - Headers: X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset (unix seconds, as Dfns
  *   documents; the plugin's own value is seconds-until-reset and is rewritten) on every counted

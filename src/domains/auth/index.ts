@@ -13,6 +13,7 @@ import { registerAuthRoutes } from './routes/index.ts'
 import { authenticate } from './services/authentication.ts'
 import { type BootstrapResult, bootstrapOrg } from './services/bootstrap.ts'
 import { type AuthContext, authRepositories } from './services/context.ts'
+import { purgeExpiredAuthState } from './services/open-limits.ts'
 import { TokenService } from './services/token-service.ts'
 import { consumeUserAction } from './services/user-actions.ts'
 
@@ -30,6 +31,8 @@ export interface AuthDomain {
   ): Promise<void>
   registerRoutes(app: FastifyInstance): void
   bootstrapOrg(options?: { orgName?: string }): Promise<BootstrapResult>
+  /** Delete expired challenges, unused userAction tokens and registration tokens (the sweep). */
+  purgeExpired(): Promise<{ challenges: number; userActions: number; tokens: number }>
 }
 
 export function createAuthDomain(deps: {
@@ -75,5 +78,6 @@ export function createAuthDomain(deps: {
     },
     registerRoutes: (app) => registerAuthRoutes(app, context),
     bootstrapOrg: (options) => bootstrapOrg(context, options),
+    purgeExpired: () => purgeExpiredAuthState(context),
   }
 }

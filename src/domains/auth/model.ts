@@ -79,6 +79,8 @@ export interface Challenge {
   payload: string | null
   expiresAt: string
   usedAt: string | null
+  /** Set on unauthenticated inits (login, registration): counts against that address's cap. */
+  clientAddress?: string | null
 }
 
 export interface UserActionRecord {
@@ -113,4 +115,19 @@ export const lifetimes = {
   defaultAccessToken: 365 * 24 * 60 * 60_000,
   /** The root service account created by bootstrap. */
   bootstrapToken: 730 * 24 * 60 * 60_000,
+} as const
+
+/**
+ * How much open (unanswered, unexpired) auth state one party may hold; expired state is purged by
+ * the sweep (purgeExpiredAuthState). Documented in README.md of this folder.
+ */
+export const openLimits = {
+  /** Login and registration challenges opened from one client address. Beyond: 429. */
+  perAddress: 50,
+  /** Login or registration challenges of one user: the oldest is dropped to make room. */
+  perUser: 10,
+  /** User-action challenges of one token. Beyond: 429. */
+  userActionsPerToken: 100,
+  /** Total payload characters of one token's open user-action challenges. Beyond: 429. */
+  userActionPayloadPerToken: 16 * 1024 * 1024,
 } as const

@@ -36,6 +36,8 @@ export interface AccessTokenRepository {
   ): Promise<void>
   /** Deactivate every active token of a kind held by a user (logout of all sessions). */
   deactivateAllOfUser(userId: string, kind: TokenKind, now: Date): Promise<void>
+  /** Delete expired tokens of a kind that is never shown again once expired (`Temp`). */
+  purgeExpired(kind: TokenKind, now: Date): Promise<number>
 }
 
 export const toAccessToken = (row: TokenRow): AccessToken => ({
@@ -158,6 +160,14 @@ export function createAccessTokenRepository(db: Db): AccessTokenRepository {
         .where('kind', '=', kind)
         .where('is_active', '=', 1)
         .execute()
+    },
+    async purgeExpired(kind, now) {
+      const result = await db
+        .deleteFrom('access_tokens')
+        .where('kind', '=', kind)
+        .where('expires_at', '<=', now.toISOString())
+        .executeTakeFirst()
+      return Number(result.numDeletedRows)
     },
   }
 }

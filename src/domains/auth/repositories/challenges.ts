@@ -15,6 +15,18 @@ export interface ChallengeRepository {
    * two) exactly one gets `true`.
    */
   consume(challengeId: string, now: Date): Promise<boolean>
+  /** Open (unused, unexpired) challenges matching `of`: how many, their payload characters, the first to expire. */
+  open(
+    of:
+      | { clientAddress: string }
+      | { tokenId: string; purpose: ChallengePurpose }
+      | { userId: string; purpose: ChallengePurpose },
+    now: Date,
+  ): Promise<{ count: number; bytes: number; firstExpiry: string | null }>
+  /** Delete a user's oldest open challenges of a purpose so that at most `keep` remain. */
+  trimOpen(userId: string, purpose: ChallengePurpose, keep: number, now: Date): Promise<void>
+  /** Delete every challenge past its expiry (answered or not); returns how many. */
+  purgeExpired(now: Date): Promise<number>
 }
 
 const toChallenge = (row: ChallengeRow): Challenge => ({
@@ -31,6 +43,7 @@ const toChallenge = (row: ChallengeRow): Challenge => ({
   payload: row.payload,
   expiresAt: row.expires_at,
   usedAt: row.used_at,
+  clientAddress: row.client_address,
 })
 
 export function createChallengeRepository(db: Db): ChallengeRepository {
@@ -53,6 +66,7 @@ export function createChallengeRepository(db: Db): ChallengeRepository {
           expires_at: c.expiresAt,
           used_at: c.usedAt,
           date_created: now.toISOString(),
+          client_address: c.clientAddress ?? null,
         })
         .execute()
     },
@@ -83,6 +97,49 @@ export function createChallengeRepository(db: Db): ChallengeRepository {
         .where('used_at', 'is', null)
         .executeTakeFirst()
       return Number(result.numUpdatedRows) === 1
+    },
+    async open(of, now) {
+      let query = db
+        .selectFrom('auth_challenges')
+        .select((eb) => [
+          eb.fn.countAll<number | string>().as('count'),
+          eb.fn
+            .sum<number | string | null>(eb.fn('length', [eb.fn.coalesce('payload', eb.val(''))]))
+            .as('bytes'),
+          eb.fn.min<string | null>('expires_at').as('first_expiry'),
+        ])
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now.toISOString())
+      if ('clientAddress' in of) query = query.where('client_address', '=', of.clientAddress)
+      else if ('tokenId' in of)
+        query = query.where('token_id', '=', of.tokenId).where('purpose', '=', of.purpose)
+      else query = query.where('user_id', '=', of.userId).where('purpose', '=', of.purpose)
+      const row = await query.executeTakeFirst()
+      return {
+        count: Number(row?.count ?? 0),
+        bytes: Number(row?.bytes ?? 0),
+        firstExpiry: row?.first_expiry ?? null,
+      }
+    },
+    async trimOpen(userId, purpose, keep, now) {
+      const open = await db
+        .selectFrom('auth_challenges')
+        .select('id')
+        .where('user_id', '=', userId)
+        .where('purpose', '=', purpose)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now.toISOString())
+        .orderBy('id', 'desc')
+        .execute()
+      const drop = open.slice(Math.max(0, keep)).map((r) => r.id)
+      if (drop.length > 0) await db.deleteFrom('auth_challenges').where('id', 'in', drop).execute()
+    },
+    async purgeExpired(now) {
+      const result = await db
+        .deleteFrom('auth_challenges')
+        .where('expires_at', '<=', now.toISOString())
+        .executeTakeFirst()
+      return Number(result.numDeletedRows)
     },
   }
 }

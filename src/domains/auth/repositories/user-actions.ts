@@ -14,6 +14,8 @@ export interface UserActionRepository {
    * the same token reaches two nodes at the same instant exactly one of them gets `true`.
    */
   consume(id: string, now: Date): Promise<boolean>
+  /** Delete userAction tokens that expired unused (never performed, so not audit records). */
+  purgeUnused(now: Date): Promise<number>
   listPerformed(
     orgId: string,
     options: { from: string; to: string; userId?: string; limit: number },
@@ -87,6 +89,14 @@ export function createUserActionRepository(db: Db): UserActionRepository {
         .where('used_at', 'is', null)
         .executeTakeFirst()
       return Number(result.numUpdatedRows) === 1
+    },
+    async purgeUnused(now) {
+      const result = await db
+        .deleteFrom('user_actions')
+        .where('used_at', 'is', null)
+        .where('expires_at', '<=', now.toISOString())
+        .executeTakeFirst()
+      return Number(result.numDeletedRows)
     },
     async listPerformed(orgId, { from, to, userId, limit }) {
       let query = db

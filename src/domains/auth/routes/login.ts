@@ -19,7 +19,7 @@ export function registerLoginRoutes(fastify: FastifyInstance, ctx: AuthContext):
   app.post(
     '/auth/login/init',
     { schema: { tags, body: LoginInitBody, response: { 200: ChallengeView } } },
-    async (request) => initLogin(ctx, request.body),
+    async (request) => initLogin(ctx, request.body, request.ip),
   )
   app.post(
     '/auth/login',

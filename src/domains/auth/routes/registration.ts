@@ -23,7 +23,7 @@ export function registerRegistrationRoutes(fastify: FastifyInstance, ctx: AuthCo
   app.post(
     '/auth/registration/init',
     { schema: { tags, body: RegistrationInitBody, response: { 200: RegistrationChallengeView } } },
-    async (request) => initRegistration(ctx, request.body),
+    async (request) => initRegistration(ctx, request.body, request.ip),
   )
   app.post(
     '/auth/registration',

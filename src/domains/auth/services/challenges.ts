@@ -31,6 +31,8 @@ export async function issueSigningChallenge(
     tokenId: string | null
     credentials: Credential[]
     http?: { method: string; path: string; payload: string }
+    /** The client address of an unauthenticated init, counted against its cap. */
+    clientAddress?: string
   },
 ): Promise<ChallengeView> {
   const usable = input.credentials.filter((c) => c.isActive && signingKinds.has(c.kind))
@@ -58,6 +60,7 @@ export async function issueSigningChallenge(
     payload: input.http?.payload ?? null,
     expiresAt: challengeExpiry(ctx),
     usedAt: null,
+    clientAddress: input.clientAddress ?? null,
   }
   await ctx.repos.challenges.create(challenge, now)
   const ofKind = (kind: string) => usable.filter((c) => c.kind === kind)

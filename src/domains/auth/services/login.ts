@@ -5,6 +5,7 @@ import type { ChallengeView, SignChallengeBody } from '../schemas.ts'
 import { answerChallenge, issueSigningChallenge, openChallenge } from './challenges.ts'
 import type { AuthContext } from './context.ts'
 import { startSession } from './issuance.ts'
+import { assertAddressMayOpen, makeRoomForUser } from './open-limits.ts'
 
 /** Login with a credential (what `DfnsAuthenticator.login` does), logout, and delegated login. */
 
@@ -17,6 +18,7 @@ function assertCanLogIn(user: User): void {
 export async function initLogin(
   ctx: AuthContext,
   body: { username: string; orgId: string },
+  clientAddress: string,
 ): Promise<ChallengeView> {
   const user = await ctx.repos.users.findByUsername(body.orgId, body.username)
   if (!user || user.isServiceAccount) {
@@ -25,12 +27,15 @@ export async function initLogin(
     })
   }
   assertCanLogIn(user)
+  await assertAddressMayOpen(ctx, clientAddress)
+  await makeRoomForUser(ctx, user.id, 'Login')
   return issueSigningChallenge(ctx, {
     orgId: user.orgId,
     purpose: 'Login',
     userId: user.id,
     tokenId: null,
     credentials: await ctx.repos.credentials.listOfUser(user.id),
+    clientAddress,
   })
 }
 

@@ -9,6 +9,7 @@ import { challengeExpiry, newChallengeValue } from './challenges.ts'
 import { type AuthContext, inTransaction } from './context.ts'
 import { authenticatorSelection, pubKeyCredParams, verifyNewCredential } from './credentials.ts'
 import { defaultAppId, newAccessToken, signToken, startSession } from './issuance.ts'
+import { assertAddressMayOpen, makeRoomForUser } from './open-limits.ts'
 import { hashRegistrationCode, newPerson, newRegistrationCode } from './users.ts'
 
 /**
@@ -27,7 +28,11 @@ function sameHash(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-async function registrationChallengeFor(ctx: AuthContext, user: User): Promise<RegistrationChallengeView> {
+async function registrationChallengeFor(
+  ctx: AuthContext,
+  user: User,
+  clientAddress?: string,
+): Promise<RegistrationChallengeView> {
   const now = ctx.clock.now()
   const temp = newAccessToken({
     orgId: user.orgId,
@@ -52,6 +57,7 @@ async function registrationChallengeFor(ctx: AuthContext, user: User): Promise<R
     payload: null,
     expiresAt: challengeExpiry(ctx),
     usedAt: null,
+    clientAddress: clientAddress ?? null,
   }
   await inTransaction(ctx, async (repos) => {
     await repos.tokens.create(temp)
@@ -74,6 +80,7 @@ async function registrationChallengeFor(ctx: AuthContext, user: User): Promise<R
 export async function initRegistration(
   ctx: AuthContext,
   body: { orgId: string; username: string; registrationCode: string },
+  clientAddress: string,
 ): Promise<RegistrationChallengeView> {
   const user = await ctx.repos.users.findByUsername(body.orgId, body.username)
   const invalidCode = () =>
@@ -96,7 +103,9 @@ export async function initRegistration(
   if (!user.registrationCodeExpiresAt || user.registrationCodeExpiresAt <= ctx.clock.now().toISOString()) {
     throw new AppError('bad_request', 'Registration code expired', { details: { userId: user.id } })
   }
-  return registrationChallengeFor(ctx, user)
+  await assertAddressMayOpen(ctx, clientAddress)
+  await makeRoomForUser(ctx, user.id, 'Registration')
+  return registrationChallengeFor(ctx, user, clientAddress)
 }
 
 /** Complete registration for the `Temp` caller; returns the user and its first credential. */

@@ -7,6 +7,7 @@ import { type Credential, lifetimes, type UserActionRecord } from '../model.ts'
 import type { AuditLogView, ChallengeView, SignChallengeBody, UserActionInitBody } from '../schemas.ts'
 import { answerChallenge, issueSigningChallenge, openChallenge } from './challenges.ts'
 import type { AuthContext } from './context.ts'
+import { assertTokenMayOpen } from './open-limits.ts'
 
 /**
  * User-action signing (wire-protocol §7); the invariants are listed in ../README.md.
@@ -34,6 +35,7 @@ export async function initUserAction(
   caller: Caller,
   body: UserActionInitBody,
 ): Promise<ChallengeView> {
+  await assertTokenMayOpen(ctx, caller.tokenId, body.userActionPayload.length)
   return issueSigningChallenge(ctx, {
     orgId: caller.orgId,
     purpose: 'UserAction',
