@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { DevChain } from './chains/dev-chain/supervisor.ts'
 import { createEvmEndpoints, type EvmEndpoints } from './chains/evm/endpoints.ts'
+import { requireNetwork } from './chains/networks.ts'
 import type { Clock } from './clock.ts'
 import type { Config } from './config.ts'
 import { createImportSigner, createSoftwareKeyStore } from './custody/index.ts'
@@ -327,6 +328,25 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       governance: policies.governance,
     })
     transfers.registerRoutes(api)
+    // End users registered with `wallets` get them delegated to themselves (the registration's
+    // caller is the new end user, so the wallets domain delegates each wallet to it).
+    auth.context.endUserWallets = {
+      check: (list) => {
+        for (const [i, w] of list.entries()) requireNetwork(w.network, `body.wallets.${i}.network`)
+      },
+      create: async (endUser, list) => {
+        const created = []
+        for (const w of list) {
+          created.push(
+            await wallets.wallets.create(endUser, {
+              network: w.network,
+              ...(w.name ? { name: w.name } : {}),
+            }),
+          )
+        }
+        return created
+      },
+    }
     registerNotServedRoutes(api)
   })
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { WalletView } from '../../wallets/schemas.ts'
 import {
   DelegatedRegistrationBody,
   RegisterBody,
@@ -40,7 +41,7 @@ export function registerRegistrationRoutes(fastify: FastifyInstance, ctx: AuthCo
           200: Type.Object({
             ...RegistrationView.properties,
             authentication: Type.Object({ token: Type.String() }),
-            wallets: Type.Array(Type.Object({ id: Type.String() })),
+            wallets: Type.Array(WalletView),
           }),
         },
       },

@@ -1,7 +1,9 @@
 import type { Clock } from '../../../clock.ts'
 import type { Db } from '../../../db/database.ts'
+import type { Caller } from '../../../http/context.ts'
 import type { InitialGrants } from '../../permissions/grants.ts'
 import { createPermissionRepository, type PermissionRepository } from '../../permissions/repository.ts'
+import type { WalletView } from '../../wallets/schemas.ts'
 import { type AccessTokenRepository, createAccessTokenRepository } from '../repositories/access-tokens.ts'
 import { type ChallengeRepository, createChallengeRepository } from '../repositories/challenges.ts'
 import { type CredentialRepository, createCredentialRepository } from '../repositories/credentials.ts'
@@ -44,6 +46,22 @@ export interface AuthContext {
   rp: RelyingParty
   /** What a new service account or PAT may be given (the permissions domain's rule). */
   grants: InitialGrants
+  /**
+   * The wallets domain, as end-user registration with `wallets` uses it. Set by the app once the
+   * wallets domain exists; without it (CLI) such a registration is a 501.
+   */
+  endUserWallets?: EndUserWallets
+}
+
+/** Creates the wallets an end user asks for at registration, delegated to that end user. */
+export interface EndUserWallets {
+  /** Refuse (400 naming the field) what cannot be created, before anything is written. */
+  check(wallets: readonly { network: string; name?: string | undefined }[]): void
+  /** Create them, each delegated to `endUser` (the registration's caller). */
+  create(
+    endUser: Caller,
+    wallets: readonly { network: string; name?: string | undefined }[],
+  ): Promise<WalletView[]>
 }
 
 /** Run `work` in a transaction with repositories bound to it. Keep crypto and network out of it. */

@@ -170,28 +170,36 @@ export const registrationView = (r: { user: User; credential: Credential }) => (
 })
 
 /**
- * `/auth/registration/enduser`: registration plus a login token and wallets. Creating wallets
- * belongs to the wallets domain, which does not exist yet: asking for any is a 501 before
- * anything is changed.
+ * `/auth/registration/enduser`: registration plus a login token and the wallets asked for, each
+ * created delegated to the new end user (non-custodial from the start), as Dfns does. The networks
+ * are checked before anything is written; the wallets are created after the registration commits
+ * (key generation stays out of its transaction), so a failure there leaves the end user registered
+ * with the wallets made so far, and the error says so.
  */
 export async function completeEndUserRegistration(
   ctx: AuthContext,
   caller: Caller,
   body: RegisterEndUserBody,
 ) {
-  if (body.wallets.length > 0) {
-    throw new AppError(
-      'not_implemented',
-      'Creating wallets during end-user registration is not available yet; send "wallets": [].',
-      {
-        details: { field: 'body.wallets' },
-      },
-    )
+  const wanted = body.wallets
+  if (wanted.length > 0) {
+    if (!ctx.endUserWallets) {
+      throw new AppError(
+        'not_implemented',
+        'Creating wallets during end-user registration is not available here.',
+        {
+          details: { field: 'body.wallets' },
+        },
+      )
+    }
+    ctx.endUserWallets.check(wanted)
   }
   const { wallets: _wallets, ...registration } = body
   const result = await completeRegistration(ctx, caller, registration)
   const token = await startSession(ctx, result.user, lifetimes.loginSession)
-  return { ...registrationView(result), authentication: { token }, wallets: [] }
+  const wallets =
+    wanted.length > 0 && ctx.endUserWallets ? await ctx.endUserWallets.create(caller, wanted) : []
+  return { ...registrationView(result), authentication: { token }, wallets }
 }
 
 /**
