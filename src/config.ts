@@ -2,6 +2,7 @@ import net from 'node:net'
 import path from 'node:path'
 import { MASTER_KEY_ENV, parseMasterKey } from './custody/secret-box.ts'
 import { parsePriceTable } from './domains/policies/prices.ts'
+import { parseCidrList, publicOnly } from './net/address-policy.ts'
 
 /**
  * walletd's configuration: one shape, filled from CLI flags over environment variables over
@@ -66,6 +67,13 @@ export interface Config {
   readonly drainMs: number
   /** SQLite's `synchronous` pragma for the embedded database (`full` survives a power cut). */
   readonly sqliteSynchronous: 'full' | 'normal'
+  /**
+   * CIDR ranges of private networks webhooks may reach in the production profile (receivers on
+   * the operator's own network); every other internal address stays refused.
+   */
+  readonly webhookAllowedCidrs: readonly string[]
+  /** How long a webhook receiver has to answer. */
+  readonly webhookTimeoutMs: number
 }
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>
@@ -99,6 +107,8 @@ const envNames: Record<keyof Config, string> = {
   maxConnections: 'WALLETD_MAX_CONNECTIONS',
   drainMs: 'WALLETD_DRAIN_MS',
   sqliteSynchronous: 'WALLETD_SQLITE_SYNCHRONOUS',
+  webhookAllowedCidrs: 'WALLETD_WEBHOOK_ALLOWED_CIDRS',
+  webhookTimeoutMs: 'WALLETD_WEBHOOK_TIMEOUT_MS',
 }
 
 export const configEnvNames: Readonly<Record<keyof Config, string>> = envNames
@@ -206,6 +216,16 @@ function flag(name: string, raw: string | number | undefined, fallback: boolean)
   throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`)
 }
 
+function cidrs(raw: string | undefined): string[] {
+  const list = parseCidrList(raw)
+  try {
+    publicOnly(list)
+  } catch (err) {
+    throw new ConfigError(`webhook allowed CIDRs: ${(err as Error).message}`)
+  }
+  return list
+}
+
 /** Build the configuration from flags (highest priority), then `env`, then defaults. */
 export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const pick = (key: keyof Config): string | number | undefined => {
@@ -291,6 +311,8 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
       'full',
       'normal',
     ] as const),
+    webhookAllowedCidrs: Object.freeze(cidrs(opt('webhookAllowedCidrs'))),
+    webhookTimeoutMs: integer('webhook timeout', pick('webhookTimeoutMs') ?? 10_000, 100, 60_000),
   }
   return Object.freeze(config)
 }

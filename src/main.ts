@@ -36,7 +36,7 @@ Options (each also settable by environment variable, see the README):
   --region <name>          this deployment's region name (default local)
   --log-level <level>      fatal|error|warn|info|debug|trace (default info)
   --no-dev-chain           do not run the local dev chain (Anvil) for EVM networks without an RPC URL
-  --profile <name>         development (default: emulator controls) | production
+  --profile <name>         development (default: emulator controls) | production (webhook SSRF guard on)
   -h, --help               show this help
 `
 
