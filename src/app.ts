@@ -26,6 +26,7 @@ import { registerPolicyRoutes } from './domains/policies/routes.ts'
 import { createPoliciesDomain, type PoliciesDomain } from './domains/policies/service.ts'
 import { createWalletsDomain, type WalletsDomain } from './domains/wallets/index.ts'
 import { createTransfersModule } from './domains/wallets/transfers/index.ts'
+import { createWebhooksModule, DELIVERY_JOB, type WebhooksModule } from './domains/webhooks/index.ts'
 import { AppError } from './errors.ts'
 import { installAuthentication } from './http/authenticate.ts'
 import { errorContractServerOptions, installErrorHandling } from './http/error-handler.ts'
@@ -46,7 +47,9 @@ import {
 } from './http/route-table.ts'
 import { installUserActionCheck } from './http/user-action.ts'
 import { ErrorIdGenerator } from './ids.ts'
-import { createJobRunner, type JobRunner } from './jobs/index.ts'
+import { createJobRunner, enqueueJob, type JobRunner } from './jobs/index.ts'
+import { allowAll, publicOnly } from './net/address-policy.ts'
+import { type Resolver, systemResolver } from './net/safe-post.ts'
 
 /** What the app needs from outside; tests pass their own clock, database and ids. */
 export interface AppDeps {
@@ -62,6 +65,8 @@ export interface AppDeps {
   readonly operatorToken?: string
   /** A pino logger or logger options; `false` silences logging (tests). */
   readonly logger?: FastifyBaseLogger | boolean
+  /** How webhook delivery resolves host names (tests play a rebinding name server with it). */
+  readonly resolver?: Resolver
   /** Run background jobs on this node's own timer once ready (default true); tests may drive `runDueJobs()` instead. */
   readonly runJobs?: boolean
   /** The supervised local chain (development profile); networks with configured RPC URLs use those. */
@@ -78,6 +83,7 @@ export type App = FastifyInstance & {
     readonly plans: PlanService
     readonly permissions: PermissionsService
     readonly wallets: WalletsDomain
+    readonly webhooks: WebhooksModule
     /** The one background-work queue: domains register their job kinds on it. */
     readonly jobs: JobRunner
     /** The JSON-RPC endpoint of every EVM network walletd can reach. */
@@ -177,7 +183,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   installJsonBodyParser(app)
   // Before any route, so the document lists them all (/metrics included).
   await app.register(swagger, openApiOptions(config.publicUrl))
-  installMetrics(app)
+  const metrics = installMetrics(app)
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   let draining = false
@@ -206,6 +212,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   let policies!: ReturnType<typeof createPoliciesDomain>
   let permissions!: ReturnType<typeof createPermissionsService>
   let wallets!: ReturnType<typeof createWalletsDomain>
+  let webhooks!: WebhooksModule
+  let webhookRetention: NodeJS.Timeout | undefined
   let approvalSweep: NodeJS.Timeout | undefined
   let authSweep: NodeJS.Timeout | undefined
   // Domains push the `/emulator/…` routes they own here; they are mounted after the API context.
@@ -301,6 +309,37 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     }, 60_000)
     authSweep.unref()
 
+    webhooks = createWebhooksModule({
+      database: deps.database,
+      clock: deps.clock,
+      secrets: deps.secrets,
+      webhookLimit: async (orgId) => (await plans.planOf(orgId)).features.webhooks,
+      enqueue: (trx, job) => enqueueJob(trx, job, deps.clock),
+      outbound: {
+        // The SSRF guard is the production profile's; development reaches loopback receivers.
+        policy: config.profile === 'production' ? publicOnly(config.webhookAllowedCidrs) : allowAll,
+        resolve: deps.resolver ?? systemResolver,
+        timeoutMs: config.webhookTimeoutMs,
+        maxResponseBytes: 64 * 1024,
+      },
+      metrics,
+      findPolicy: (orgId, policyId) => policies.policies.get(orgId, policyId).catch(() => undefined),
+    })
+    webhooks.registerRoutes(api)
+    webhooks.listenToPolicies(policies.events)
+    jobs.register(DELIVERY_JOB, {
+      run: async (job) => {
+        await webhooks.deliverAttempt((job.payload as { eventId: string }).eventId)
+      },
+      // A run is bounded by the receiver timeout (lookup included, then the request); the lease
+      // leaves room for both and the database writes. A node killed mid-send is taken over then.
+      leaseMs: config.webhookTimeoutMs * 2 + 15_000,
+    })
+    webhookRetention = setInterval(() => {
+      webhooks.service.purgeExpiredEvents().catch((err) => app.log.error({ err }, 'webhook retention failed'))
+    }, 3_600_000)
+    webhookRetention.unref()
+
     wallets = createWalletsDomain({
       db: deps.database.db,
       clock: deps.clock,
@@ -315,6 +354,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       // For body-dependent operations (Wallets:Tags:Add, Keys:Reuse): the guard's own source.
       operations: permissionOperations,
       governance: policies.governance,
+      // Wallet, key and signature changes emit their webhook events in their own transaction.
+      decorateRepositories: (repositories) => webhooks.emittingRepositories(repositories),
     })
     wallets.registerRoutes(api)
     const transfers = createTransfersModule({
@@ -361,6 +402,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     await jobs.stop()
     clearInterval(approvalSweep)
     clearInterval(authSweep)
+    clearInterval(webhookRetention)
     await recorder.close()
   })
 
@@ -387,6 +429,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       plans,
       permissions,
       wallets,
+      webhooks,
       jobs,
       evm,
       startDraining,

@@ -23,6 +23,7 @@ import {
 } from '../db/database.ts'
 import { createSigningKeyRepository, resealSigningKeys } from '../domains/auth/index.ts'
 import { signingKeyAssociatedData } from '../domains/auth/services/token-service.ts'
+import { resealWebhookSecrets } from '../domains/webhooks/secrets.ts'
 
 const CHECK_ID = 'master'
 const CHECK_AAD = 'master-key-check:v1'
@@ -165,6 +166,8 @@ export interface RotationReport {
   custody: number
   /** Token-signing keys re-sealed under the new key. */
   signingKeys: number
+  /** Webhook signing secrets re-sealed under the new key. */
+  webhookSecrets: number
 }
 
 /**
@@ -185,7 +188,8 @@ export async function rotateMasterKey(
       secrets: next,
       previousSecrets: current,
     })
-    const unreadable = [...custody.unreadable, ...signing.unreadable]
+    const webhooks = await resealWebhookSecrets({ db: trx, secrets: next, previousSecrets: current })
+    const unreadable = [...custody.unreadable, ...signing.unreadable, ...webhooks.unreadable]
     if (unreadable.length > 0) {
       throw new MasterKeyError(
         `${unreadable.length} sealed secret(s) open under neither key (${unreadable.slice(0, 10).join(', ')}); nothing was changed`,
@@ -204,7 +208,7 @@ export async function rotateMasterKey(
           .doUpdateSet({ sealed: next.seal(CHECK_PLAINTEXT, CHECK_AAD), date_updated: now.toISOString() }),
       )
       .execute()
-    return { custody: custody.resealed, signingKeys: signing.resealed }
+    return { custody: custody.resealed, signingKeys: signing.resealed, webhookSecrets: webhooks.resealed }
   })
 }
 
@@ -260,7 +264,8 @@ export async function runMasterKeyCommand(
       options.now,
     )
     process.stdout.write(
-      `Re-sealed ${report.custody} custody secret(s) and ${report.signingKeys} token-signing key(s) under the new ` +
+      `Re-sealed ${report.custody} custody secret(s), ${report.signingKeys} token-signing key(s) and ` +
+        `${report.webhookSecrets} webhook secret(s) under the new ` +
         `master key (from ${next.source}), in one transaction.\n` +
         `The database now opens only with the new key. Before starting walletd again, replace the key in ` +
         `${current.source} on every node with the new one; nodes started with the old key refuse to run.\n`,

@@ -398,10 +398,44 @@ export interface TransferTables {
   }
 }
 
+/** Webhooks and their event log, one row per delivery attempt (migration 0050-webhooks). */
+export interface WebhookTables {
+  webhooks: {
+    id: string
+    org_id: string
+    url: string
+    description: string | null
+    /** JSON array of event kinds or `["*"]`. */
+    events: string
+    status: string
+    secret_sealed: string
+    date_created: string
+    date_updated: string
+  }
+  webhook_events: {
+    id: string
+    org_id: string
+    webhook_id: string
+    kind: string
+    date: string
+    /** JSON. */
+    data: string
+    status: string | null
+    error: string | null
+    timestamp_sent: number | null
+    delivery_failed: number
+    delivery_attempt: number
+    retry_of: string | null
+    next_attempt_date: string | null
+    date_created: string
+  }
+}
+
 export interface Database
   extends FoundationTables,
     JobTables,
     TransferTables,
+    WebhookTables,
     PlanTables,
     AuthTables,
     PermissionTables,

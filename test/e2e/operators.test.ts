@@ -156,7 +156,10 @@ describe(`the master key (${testDialect})`, () => {
     const newKeyFile = path.join(dataDir, 'new-master.key')
     const rotated = await runCli(['master-key', 'rotate', '--new-key-file', newKeyFile, ...storageFlags])
     assert.equal(rotated.code, 0, rotated.stderr)
-    assert.match(rotated.stdout, /Re-sealed [1-9]\d* custody secret\(s\) and 1 token-signing key\(s\)/)
+    assert.match(
+      rotated.stdout,
+      /Re-sealed [1-9]\d* custody secret\(s\), 1 token-signing key\(s\) and 0 webhook secret\(s\)/,
+    )
     assert.equal((fs.statSync(newKeyFile).mode & 0o777).toString(8), '600')
 
     // The old key (still in <data-dir>/master.key) is refused: the node never becomes ready.

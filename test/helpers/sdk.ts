@@ -35,7 +35,7 @@ import type { UserActionChallenge } from '@dfns/sdk/signer.js'
 import type { KeyAttestation } from '@dfns/sdk/store.js'
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 import { cose, isoCBOR } from '@simplewebauthn/server/helpers'
-import { type App, buildApp } from '../../src/app.ts'
+import { type App, type AppDeps, buildApp } from '../../src/app.ts'
 import { ManualClock } from '../../src/clock.ts'
 import { type Config, type ConfigInput, loadConfig } from '../../src/config.ts'
 import { SecretBox } from '../../src/custody/secret-box.ts'
@@ -177,7 +177,7 @@ export interface Walletd {
   /** Another org on the same server (as a second `walletd bootstrap` would make). */
   bootstrapOrg(): Promise<BootstrapResult>
   /** Another node on the same database, its own clock set to this one's time. */
-  startNode(options?: { config?: ConfigInput }): Promise<WalletdNode>
+  startNode(options?: { config?: ConfigInput; deps?: Partial<AppDeps> }): Promise<WalletdNode>
   close(): Promise<void>
 }
 
@@ -187,6 +187,7 @@ async function listen(
   secrets: SecretBox,
   configInput: ConfigInput,
   operatorToken: string,
+  extraDeps: Partial<AppDeps> = {},
 ): Promise<{ app: App; config: Config; baseUrl: string }> {
   const port = await freePort()
   const config = loadConfig(
@@ -199,7 +200,7 @@ async function listen(
     },
     {},
   )
-  const app = await buildApp(config, { database, clock, secrets, logger: false, operatorToken })
+  const app = await buildApp(config, { database, clock, secrets, logger: false, operatorToken, ...extraDeps })
   await app.listen({ host: '127.0.0.1', port })
   return { app, config, baseUrl: `http://127.0.0.1:${port}` }
 }
@@ -209,6 +210,8 @@ export async function startWalletd(
     config?: ConfigInput
     /** Keep SQLite in a temporary file so `startNode` can open it again (PostgreSQL always can). */
     multiNode?: boolean
+    /** More of buildApp's dependencies (`runJobs: false`, a resolver), for this node and `startNode`'s. */
+    deps?: Partial<AppDeps>
   } = {},
 ): Promise<Walletd> {
   const sqliteFile = options.multiNode
@@ -219,7 +222,14 @@ export async function startWalletd(
   const masterKey = randomBytes(32)
   const secrets = new SecretBox(masterKey)
   const operatorToken = randomBytes(24).toString('base64url')
-  const { app, config, baseUrl } = await listen(database, clock, secrets, options.config ?? {}, operatorToken)
+  const { app, config, baseUrl } = await listen(
+    database,
+    clock,
+    secrets,
+    options.config ?? {},
+    operatorToken,
+    options.deps,
+  )
   const bootstrap = await app.walletd.auth.bootstrapOrg()
   const orgId = bootstrap.orgId
   const extraNodes: WalletdNode[] = []
@@ -323,6 +333,7 @@ export async function startWalletd(
         new SecretBox(masterKey),
         nodeOptions.config ?? {},
         operatorToken,
+        nodeOptions.deps ?? options.deps,
       )
       const started: WalletdNode = {
         app: node.app,

@@ -10,6 +10,7 @@ import * as authChallengeLimits from './0010-auth-challenge-limits.ts'
 import * as masterKeyCheck from './0030-master-key-check.ts'
 import * as jobs from './0040-jobs.ts'
 import * as transfers from './0041-transfers.ts'
+import * as webhooks from './0050-webhooks.ts'
 
 /**
  * The one migration set, applied in name order on SQLite and PostgreSQL alike.
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0030-master-key-check': masterKeyCheck,
   '0040-jobs': jobs,
   '0041-transfers': transfers,
+  '0050-webhooks': webhooks,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -14,6 +14,8 @@ import { createWalletRepository, type WalletRepository } from './repository.ts'
 import { registerWalletRoutes } from './routes.ts'
 import { createWalletService, type WalletService } from './service.ts'
 
+type Repositories = Pick<WalletsContext, 'keys' | 'wallets' | 'signatures'>
+
 export interface WalletsDomain {
   readonly wallets: WalletService
   readonly keys: KeyService
@@ -37,13 +39,15 @@ export function createWalletsDomain(deps: {
   plans: FeatureGate
   operations: OperationSource
   governance?: Governance
+  /** Wraps the repositories (the webhooks module emits events from their writes). */
+  decorateRepositories?: (repositories: Repositories) => Repositories
 }): WalletsDomain {
-  const ctx: WalletsContext = {
-    ...deps,
+  const base: Repositories = {
     keys: createKeyRepository(deps.db),
     wallets: createWalletRepository(deps.db),
     signatures: createSignatureRepository(deps.db),
   }
+  const ctx: WalletsContext = { ...deps, ...(deps.decorateRepositories?.(base) ?? base) }
   const keys = createKeyService(ctx)
   const wallets = createWalletService(ctx, keys)
   const signatures = createSignatureService(ctx, keys, wallets)

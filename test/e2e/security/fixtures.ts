@@ -126,6 +126,21 @@ export const idFixtures: Readonly<Record<string, Fixture>> = {
         body: { kind: 'Hash', hash: hash() },
       })
     ).id,
+  webhookId: async ({ client }) =>
+    (
+      await client.webhooks.createWebhook({
+        body: { url: 'http://127.0.0.1:9/other-org', events: ['wallet.created'], status: 'Disabled' },
+      })
+    ).id,
+  webhookEventId: async ({ client }, get) => {
+    // A disabled webhook still lists nothing; enable it, cause an event, read its id.
+    const webhookId = await get('webhookId')
+    await client.webhooks.updateWebhook({ webhookId, body: { status: 'Enabled' } })
+    await client.wallets.createWallet({ body: { network: 'EthereumSepolia' } })
+    const event = (await client.webhooks.listWebhookEvents({ webhookId })).items[0]
+    if (!event) throw new Error('no webhook event in the other org')
+    return event.id
+  },
 }
 
 const policyBody = {
@@ -165,4 +180,5 @@ export const sampleBodies: Readonly<Record<string, unknown>> = {
     supportedSchemes: [{ protocol: 'CGGMP24', curve: 'secp256k1' }],
   },
   'POST /keys/:keyId/signatures': { kind: 'Hash', hash: hash() },
+  'PUT /webhooks/:webhookId': { description: 'renamed' },
 }

@@ -1,0 +1,285 @@
+/**
+ * Webhook and webhook-event rows ⇄ domain records. Every method takes the database or a
+ * transaction as its first argument, so callers decide the transaction (emitEvent writes inside
+ * the transaction of the change that caused the event).
+ */
+import type { Kysely, Selectable } from 'kysely'
+import type { Dialect } from '../../db/database.ts'
+import type { Database, WebhookTables } from '../../db/schema.ts'
+
+export type Executor = Kysely<Database>
+
+export interface WebhookRecord {
+  readonly id: string
+  readonly orgId: string
+  readonly url: string
+  readonly description: string | null
+  readonly events: readonly string[]
+  readonly status: 'Enabled' | 'Disabled'
+  readonly secretSealed: string
+  readonly dateCreated: string
+  readonly dateUpdated: string
+}
+
+export interface WebhookEventRecord {
+  readonly id: string
+  readonly orgId: string
+  readonly webhookId: string
+  readonly kind: string
+  readonly date: string
+  readonly data: Record<string, unknown>
+  /** Null until the attempt has been made. */
+  readonly status: string | null
+  readonly error: string | null
+  readonly timestampSent: number | null
+  readonly deliveryFailed: boolean
+  readonly deliveryAttempt: number
+  readonly retryOf: string | null
+  readonly nextAttemptDate: string | null
+  readonly dateCreated: string
+}
+
+type WebhookRow = Selectable<WebhookTables['webhooks']>
+type EventRow = Selectable<WebhookTables['webhook_events']>
+
+const toWebhook = (row: WebhookRow): WebhookRecord => ({
+  id: row.id,
+  orgId: row.org_id,
+  url: row.url,
+  description: row.description,
+  events: JSON.parse(row.events) as string[],
+  status: row.status as WebhookRecord['status'],
+  secretSealed: row.secret_sealed,
+  dateCreated: row.date_created,
+  dateUpdated: row.date_updated,
+})
+
+const toEvent = (row: EventRow): WebhookEventRecord => ({
+  id: row.id,
+  orgId: row.org_id,
+  webhookId: row.webhook_id,
+  kind: row.kind,
+  date: row.date,
+  data: JSON.parse(row.data) as Record<string, unknown>,
+  status: row.status,
+  error: row.error,
+  timestampSent: row.timestamp_sent === null ? null : Number(row.timestamp_sent),
+  deliveryFailed: row.delivery_failed === 1,
+  deliveryAttempt: row.delivery_attempt,
+  retryOf: row.retry_of,
+  nextAttemptDate: row.next_attempt_date,
+  dateCreated: row.date_created,
+})
+
+export interface AttemptOutcome {
+  readonly status: string
+  readonly error: string | null
+  readonly timestampSent: number
+  readonly deliveryFailed: boolean
+  readonly nextAttemptDate: string | null
+}
+
+export type WebhookRepository = ReturnType<typeof createWebhookRepository>
+
+export function createWebhookRepository(dialect: Dialect) {
+  return {
+    /**
+     * Serializes webhook creation within one org, so two concurrent creates cannot both pass the
+     * plan's limit. SQLite runs one write transaction at a time already.
+     */
+    async lockOrg(db: Executor, orgId: string): Promise<void> {
+      if (dialect !== 'postgres') return
+      await db.selectFrom('orgs').select('id').where('id', '=', orgId).forUpdate().execute()
+    },
+
+    async count(db: Executor, orgId: string): Promise<number> {
+      const row = await db
+        .selectFrom('webhooks')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('org_id', '=', orgId)
+        .executeTakeFirstOrThrow()
+      return Number(row.n)
+    },
+
+    async insert(db: Executor, webhook: WebhookRecord): Promise<void> {
+      await db
+        .insertInto('webhooks')
+        .values({
+          id: webhook.id,
+          org_id: webhook.orgId,
+          url: webhook.url,
+          description: webhook.description,
+          events: JSON.stringify(webhook.events),
+          status: webhook.status,
+          secret_sealed: webhook.secretSealed,
+          date_created: webhook.dateCreated,
+          date_updated: webhook.dateUpdated,
+        })
+        .execute()
+    },
+
+    async find(db: Executor, orgId: string, id: string): Promise<WebhookRecord | undefined> {
+      const row = await db
+        .selectFrom('webhooks')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return row && toWebhook(row)
+    },
+
+    /** Newest first. */
+    async list(db: Executor, orgId: string, opts: { limit: number; beforeId?: string }) {
+      let query = db.selectFrom('webhooks').selectAll().where('org_id', '=', orgId)
+      if (opts.beforeId !== undefined) query = query.where('id', '<', opts.beforeId)
+      const rows = await query.orderBy('id', 'desc').limit(opts.limit).execute()
+      return rows.map(toWebhook)
+    },
+
+    /** The enabled webhooks of an org subscribed to `kind` (or to `*`). */
+    async subscribers(db: Executor, orgId: string, kind: string): Promise<WebhookRecord[]> {
+      const rows = await db
+        .selectFrom('webhooks')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('status', '=', 'Enabled')
+        .execute()
+      // A handful of webhooks per org (the plan caps them): filtering the JSON here is cheaper and
+      // portable, where a JSON query would differ between SQLite and PostgreSQL.
+      return rows.map(toWebhook).filter((w) => w.events.includes('*') || w.events.includes(kind))
+    },
+
+    async update(
+      db: Executor,
+      orgId: string,
+      id: string,
+      change: Partial<Pick<WebhookRecord, 'url' | 'description' | 'events' | 'status'>> & {
+        dateUpdated: string
+      },
+    ): Promise<void> {
+      await db
+        .updateTable('webhooks')
+        .set({
+          ...(change.url !== undefined ? { url: change.url } : {}),
+          ...(change.description !== undefined ? { description: change.description } : {}),
+          ...(change.events !== undefined ? { events: JSON.stringify(change.events) } : {}),
+          ...(change.status !== undefined ? { status: change.status } : {}),
+          date_updated: change.dateUpdated,
+        })
+        .where('org_id', '=', orgId)
+        .where('id', '=', id)
+        .execute()
+    },
+
+    async remove(db: Executor, orgId: string, id: string): Promise<boolean> {
+      const result = await db
+        .deleteFrom('webhooks')
+        .where('org_id', '=', orgId)
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return Number(result.numDeletedRows) === 1
+    },
+
+    async insertEvent(db: Executor, event: WebhookEventRecord): Promise<void> {
+      await db
+        .insertInto('webhook_events')
+        .values({
+          id: event.id,
+          org_id: event.orgId,
+          webhook_id: event.webhookId,
+          kind: event.kind,
+          date: event.date,
+          data: JSON.stringify(event.data),
+          status: event.status,
+          error: event.error,
+          timestamp_sent: event.timestampSent,
+          delivery_failed: event.deliveryFailed ? 1 : 0,
+          delivery_attempt: event.deliveryAttempt,
+          retry_of: event.retryOf,
+          next_attempt_date: event.nextAttemptDate,
+          date_created: event.dateCreated,
+        })
+        .execute()
+    },
+
+    async findEvent(db: Executor, id: string): Promise<WebhookEventRecord | undefined> {
+      const row = await db.selectFrom('webhook_events').selectAll().where('id', '=', id).executeTakeFirst()
+      return row && toEvent(row)
+    },
+
+    /**
+     * Records the outcome of an attempt, only if none was recorded yet: of two nodes that both
+     * sent one attempt (a lease that ran out mid-send), one records it and schedules the retry.
+     */
+    async recordAttempt(db: Executor, id: string, outcome: AttemptOutcome): Promise<boolean> {
+      const result = await db
+        .updateTable('webhook_events')
+        .set({
+          status: outcome.status,
+          error: outcome.error,
+          timestamp_sent: outcome.timestampSent,
+          delivery_failed: outcome.deliveryFailed ? 1 : 0,
+          next_attempt_date: outcome.nextAttemptDate,
+        })
+        .where('id', '=', id)
+        .where('status', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
+    /** Newest first; `deliveryFailed` filters on the recorded outcome (pending attempts are neither). */
+    async listEvents(
+      db: Executor,
+      orgId: string,
+      webhookId: string,
+      opts: { limit: number; beforeId?: string; kind?: string; deliveryFailed?: boolean },
+    ): Promise<WebhookEventRecord[]> {
+      let query = db
+        .selectFrom('webhook_events')
+        .selectAll()
+        .where('webhook_id', '=', webhookId)
+        .where('org_id', '=', orgId)
+      if (opts.beforeId !== undefined) query = query.where('id', '<', opts.beforeId)
+      if (opts.kind !== undefined) query = query.where('kind', '=', opts.kind)
+      if (opts.deliveryFailed !== undefined) {
+        query = query.where('delivery_failed', '=', opts.deliveryFailed ? 1 : 0)
+        if (!opts.deliveryFailed) query = query.where('status', 'is not', null)
+      }
+      const rows = await query.orderBy('id', 'desc').limit(opts.limit).execute()
+      return rows.map(toEvent)
+    },
+
+    async getEvent(
+      db: Executor,
+      orgId: string,
+      webhookId: string,
+      id: string,
+    ): Promise<WebhookEventRecord | undefined> {
+      const row = await db
+        .selectFrom('webhook_events')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('webhook_id', '=', webhookId)
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return row && toEvent(row)
+    },
+
+    /** Attempts not yet made: the queue depth and the age of the oldest, for the metrics. */
+    async undelivered(db: Executor): Promise<{ count: number; oldest: string | null }> {
+      const row = await db
+        .selectFrom('webhook_events')
+        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('date_created').as('oldest')])
+        .where('status', 'is', null)
+        .executeTakeFirstOrThrow()
+      return { count: Number(row.n), oldest: (row.oldest as string | null) ?? null }
+    },
+
+    /** Retention: removes attempts written before `before`, in batches; returns how many went. */
+    async purgeEvents(db: Executor, before: string, batch: number): Promise<number> {
+      const ids = db.selectFrom('webhook_events').select('id').where('date_created', '<', before).limit(batch)
+      const result = await db.deleteFrom('webhook_events').where('id', 'in', ids).executeTakeFirst()
+      return Number(result.numDeletedRows)
+    },
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Where events come from: the wallets, keys and signature-request repositories, wrapped so that
+ * each change that causes an event writes it (through `emitEvent`) in the same transaction as the
+ * change. A write the caller already runs in a transaction joins it; a lone write gets its own.
+ * Wrapping the repositories, rather than editing every service path, keeps every path that
+ * changes a row covered, including paths added later.
+ *
+ * Decisions (the Dfns reference leaves them open):
+ *   - a wallet's events carry `{ wallet: Wallet }`, a key's `{ key: Key }`, a signature request's
+ *     `{ signatureRequest: SignatureRequest }`, as the API returns them at that moment;
+ *   - exporting or delegating a key exports or delegates every wallet on it, so each of those
+ *     wallets gets `wallet.exported` / `wallet.delegated` besides the key's `key.*` event;
+ *   - signature requests made on a key (`/keys/:id/signatures`) emit `wallet.signature.*` too:
+ *     Dfns has no `key.signature.*` kind and integrators follow one request lifecycle.
+ */
+import type { Db } from '../../db/database.ts'
+import { createKeyRepository, type KeyRecord, type KeyRepository } from '../keys/repository.ts'
+import {
+  createSignatureRepository,
+  type SignatureRepository,
+  type SignatureStatus,
+} from '../signatures/repository.ts'
+import { toSignatureView } from '../signatures/service.ts'
+import { createWalletRepository, type WalletRecord, type WalletRepository } from '../wallets/repository.ts'
+import { toKeyView, toWalletView } from '../wallets/views.ts'
+import type { EmitEvent } from './emit.ts'
+import type { Executor } from './repository.ts'
+import type { WebhookEventKind } from './schemas.ts'
+
+export interface EventSourceRepositories {
+  readonly keys: KeyRepository
+  readonly wallets: WalletRepository
+  readonly signatures: SignatureRepository
+}
+
+const signatureKinds: Partial<Record<SignatureStatus, WebhookEventKind>> = {
+  Signed: 'wallet.signature.signed',
+  Failed: 'wallet.signature.failed',
+  Rejected: 'wallet.signature.rejected',
+}
+
+const externalIdTaken = new Error('externalId taken')
+
+export function emittingRepositories(
+  db: Db,
+  base: EventSourceRepositories,
+  emit: EmitEvent,
+): EventSourceRepositories {
+  /** Runs `work` in the caller's transaction when there is one, else in a new one. */
+  const within = <T>(trx: Executor | undefined, work: (trx: Executor) => Promise<T>): Promise<T> =>
+    trx ? work(trx) : db.transaction().execute(work)
+
+  async function emitWallet(trx: Executor, kind: WebhookEventKind, wallet: WalletRecord, key?: KeyRecord) {
+    const owner = key ?? (await createKeyRepository(trx).find(wallet.orgId, wallet.keyId))
+    if (!owner) return
+    await emit(trx, { orgId: wallet.orgId, kind, data: { wallet: toWalletView(wallet, owner) } })
+  }
+
+  async function emitKey(trx: Executor, kind: WebhookEventKind, orgId: string, keyId: string) {
+    const key = await createKeyRepository(trx).find(orgId, keyId)
+    if (!key) return undefined
+    await emit(trx, { orgId, kind, data: { key: toKeyView(key) } })
+    return key
+  }
+
+  async function emitWalletsOfKey(trx: Executor, kind: WebhookEventKind, orgId: string, keyId: string) {
+    const key = await createKeyRepository(trx).find(orgId, keyId)
+    if (!key) return
+    for (const wallet of await createWalletRepository(trx).listByKey(orgId, keyId)) {
+      if (wallet.status !== 'Archived') await emitWallet(trx, kind, wallet, key)
+    }
+  }
+
+  const keys: KeyRepository = {
+    ...base.keys,
+    insert: (key, trx) =>
+      within(trx, async (t) => {
+        await base.keys.insert(key, t)
+        await emit(t, { orgId: key.orgId, kind: 'key.created', data: { key: toKeyView(key) } })
+      }),
+    archive: (orgId, keyId, date, trx) =>
+      within(trx, async (t) => {
+        const done = await base.keys.archive(orgId, keyId, date, t)
+        if (done) await emitKey(t, 'key.deleted', orgId, keyId)
+        return done
+      }),
+    markExported: (orgId, keyId, date) =>
+      within(undefined, async (t) => {
+        const done = await createKeyRepository(t).markExported(orgId, keyId, date)
+        if (done) {
+          await emitKey(t, 'key.exported', orgId, keyId)
+          await emitWalletsOfKey(t, 'wallet.exported', orgId, keyId)
+        }
+        return done
+      }),
+    delegate: (orgId, keyId, userId, trx) =>
+      within(trx, async (t) => {
+        const done = await base.keys.delegate(orgId, keyId, userId, t)
+        if (done) await emitKey(t, 'key.delegated', orgId, keyId)
+        return done
+      }),
+  }
+
+  const wallets: WalletRepository = {
+    ...base.wallets,
+    insert: (wallet, trx) =>
+      within(trx, async (t) => {
+        await base.wallets.insert(wallet, t)
+        await emitWallet(t, 'wallet.created', wallet)
+      }),
+    changeTags: (orgId, walletId, change) =>
+      within(undefined, async (t) => {
+        let changed = false
+        await createWalletRepository(t).changeTags(orgId, walletId, (current) => {
+          const next = change(current)
+          changed = JSON.stringify(next) !== JSON.stringify(current)
+          return next
+        })
+        if (!changed) return
+        const wallet = await createWalletRepository(t).find(orgId, walletId)
+        if (wallet) await emitWallet(t, 'wallet.tags.modified', wallet)
+      }),
+    delegateByKey: (orgId, keyId, userId, trx) =>
+      within(trx, async (t) => {
+        await base.wallets.delegateByKey(orgId, keyId, userId, t)
+        await emitWalletsOfKey(t, 'wallet.delegated', orgId, keyId)
+      }),
+  }
+
+  const signatures: SignatureRepository = {
+    ...base.signatures,
+    insert: async (record) => {
+      try {
+        return await within(undefined, async (t) => {
+          // On PostgreSQL the refused insert has aborted the transaction: roll it back explicitly.
+          if (!(await createSignatureRepository(t).insert(record))) throw externalIdTaken
+          await emit(t, {
+            orgId: record.orgId,
+            kind: 'wallet.signature.requested',
+            data: { signatureRequest: toSignatureView(record) },
+          })
+          return true
+        })
+      } catch (err) {
+        if (err === externalIdTaken) return false
+        throw err
+      }
+    },
+    transition: (orgId, id, from, update) =>
+      within(undefined, async (t) => {
+        const repo = createSignatureRepository(t)
+        const moved = await repo.transition(orgId, id, from, update)
+        const kind = signatureKinds[update.status]
+        if (moved && kind) {
+          const record = await repo.find(orgId, id)
+          if (record) await emit(t, { orgId, kind, data: { signatureRequest: toSignatureView(record) } })
+        }
+        return moved
+      }),
+  }
+
+  return { keys, wallets, signatures }
+}
