@@ -1,24 +1,11 @@
 import { AppError, notFound } from '../../errors.ts'
-import { decodePaginationToken } from '../../ids.ts'
+import { pageCursor as sharedPageCursor } from '../../pagination.ts'
 import type { Caller, PeopleDirectory } from './context.ts'
 import { DEFAULT_PAGE_SIZE } from './schemas.ts'
 
-/** The cursor of a page request: the last id of the previous page (ids are time-ordered). */
-export function pageCursor(query: { limit?: number; paginationToken?: string }) {
-  const limit = query.limit ?? DEFAULT_PAGE_SIZE
-  if (query.paginationToken === undefined) return { limit, beforeId: undefined }
-  const beforeId = decodePaginationToken(query.paginationToken)
-  if (!beforeId) {
-    throw new AppError(
-      'validation_failed',
-      'Invalid query.paginationToken: not a token this server issued.',
-      {
-        details: { field: 'paginationToken' },
-      },
-    )
-  }
-  return { limit, beforeId }
-}
+/** The cursor of a page request (src/pagination.ts), with the wallets' default page size. */
+export const pageCursor = (query: { limit?: number; paginationToken?: string }) =>
+  sharedPageCursor(query, DEFAULT_PAGE_SIZE)
 
 /**
  * The `owner` filter (user id or username; `ownerId`/`ownerUsername` are its deprecated aliases):

@@ -9,9 +9,9 @@ import type { Clock } from '../../clock.ts'
 import type { SecretBox } from '../../custody/secret-box.ts'
 import type { Db } from '../../db/database.ts'
 import { AppError, notFound } from '../../errors.ts'
-import { decodePaginationToken, idPrefixes, newId } from '../../ids.ts'
+import { idPrefixes, newId } from '../../ids.ts'
 import { resolveTarget, TargetRefused } from '../../net/safe-post.ts'
-import { pageOf } from '../../pagination.ts'
+import { pageCursor, pageOf } from '../../pagination.ts'
 import { envelopeOf, type OutboundSettings, sendSigned } from './delivery.ts'
 import type { WebhookEventRecord, WebhookRecord, WebhookRepository } from './repository.ts'
 import {
@@ -77,22 +77,6 @@ export function toEventView(record: WebhookEventRecord): WebhookEventView {
     ...(record.retryOf !== null ? { retryOf: record.retryOf } : {}),
     ...(record.nextAttemptDate !== null ? { nextAttemptDate: record.nextAttemptDate } : {}),
   }
-}
-
-function pageCursor(query: ListQuery): { limit: number; beforeId?: string } {
-  const limit = query.limit ?? DEFAULT_PAGE_SIZE
-  if (query.paginationToken === undefined) return { limit }
-  const beforeId = decodePaginationToken(query.paginationToken)
-  if (!beforeId) {
-    throw new AppError(
-      'validation_failed',
-      'Invalid query.paginationToken: not a token this server issued.',
-      {
-        details: { field: 'paginationToken' },
-      },
-    )
-  }
-  return { limit, beforeId }
 }
 
 export type WebhookService = ReturnType<typeof createWebhookService>
@@ -170,7 +154,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     },
 
     async list(orgId: string, query: ListQuery) {
-      const { limit, beforeId } = pageCursor(query)
+      const { limit, beforeId } = pageCursor(query, DEFAULT_PAGE_SIZE)
       const rows = await repository.list(db, orgId, { limit: limit + 1, ...(beforeId ? { beforeId } : {}) })
       const page = pageOf(rows, limit)
       return { ...page, items: page.items.map(toWebhookView) }
@@ -233,7 +217,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
     async listEvents(orgId: string, webhookId: string, query: ListEventsQuery) {
       await requireWebhook(orgId, webhookId)
-      const { limit, beforeId } = pageCursor(query)
+      const { limit, beforeId } = pageCursor(query, DEFAULT_PAGE_SIZE)
       const rows = await repository.listEvents(db, orgId, webhookId, {
         limit: limit + 1,
         ...(beforeId ? { beforeId } : {}),
