@@ -367,6 +367,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       jobs,
       prices,
       governance: policies.governance,
+      decorateRepository: (repository) => webhooks.emittingTransfers(repository),
     })
     transfers.registerRoutes(api)
     // End users registered with `wallets` get them delegated to themselves (the registration's

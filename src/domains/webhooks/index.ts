@@ -8,6 +8,7 @@ import type { Clock } from '../../clock.ts'
 import type { SecretBox } from '../../custody/secret-box.ts'
 import type { DatabaseHandle } from '../../db/database.ts'
 import type { PolicyEventBus } from '../policies/events.ts'
+import type { TransferRepository } from '../wallets/transfers/repository.ts'
 import { createDelivery, type OutboundSettings } from './delivery.ts'
 import { createEmitter, type EmitEvent, type EnqueueJob } from './emit.ts'
 import { type PolicyLookup, policyEventListener } from './policy-events.ts'
@@ -15,6 +16,7 @@ import { createWebhookRepository } from './repository.ts'
 import { registerWebhookRoutes } from './routes.ts'
 import { createWebhookService } from './service.ts'
 import { type EventSourceRepositories, emittingRepositories } from './sources.ts'
+import { emittingTransfers } from './transfer-sources.ts'
 
 export { DELIVERY_JOB, type EmitEvent, type EnqueueJob } from './emit.ts'
 
@@ -96,6 +98,10 @@ export function createWebhooksModule(deps: WebhooksDeps) {
     /** Wraps the wallets domain's repositories so their changes emit events in their transaction. */
     emittingRepositories(base: EventSourceRepositories): EventSourceRepositories {
       return emittingRepositories(db, base, emitEvent)
+    },
+    /** Wraps the transfers repository so stored requests and their statuses emit events. */
+    emittingTransfers(base: TransferRepository): TransferRepository {
+      return emittingTransfers(db, base, emitEvent)
     },
     /** Turns the policy domain's announcements into webhook events. */
     listenToPolicies(bus: PolicyEventBus): void {

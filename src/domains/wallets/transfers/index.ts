@@ -8,7 +8,7 @@ import type { WalletGovernance } from '../../policies/governance.ts'
 import type { PriceSource } from '../../policies/prices.ts'
 import type { WalletsDomain } from '../index.ts'
 import { createTransferExecutor, EXECUTE_JOB } from './executor.ts'
-import { createTransferRepository } from './repository.ts'
+import { createTransferRepository, type TransferRepository } from './repository.ts'
 import { registerTransferRoutes } from './routes.ts'
 import { createTransfersService, type TransfersService } from './service.ts'
 
@@ -26,6 +26,8 @@ export interface TransfersDeps {
   >
   /** Between receipt checks of a broadcast transaction (default 1 s). */
   readonly confirmPollMs?: number
+  /** Wraps the repository (the webhooks module emits events from its writes). */
+  readonly decorateRepository?: (repository: TransferRepository) => TransferRepository
 }
 
 /**
@@ -36,7 +38,8 @@ export function createTransfersModule(deps: TransfersDeps): {
   service: TransfersService
   registerRoutes(app: FastifyInstance): void
 } {
-  const repository = createTransferRepository(deps.db)
+  const base = createTransferRepository(deps.db)
+  const repository = deps.decorateRepository?.(base) ?? base
   const service = createTransfersService({
     db: deps.db,
     clock: deps.clock,
