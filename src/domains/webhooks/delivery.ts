@@ -35,7 +35,10 @@ export interface OutboundSettings {
 export type DeliveryOutcome = 'delivered' | 'failed' | 'cancelled' | 'refused'
 
 /** The envelope, with its fields in the documented order. */
-export function envelopeOf(event: WebhookEventRecord, timestampSent: number): string {
+export function envelopeOf(
+  event: Pick<WebhookEventRecord, 'id' | 'kind' | 'date' | 'data' | 'deliveryAttempt' | 'retryOf'>,
+  timestampSent: number,
+): string {
   return JSON.stringify({
     id: event.id,
     kind: event.kind,

@@ -195,19 +195,11 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       const body = envelopeOf(
         {
           id: newId('webhookEvent', now.getTime()),
-          orgId,
-          webhookId,
           kind,
           date: now.toISOString(),
           data: { ping: true, webhookId },
-          status: null,
-          error: null,
-          timestampSent: null,
-          deliveryFailed: false,
           deliveryAttempt: 1,
           retryOf: null,
-          nextAttemptDate: null,
-          dateCreated: now.toISOString(),
         },
         Math.floor(now.getTime() / 1000),
       )
