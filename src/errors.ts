@@ -66,6 +66,14 @@ export function isAppError(err: unknown): err is AppError {
 export const notFound = (what: string, id: string, details: ErrorDetails = {}) =>
   new AppError('not_found', `${what} ${id} not found`, { details: { id, ...details } })
 
+/**
+ * 400 naming the input at fault. `field` is its path inside the body, query or params, as the
+ * caller wrote it (`signingKey.curve`, `paginationToken`), never prefixed by where it came from:
+ * schema validation says that in `details.location`.
+ */
+export const invalidField = (field: string, message: string, details: ErrorDetails = {}) =>
+  new AppError('validation_failed', message, { details: { field, ...details } })
+
 /** The wire shape of every error walletd returns. */
 export interface ErrorBody {
   error: { id: string; status: number; message: string; details: ErrorDetails }

@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify'
+import { AppError } from '../errors.ts'
 import type { RouteRule } from './route-table.ts'
 
 /** Who is calling, as established by authentication. */
@@ -28,4 +30,16 @@ declare module 'fastify' {
     /** This route's row of the route table (undefined for operational routes). */
     routeRule: RouteRule | undefined
   }
+}
+
+/** The authenticated caller; the route table guarantees one on every route that calls this. */
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) {
+    throw new AppError('internal', undefined, {
+      cause: new Error(
+        `route ${request.routeOptions.url} reads the caller but its rule does not authenticate`,
+      ),
+    })
+  }
+  return request.caller
 }

@@ -259,25 +259,29 @@ function validationError(error: FastifyError): AppError {
   const errors = error.validation as AjvError[]
   const first = errors[0] ?? {}
   const context = error.validationContext ?? 'body'
-  const field = fieldOf(context, first)
+  const field = fieldOf(first)
   const rule = first.keyword ?? 'invalid'
-  return new AppError('validation_failed', `Invalid ${field}: ${first.message ?? 'is invalid'}.`, {
-    details: {
-      field,
-      location: context,
-      rule,
-      ...(first.params && Object.keys(first.params).length > 0 ? { params: first.params } : {}),
-      errors: errors
-        .slice(0, 10)
-        .map((e) => ({ field: fieldOf(context, e), rule: e.keyword, message: e.message })),
+  // The message says where the field is (`body.name`); `details.field` is the field alone, as
+  // every error raised by a service names it (`invalidField`), with the place in `location`.
+  return new AppError(
+    'validation_failed',
+    `Invalid ${[context, field].filter(Boolean).join('.')}: ${first.message ?? 'is invalid'}.`,
+    {
+      details: {
+        field,
+        location: context,
+        rule,
+        ...(first.params && Object.keys(first.params).length > 0 ? { params: first.params } : {}),
+        errors: errors.slice(0, 10).map((e) => ({ field: fieldOf(e), rule: e.keyword, message: e.message })),
+      },
     },
-  })
+  )
 }
 
-/** A readable field name: `body.signingKey.curve`, `querystring.limit`, `params.walletId`. */
-function fieldOf(context: string, e: AjvError): string {
+/** A readable field name: `signingKey.curve`, `limit`, `walletId` (its location is said apart). */
+function fieldOf(e: AjvError): string {
   const pointer = (e.instancePath ?? '').split('/').filter(Boolean).join('.')
   const missing = e.keyword === 'required' ? String(e.params?.missingProperty ?? '') : ''
   const extra = e.keyword === 'additionalProperties' ? String(e.params?.additionalProperty ?? '') : ''
-  return [context, pointer, missing || extra].filter(Boolean).join('.')
+  return [pointer, missing || extra].filter(Boolean).join('.')
 }

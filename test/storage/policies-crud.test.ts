@@ -110,7 +110,7 @@ describe(`policy CRUD (${testDialect})`, () => {
     )
     assert.equal(replaced.kind, 'Applied')
     if (replaced.kind !== 'Applied') return
-    assert.deepEqual(replaced.policy, {
+    assert.deepEqual(replaced.value, {
       id: created.id,
       name: 'Block all',
       status: 'Active',
@@ -121,7 +121,7 @@ describe(`policy CRUD (${testDialect})`, () => {
       dateUpdated: new Date(T0 + 1000).toISOString(),
     })
     const archived = await f.domain.policies.archive(ORG, created.id, initiator)
-    assert.equal(archived.kind === 'Applied' && archived.policy.status, 'Archived')
+    assert.equal(archived.kind === 'Applied' && archived.value.status, 'Archived')
     await rejectsWith(422, f.domain.policies.update(ORG, created.id, limitPolicy(), initiator))
     await rejectsWith(422, f.domain.policies.archive(ORG, created.id, initiator))
     await rejectsWith(404, f.domain.policies.archive(ORG, 'plc-nope', initiator))

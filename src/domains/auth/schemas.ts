@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox'
+import { pageQuery } from '../../pagination.ts'
 import { ChangeRequestView } from '../permissions/schemas.ts'
 import type { ChangeRequest } from '../policies/schemas.ts'
 
@@ -327,9 +328,7 @@ export const CreatedUserView = Type.Object({
 
 export const UpdateUserBody = Type.Object({ isSSORequired: Type.Boolean() })
 
-export const ListUsersQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-  paginationToken: Type.Optional(Type.String({ maxLength: 200 })),
+export const ListUsersQuery = pageQuery({
   kind: Type.Optional(Type.Union([Type.Literal('CustomerEmployee'), Type.Literal('EndUser')])),
 })
 

@@ -8,7 +8,7 @@ import { AppError } from '../../errors.ts'
 import type { Caller } from '../../http/context.ts'
 import { notAuthorized, type OperationSource } from '../../http/permission-guard.ts'
 import { newId } from '../../ids.ts'
-import type { Initiator } from '../policies/activity.ts'
+import { initiatorOf } from '../policies/activity.ts'
 import type { ChangeRequestService } from '../policies/change-requests.ts'
 import type { ChangeRequest } from '../policies/schemas.ts'
 import type { PermissionRepository } from './repository.ts'
@@ -18,13 +18,6 @@ export type PermissionChangeGate = Pick<
   ChangeRequestService,
   'submitChange' | 'pendingForMany' | 'registerApplier'
 >
-
-export const initiatorOf = (caller: Caller): Initiator => ({
-  userId: caller.userId,
-  kind: caller.kind,
-  tokenId: caller.tokenId,
-  appId: caller.appId,
-})
 
 const ASSIGN_OPERATION = 'Permissions:Assign'
 

@@ -3,9 +3,9 @@
  * permission guard have run before these handlers (route-table.ts); the rules live in service.ts.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError } from '../../errors.ts'
-import type { Caller } from '../../http/context.ts'
+import type { FastifyInstance } from 'fastify'
+import { sendChange } from '../../http/change-reply.ts'
+import { callerOf } from '../../http/context.ts'
 import {
   ArchivePermissionBody,
   AssignmentPage,
@@ -22,26 +22,9 @@ import {
   PermissionWithPendingView,
   UpdatePermissionBody,
 } from './schemas.ts'
-import type { ChangeOutcome, PermissionsService } from './service.ts'
+import type { PermissionsService } from './service.ts'
 
 const tags = ['permissions']
-
-function callerOf(request: FastifyRequest): Caller {
-  if (!request.caller) {
-    throw new AppError('internal', undefined, {
-      cause: new Error(
-        `route ${request.routeOptions.url} reads the caller but its rule does not authenticate`,
-      ),
-    })
-  }
-  return request.caller
-}
-
-/** 200 with the entity, or 202 with the change request (the SDK raises PolicyPendingError). */
-function sendOutcome<T>(reply: FastifyReply, outcome: ChangeOutcome<T>) {
-  if (outcome.kind === 'Pending') return reply.code(202).send(outcome.changeRequest)
-  return reply.send(outcome.value)
-}
 
 export function registerPermissionRoutes(fastify: FastifyInstance, service: PermissionsService): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -73,7 +56,7 @@ export function registerPermissionRoutes(fastify: FastifyInstance, service: Perm
       },
     },
     async (request, reply) =>
-      sendOutcome(reply, await service.update(callerOf(request), request.params.permissionId, request.body)),
+      sendChange(reply, await service.update(callerOf(request), request.params.permissionId, request.body)),
   )
   app.put(
     '/permissions/:permissionId/archive',
@@ -86,7 +69,7 @@ export function registerPermissionRoutes(fastify: FastifyInstance, service: Perm
       },
     },
     async (request, reply) =>
-      sendOutcome(reply, await service.archive(callerOf(request), request.params.permissionId, request.body)),
+      sendChange(reply, await service.archive(callerOf(request), request.params.permissionId, request.body)),
   )
   app.post(
     '/permissions/:permissionId/assignments',
@@ -99,7 +82,7 @@ export function registerPermissionRoutes(fastify: FastifyInstance, service: Perm
       },
     },
     async (request, reply) =>
-      sendOutcome(reply, await service.assign(callerOf(request), request.params.permissionId, request.body)),
+      sendChange(reply, await service.assign(callerOf(request), request.params.permissionId, request.body)),
   )
   app.get(
     '/permissions/:permissionId/assignments',

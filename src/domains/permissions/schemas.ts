@@ -3,6 +3,7 @@
  * (generated/permissions/types.d.ts). Used for validation, response serialization and OpenAPI.
  */
 import { type Static, Type } from 'typebox'
+import { PageQuery, pageSchema } from '../../pagination.ts'
 import { currentOperations, legacyOperations } from './operations.ts'
 
 export const limits = {
@@ -10,8 +11,6 @@ export const limits = {
   id: 128,
   /** Every current and legacy name fits; a longer list can only be repetition. */
   operations: 500,
-  pageSize: 500,
-  paginationToken: 512,
 } as const
 
 export const DEFAULT_PAGE_SIZE = 100
@@ -52,10 +51,7 @@ export type CreateAssignmentBody = Static<typeof CreateAssignmentBody>
 export const PermissionParams = Type.Object({ permissionId: IdString })
 export const AssignmentParams = Type.Object({ permissionId: IdString, assignmentId: IdString })
 
-export const ListQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.pageSize })),
-  paginationToken: Type.Optional(Type.String({ minLength: 1, maxLength: limits.paginationToken })),
-})
+export const ListQuery = PageQuery
 export type ListQuery = Static<typeof ListQuery>
 
 /** `?force=true` revokes without asking the Permissions:Assign policies (SDK: "bypasses the approval process"). */
@@ -113,11 +109,5 @@ export const AssignmentWithPendingView = Type.Object({
   pendingChangeRequest: Type.Optional(ChangeRequestView),
 })
 
-export const PermissionPage = Type.Object({
-  items: Type.Array(PermissionWithPendingView),
-  nextPageToken: Type.Optional(Type.String()),
-})
-export const AssignmentPage = Type.Object({
-  items: Type.Array(AssignmentWithPendingView),
-  nextPageToken: Type.Optional(Type.String()),
-})
+export const PermissionPage = pageSchema(PermissionWithPendingView)
+export const AssignmentPage = pageSchema(AssignmentWithPendingView)

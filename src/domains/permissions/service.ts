@@ -21,14 +21,16 @@
  */
 import type { Clock } from '../../clock.ts'
 import { AppError, notFound } from '../../errors.ts'
+import type { ChangeOutcome } from '../../http/change-reply.ts'
 import type { Caller } from '../../http/context.ts'
 import type { OperationSource } from '../../http/permission-guard.ts'
-import { decodePaginationToken, newId } from '../../ids.ts'
-import { pageOf } from '../../pagination.ts'
+import { newId } from '../../ids.ts'
+import { cursorOf, pageOf } from '../../pagination.ts'
 import type { AccessTokenRepository } from '../auth/repositories/access-tokens.ts'
 import type { UserRepository } from '../auth/repositories/users.ts'
+import { initiatorOf } from '../policies/activity.ts'
 import type { ChangeRequest } from '../policies/schemas.ts'
-import { gateAssignment, initiatorOf, type PermissionChangeGate } from './grants.ts'
+import { gateAssignment, type PermissionChangeGate } from './grants.ts'
 import type { Assignment, Permission, PermissionRepository } from './repository.ts'
 import {
   type ArchivePermissionBody,
@@ -52,24 +54,8 @@ export interface PermissionsServiceDeps {
 export type PermissionView = Omit<Permission, 'orgId'> & { pendingChangeRequest?: ChangeRequest }
 export type AssignmentView = Omit<Assignment, 'orgId'> & { pendingChangeRequest?: ChangeRequest }
 
-/** 200 with the entity, or 202 with the change request waiting for approval. */
-export type ChangeOutcome<T> =
-  | { readonly kind: 'Applied'; readonly value: T }
-  | { readonly kind: 'Pending'; readonly changeRequest: ChangeRequest }
-
 const permissionView = ({ orgId: _, ...p }: Permission): PermissionView => p
 const assignmentView = ({ orgId: _, ...a }: Assignment): AssignmentView => a
-
-function pageAfter(token: string | undefined): string | undefined {
-  if (token === undefined) return undefined
-  const after = decodePaginationToken(token)
-  if (!after) {
-    throw new AppError('validation_failed', 'paginationToken is not a token this server issued.', {
-      details: { field: 'query.paginationToken' },
-    })
-  }
-  return after
-}
 
 function immutable(what: 'permission' | 'assignment', id: string): AppError {
   return new AppError('forbidden', `${what} ${id} is immutable and cannot be changed`, {
@@ -163,7 +149,7 @@ export function createPermissionsService(deps: PermissionsServiceDeps) {
     caller: Caller,
     current: Permission,
     next: { name: string; operations: string[]; isArchived: boolean },
-  ): Promise<ChangeOutcome<PermissionView>> {
+  ): Promise<Change<PermissionView>> {
     if (changes) {
       const submitted = await changes.submitChange({
         orgId: caller.orgId,
@@ -250,7 +236,7 @@ export function createPermissionsService(deps: PermissionsServiceDeps) {
     ): Promise<{ items: PermissionView[]; nextPageToken?: string }> {
       const limit = query.limit ?? DEFAULT_PAGE_SIZE
       const rows = await repo.listPermissions(orgId, {
-        after: pageAfter(query.paginationToken),
+        after: cursorOf(query.paginationToken),
         limit: limit + 1,
       })
       const page = pageOf(rows, limit)
@@ -266,7 +252,7 @@ export function createPermissionsService(deps: PermissionsServiceDeps) {
       caller: Caller,
       permissionId: string,
       body: UpdatePermissionBody,
-    ): Promise<ChangeOutcome<PermissionView>> {
+    ): Promise<Change<PermissionView>> {
       const current = await permissionOf(caller.orgId, permissionId)
       if (current.isImmutable) throw immutable('permission', permissionId)
       if (current.isArchived) {
@@ -286,7 +272,7 @@ export function createPermissionsService(deps: PermissionsServiceDeps) {
       caller: Caller,
       permissionId: string,
       body: ArchivePermissionBody,
-    ): Promise<ChangeOutcome<PermissionView>> {
+    ): Promise<Change<PermissionView>> {
       const current = await permissionOf(caller.orgId, permissionId)
       if (current.isImmutable) throw immutable('permission', permissionId)
       return changePermission(caller, current, {
@@ -300,7 +286,7 @@ export function createPermissionsService(deps: PermissionsServiceDeps) {
       caller: Caller,
       permissionId: string,
       body: CreateAssignmentBody,
-    ): Promise<ChangeOutcome<AssignmentView>> {
+    ): Promise<Change<AssignmentView>> {
       const permission = await permissionOf(caller.orgId, permissionId)
       if (permission.isArchived) {
         throw new AppError('unprocessable', `permission ${permissionId} is archived and cannot be assigned`, {
@@ -350,7 +336,7 @@ export function createPermissionsService(deps: PermissionsServiceDeps) {
       await permissionOf(orgId, permissionId)
       const limit = query.limit ?? DEFAULT_PAGE_SIZE
       const rows = await repo.listAssignments(orgId, permissionId, {
-        after: pageAfter(query.paginationToken),
+        after: cursorOf(query.paginationToken),
         limit: limit + 1,
       })
       const page = pageOf(rows, limit)
@@ -367,7 +353,7 @@ export function createPermissionsService(deps: PermissionsServiceDeps) {
       permissionId: string,
       assignmentId: string,
       options: { force: boolean },
-    ): Promise<ChangeOutcome<null>> {
+    ): Promise<Change<null>> {
       await permissionOf(caller.orgId, permissionId)
       const assignment = await repo.findAssignment(caller.orgId, assignmentId)
       if (assignment?.permissionId !== permissionId) {
@@ -397,3 +383,6 @@ export function createPermissionsService(deps: PermissionsServiceDeps) {
     },
   }
 }
+
+/** A permission change: applied, or waiting for approval as a change request. */
+type Change<T> = ChangeOutcome<T, ChangeRequest>

@@ -4,6 +4,7 @@
  * shows back to approvers.
  */
 
+import type { Caller } from '../../http/context.ts'
 import type { AssetAmount } from './prices.ts'
 import type { ActivityKind, ChangeRequest } from './schemas.ts'
 
@@ -16,6 +17,14 @@ export interface Initiator {
   readonly tokenId?: string
   readonly appId?: string
 }
+
+/** The initiator of a request made by `caller` (an authenticated caller is always one). */
+export const initiatorOf = (caller: Caller): Initiator => ({
+  userId: caller.userId,
+  kind: caller.kind,
+  tokenId: caller.tokenId,
+  appId: caller.appId,
+})
 
 /** The field of `approval.activity` that carries the request, per the SDK. */
 export type WalletRequestField = 'signatureRequest' | 'transferRequest' | 'transactionRequest' | 'swapRequest'

@@ -6,8 +6,8 @@ import type { Kysely } from 'kysely'
 import type { Clock } from '../../clock.ts'
 import type { Database } from '../../db/schema.ts'
 import { AppError, notFound } from '../../errors.ts'
-import { decodePaginationToken, newId } from '../../ids.ts'
-import { pageOf } from '../../pagination.ts'
+import { newId } from '../../ids.ts'
+import { cursorOf, pageOf } from '../../pagination.ts'
 import type { Initiator } from './activity.ts'
 import { type ApprovalRecord, ApprovalRepository } from './approval-repository.ts'
 import { assertMayDecide, type Decider, type RecordedDecision, statusAfterDecisions } from './approvals.ts'
@@ -61,17 +61,6 @@ export interface ListApprovalsQuery {
 
 const DEFAULT_PAGE = 20
 const EXPIRY_BATCH = 500
-
-export function decodeToken(token: string | undefined): string | undefined {
-  if (token === undefined) return undefined
-  const after = decodePaginationToken(token)
-  if (!after) {
-    throw new AppError('validation_failed', 'paginationToken: is not a token this server issued', {
-      details: { field: 'paginationToken' },
-    })
-  }
-  return after
-}
 
 export type ApprovalService = ReturnType<typeof createApprovalService>
 
@@ -203,7 +192,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       const limit = query.limit ?? DEFAULT_PAGE
       const records = await repo.list(orgId, {
         limit: limit + 1,
-        after: decodeToken(query.paginationToken),
+        after: cursorOf(query.paginationToken),
         status: query.status,
         initiatorId: query.initiatorId,
         approverId: query.approverId,

@@ -7,11 +7,12 @@
  * names the field (`action.kind: Block is not allowed for Policies:Modify`).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { AppError } from '../../errors.ts'
-import type { Caller } from '../../http/context.ts'
-import type { Initiator } from './activity.ts'
+import { sendChange } from '../../http/change-reply.ts'
+import { callerOf } from '../../http/context.ts'
+import { pageSchema } from '../../pagination.ts'
+import { initiatorOf } from './activity.ts'
 import {
   ApprovalDecisionBodySchema,
   ApprovalSchema,
@@ -21,9 +22,8 @@ import {
   limits,
   PolicyBodySchema,
   PolicySchema,
-  page,
 } from './schemas.ts'
-import type { PoliciesDomain, PolicyChangeResult } from './service.ts'
+import type { PoliciesDomain } from './service.ts'
 
 const tags = ['policies']
 const policyResponse = { 200: PolicySchema }
@@ -38,30 +38,6 @@ const PolicyBodyInput = Type.Object(
   { additionalProperties: true, description: 'See PolicyBody (SDK union).' },
 )
 
-function callerOf(request: FastifyRequest): Caller {
-  if (!request.caller) {
-    throw new AppError('internal', undefined, {
-      cause: new Error(
-        `route ${request.routeOptions.url} reads the caller but its rule does not authenticate`,
-      ),
-    })
-  }
-  return request.caller
-}
-
-const initiatorOf = (caller: Caller): Initiator => ({
-  userId: caller.userId,
-  kind: caller.kind,
-  tokenId: caller.tokenId,
-  appId: caller.appId,
-})
-
-/** 200 with the policy, or 202 with the change request body (the SDK raises PolicyPendingError). */
-function sendChange(reply: FastifyReply, result: PolicyChangeResult) {
-  if (result.kind === 'Pending') return reply.code(202).send(result.changeRequest)
-  return reply.send(result.policy)
-}
-
 export function registerPolicyRoutes(fastify: FastifyInstance, domain: PoliciesDomain): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   app.addSchema({ ...PolicyBodySchema, $id: 'PolicyBody' })
@@ -73,7 +49,7 @@ export function registerPolicyRoutes(fastify: FastifyInstance, domain: PoliciesD
   )
   app.get(
     '/v2/policies',
-    { schema: { tags, querystring: ListPoliciesQuerySchema, response: { 200: page(PolicySchema) } } },
+    { schema: { tags, querystring: ListPoliciesQuerySchema, response: { 200: pageSchema(PolicySchema) } } },
     async (request) => domain.policies.list(callerOf(request).orgId, request.query),
   )
   app.get(
@@ -111,7 +87,9 @@ export function registerPolicyRoutes(fastify: FastifyInstance, domain: PoliciesD
 
   app.get(
     '/v2/policy-approvals',
-    { schema: { tags, querystring: ListApprovalsQuerySchema, response: { 200: page(ApprovalSchema) } } },
+    {
+      schema: { tags, querystring: ListApprovalsQuerySchema, response: { 200: pageSchema(ApprovalSchema) } },
+    },
     async (request) => domain.approvals.list(callerOf(request).orgId, request.query),
   )
   app.get(

@@ -8,6 +8,7 @@
  * activity kind is an unknown property and is refused by name.
  */
 import { type Static, type TSchema, Type } from 'typebox'
+import { pageQuery } from '../../pagination.ts'
 
 const closed = { additionalProperties: false } as const
 
@@ -328,15 +329,11 @@ export const ApprovalDecisionBodySchema = Type.Object(
 )
 export type ApprovalDecisionBody = Static<typeof ApprovalDecisionBodySchema>
 
-export const ListPoliciesQuerySchema = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-  paginationToken: Type.Optional(Type.String({ maxLength: 256 })),
+export const ListPoliciesQuerySchema = pageQuery({
   status: Type.Optional(Type.Union([Type.Literal('Active'), Type.Literal('Archived')])),
 })
 
-export const ListApprovalsQuerySchema = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-  paginationToken: Type.Optional(Type.String({ maxLength: 256 })),
+export const ListApprovalsQuerySchema = pageQuery({
   status: Type.Optional(
     Type.Union([
       Type.Literal('Pending'),
@@ -482,6 +479,3 @@ export const ApprovalSchema = Type.Object({
     }),
   ),
 })
-
-export const page = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), nextPageToken: Type.Optional(Type.String()) })

@@ -6,10 +6,11 @@ import type { Kysely } from 'kysely'
 import type { Clock } from '../../clock.ts'
 import type { Database } from '../../db/schema.ts'
 import { AppError, notFound } from '../../errors.ts'
+import type { ChangeOutcome } from '../../http/change-reply.ts'
 import { newId } from '../../ids.ts'
-import { pageOf } from '../../pagination.ts'
+import { cursorOf, pageOf } from '../../pagination.ts'
 import type { Initiator } from './activity.ts'
-import { createApprovalService, decodeToken } from './approval-service.ts'
+import { createApprovalService } from './approval-service.ts'
 import { createChangeRequestService } from './change-requests.ts'
 import { type ErrorLogger, PolicyEventBus } from './events.ts'
 import { createWalletGovernance } from './governance.ts'
@@ -35,9 +36,7 @@ export interface PoliciesDomainDeps {
 }
 
 /** What an update or archive produced: the policy (200) or a change request waiting (202). */
-export type PolicyChangeResult =
-  | { readonly kind: 'Applied'; readonly policy: Policy }
-  | { readonly kind: 'Pending'; readonly changeRequest: ChangeRequest }
+export type PolicyChangeResult = ChangeOutcome<Policy, ChangeRequest>
 
 export interface ListPoliciesQuery {
   readonly limit?: number
@@ -132,7 +131,7 @@ function createPolicyService(deps: PolicyServiceDeps) {
         : await repo.replace(orgId, current.id, next, next.dateUpdated)
     if (!applied)
       throw new AppError('unprocessable', `Policy ${current.id} is archived and cannot be changed`)
-    return { kind: 'Applied', policy: (await repo.get(orgId, current.id))! }
+    return { kind: 'Applied', value: (await repo.get(orgId, current.id))! }
   }
 
   return {
@@ -166,7 +165,7 @@ function createPolicyService(deps: PolicyServiceDeps) {
       const limit = query.limit ?? DEFAULT_PAGE
       const rows = await repo.list(orgId, {
         limit: limit + 1,
-        after: decodeToken(query.paginationToken),
+        after: cursorOf(query.paginationToken),
         status: query.status,
       })
       const page = pageOf(rows, limit)

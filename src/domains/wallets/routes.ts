@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { callerOf } from '../auth/routes/shared.ts'
+import { callerOf } from '../../http/context.ts'
 import {
   CreateWalletBody,
   DelegateWalletBody,

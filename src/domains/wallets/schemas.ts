@@ -5,6 +5,7 @@ import {
   MAX_TRANSACTION_BYTES,
   maxHexLength,
 } from '../../chains/index.ts'
+import { PageQuery as BasePageQuery, pageQuery, pageSchema } from '../../pagination.ts'
 
 /**
  * Request and response schemas of the wallets, keys, signatures and export/import routes, shaped as
@@ -28,19 +29,10 @@ const Protocol = Type.Enum(['CGGMP24', 'FROST', 'FROST_BITCOIN', 'GLOW20_DH', 'K
 
 // --- pagination -----------------------------------------------------------------------------------
 export const DEFAULT_PAGE_SIZE = 50
-export const MAX_PAGE_SIZE = 500
-const Limit = Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })
-const PaginationToken = Type.String({ minLength: 1, maxLength: 200 })
-
-export const PageQuery = Type.Object({
-  limit: Type.Optional(Limit),
-  paginationToken: Type.Optional(PaginationToken),
-})
+export const PageQuery = BasePageQuery
 export type PageQuery = Static<typeof PageQuery>
 
-export const OwnerPageQuery = Type.Object({
-  limit: Type.Optional(Limit),
-  paginationToken: Type.Optional(PaginationToken),
+export const OwnerPageQuery = pageQuery({
   owner: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   ownerId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   ownerUsername: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -69,10 +61,7 @@ export const WalletView = Type.Object({
 })
 export type WalletView = Static<typeof WalletView>
 
-export const WalletList = Type.Object({
-  items: Type.Array(WalletView),
-  nextPageToken: Type.Optional(Type.String()),
-})
+export const WalletList = pageSchema(WalletView)
 
 export const CreateWalletBody = Type.Object(
   {
@@ -158,10 +147,7 @@ export const KeyDetailView = Type.Object({
 })
 export type KeyDetailView = Static<typeof KeyDetailView>
 
-export const KeyList = Type.Object({
-  items: Type.Array(KeyView),
-  nextPageToken: Type.Optional(Type.String()),
-})
+export const KeyList = pageSchema(KeyView)
 
 export const CreateKeyBody = Type.Object(
   {
@@ -307,7 +293,6 @@ export const SignatureRequestView = Type.Object({
 export type SignatureRequestView = Static<typeof SignatureRequestView>
 
 export const SignatureList = Type.Object({
-  items: Type.Array(SignatureRequestView),
-  nextPageToken: Type.Optional(Type.String()),
+  ...pageSchema(SignatureRequestView).properties,
   keyId: Type.String(),
 })

@@ -90,7 +90,7 @@ describe(`permissions and assignments through the SDK (${testDialect})`, () => {
       w.root.permissions.listPermissions({ query: { paginationToken: 'not-a-token' } }),
       400,
     )
-    assert.deepEqual(badToken.details, { field: 'query.paginationToken' })
+    assert.deepEqual(badToken.details, { field: 'paginationToken', location: 'querystring' })
 
     const renamed = await w.root.permissions.updatePermission({
       permissionId: created.id,

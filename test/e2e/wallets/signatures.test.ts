@@ -319,7 +319,7 @@ describe(`signature requests (${testDialect})`, () => {
     it('an oversized message', async () => {
       // 64 KiB is the bound of src/chains; the schema refuses longer hex before parsing it.
       const message = `0x${'ab'.repeat(64 * 1024 + 1)}`
-      await assert.rejects(sign(evm, { kind: 'Message', message }), failsWith(400, 'body.message'))
+      await assert.rejects(sign(evm, { kind: 'Message', message }), failsWith(400, 'message'))
       const atLimit = await sign(evm, { kind: 'Message', message: `0x${'ab'.repeat(64 * 1024)}` })
       assert.equal(atLimit.status, 'Signed')
     })

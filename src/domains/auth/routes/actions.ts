@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { callerOf } from '../../../http/context.ts'
 import {
   AuditLogsQuery,
   AuditLogView,
@@ -10,7 +11,7 @@ import {
 } from '../schemas.ts'
 import type { AuthContext } from '../services/context.ts'
 import { exportAuditLog, getAuditLog, initUserAction, signUserAction } from '../services/user-actions.ts'
-import { callerOf, tags, typed } from './shared.ts'
+import { tags, typed } from './shared.ts'
 
 export function registerActionRoutes(fastify: FastifyInstance, ctx: AuthContext): void {
   const app = typed(fastify)

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { AppError } from '../../../errors.ts'
+import { callerOf } from '../../../http/context.ts'
 import { AppView, params } from '../schemas.ts'
 import type { AuthContext } from '../services/context.ts'
 import { appView } from '../services/views.ts'
-import { callerOf, tags, typed } from './shared.ts'
+import { tags, typed } from './shared.ts'
 
 /** Applications are read-only: one default ServerSideApplication per org, made at bootstrap. */
 export function registerAppRoutes(fastify: FastifyInstance, ctx: AuthContext): void {

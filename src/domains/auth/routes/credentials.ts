@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { callerOf } from '../../../http/context.ts'
 import {
   CreateCredentialBody,
   CredentialChallengeView,
@@ -15,7 +16,7 @@ import {
   listCredentials,
   setCredentialActive,
 } from '../services/credentials.ts'
-import { callerOf, tags, typed } from './shared.ts'
+import { tags, typed } from './shared.ts'
 
 export function registerCredentialRoutes(fastify: FastifyInstance, ctx: AuthContext): void {
   const app = typed(fastify)

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { callerOf } from '../../../http/context.ts'
 import {
   ChallengeView,
   DelegatedLoginBody,
@@ -10,7 +11,7 @@ import {
 } from '../schemas.ts'
 import type { AuthContext } from '../services/context.ts'
 import { delegatedLogin, initLogin, login, logout } from '../services/login.ts'
-import { callerOf, tags, typed } from './shared.ts'
+import { tags, typed } from './shared.ts'
 
 const TokenView = Type.Object({ token: Type.String() })
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { callerOf } from '../../../http/context.ts'
 import {
   AccessTokenPendingView,
   AccessTokenView,
@@ -9,7 +10,7 @@ import {
 } from '../schemas.ts'
 import type { AuthContext } from '../services/context.ts'
 import { createPat, getPat, listPats, setPatState, updatePat } from '../services/pats.ts'
-import { callerOf, sendCreated, tags, typed } from './shared.ts'
+import { sendCreated, tags, typed } from './shared.ts'
 
 export function registerPatRoutes(fastify: FastifyInstance, ctx: AuthContext): void {
   const app = typed(fastify)

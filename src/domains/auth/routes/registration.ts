@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { callerOf } from '../../../http/context.ts'
 import { WalletView } from '../../wallets/schemas.ts'
 import {
   DelegatedRegistrationBody,
@@ -17,7 +18,7 @@ import {
   initRegistration,
   registrationView,
 } from '../services/registration.ts'
-import { callerOf, tags, typed } from './shared.ts'
+import { tags, typed } from './shared.ts'
 
 export function registerRegistrationRoutes(fastify: FastifyInstance, ctx: AuthContext): void {
   const app = typed(fastify)

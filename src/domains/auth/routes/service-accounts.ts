@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { callerOf } from '../../../http/context.ts'
 import {
   CreateServiceAccountBody,
   DeactivateServiceAccountBody,
@@ -17,7 +18,7 @@ import {
   setServiceAccountState,
   updateServiceAccount,
 } from '../services/service-accounts.ts'
-import { callerOf, sendCreated, tags, typed } from './shared.ts'
+import { sendCreated, tags, typed } from './shared.ts'
 
 // `force` (skip the "is a policy approver" check) is accepted; walletd has no such check to skip yet.
 export function registerServiceAccountRoutes(fastify: FastifyInstance, ctx: AuthContext): void {

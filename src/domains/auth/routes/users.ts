@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { callerOf } from '../../../http/context.ts'
+import { pageSchema } from '../../../pagination.ts'
 import {
   CreatedUserView,
   CreateUserBody,
@@ -10,7 +12,7 @@ import {
 } from '../schemas.ts'
 import type { AuthContext } from '../services/context.ts'
 import { createUser, getUser, listUsers, setUserState, updateUser } from '../services/users.ts'
-import { callerOf, tags, typed } from './shared.ts'
+import { tags, typed } from './shared.ts'
 
 export function registerUserRoutes(fastify: FastifyInstance, ctx: AuthContext): void {
   const app = typed(fastify)
@@ -26,7 +28,7 @@ export function registerUserRoutes(fastify: FastifyInstance, ctx: AuthContext): 
         tags,
         querystring: ListUsersQuery,
         response: {
-          200: Type.Object({ items: Type.Array(UserView), nextPageToken: Type.Optional(Type.String()) }),
+          200: pageSchema(UserView),
         },
       },
     },

@@ -119,7 +119,7 @@ export async function initCredential(
       'validation_failed',
       `Invalid body.kind: walletd registers Key, PasswordProtectedKey and Fido2 credentials, not ${kind}.`,
       {
-        details: { field: 'body.kind' },
+        details: { field: 'kind' },
       },
     )
   }

@@ -43,7 +43,7 @@ export async function createPat(
   body: CreatePatBody,
 ): Promise<Created<AccessTokenView>> {
   refusePat(caller, 'Creating a personal access token')
-  parsePublicKey(body.publicKey, 'body.publicKey')
+  parsePublicKey(body.publicKey, 'publicKey')
   const existing = await ctx.repos.tokens.listOfUser(caller.userId, 'Pat')
   if (existing.some((t) => t.name === body.name && !t.isArchived)) {
     throw new AppError(

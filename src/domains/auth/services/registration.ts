@@ -130,7 +130,7 @@ export async function completeRegistration(
       'walletd registers one first-factor credential; add more later with /auth/credentials.',
       {
         details: {
-          field: body.secondFactorCredential ? 'body.secondFactorCredential' : 'body.recoveryCredential',
+          field: body.secondFactorCredential ? 'secondFactorCredential' : 'recoveryCredential',
         },
       },
     )
@@ -188,7 +188,7 @@ export async function completeEndUserRegistration(
         'not_implemented',
         'Creating wallets during end-user registration is not available here.',
         {
-          details: { field: 'body.wallets' },
+          details: { field: 'wallets' },
         },
       )
     }

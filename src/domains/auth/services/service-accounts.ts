@@ -64,7 +64,7 @@ export async function createServiceAccount(
   caller: Caller,
   body: CreateServiceAccountBody,
 ): Promise<Created<ServiceAccountView>> {
-  parsePublicKey(body.publicKey, 'body.publicKey')
+  parsePublicKey(body.publicKey, 'publicKey')
   const appId = await defaultAppId(ctx, caller.orgId)
   const now = ctx.clock.now()
   const account = newServiceAccountUser({

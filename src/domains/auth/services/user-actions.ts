@@ -178,7 +178,7 @@ function parseTime(value: string | undefined, field: string, fallback: Date): st
       'validation_failed',
       `Invalid query.${field}: expected an ISO-8601 date or unix time.`,
       {
-        details: { field: `query.${field}` },
+        details: { field, location: 'querystring' },
       },
     )
   }

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { AppError } from '../../../errors.ts'
 import type { Caller } from '../../../http/context.ts'
-import { decodePaginationToken, newId } from '../../../ids.ts'
-import { pageOf } from '../../../pagination.ts'
+import { newId } from '../../../ids.ts'
+import { cursorOf, pageOf } from '../../../pagination.ts'
 import { lifetimes, type User, type UserKind } from '../model.ts'
 import type { CreateUserBody, UserView } from '../schemas.ts'
 import type { AuthContext } from './context.ts'
@@ -73,7 +73,7 @@ export async function createUser(
       'validation_failed',
       'Invalid body.kind: walletd creates CustomerEmployee users only.',
       {
-        details: { field: 'body.kind' },
+        details: { field: 'kind' },
       },
     )
   }
@@ -97,19 +97,7 @@ export async function listUsers(
   query: { limit?: number | undefined; paginationToken?: string | undefined; kind?: UserKind | undefined },
 ): Promise<{ items: UserView[]; nextPageToken?: string }> {
   const limit = query.limit ?? 50
-  let afterId: string | undefined
-  if (query.paginationToken) {
-    afterId = decodePaginationToken(query.paginationToken)
-    if (!afterId) {
-      throw new AppError(
-        'validation_failed',
-        'Invalid query.paginationToken: it is not a token this API returned.',
-        {
-          details: { field: 'query.paginationToken' },
-        },
-      )
-    }
-  }
+  const afterId = cursorOf(query.paginationToken)
   const rows = await ctx.repos.users.listPeople(caller.orgId, {
     limit: limit + 1,
     ...(query.kind ? { kind: query.kind } : {}),
