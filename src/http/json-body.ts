@@ -79,8 +79,10 @@ export function refuseNulCharacters(request: FastifyRequest): void {
   }
 }
 
-function nulCharacterError(field: string, location: string): AppError {
-  return new AppError('validation_failed', `Invalid ${field}: must not contain a NUL character (\\u0000).`, {
+/** The message says where (`body.tags.1`); `details.field` is the field alone, as everywhere. */
+function nulCharacterError(at: string, location: string): AppError {
+  const field = at.startsWith(`${location}.`) ? at.slice(location.length + 1) : at
+  return new AppError('validation_failed', `Invalid ${at}: must not contain a NUL character (\\u0000).`, {
     details: { field, location, rule: 'noNulCharacter' },
   })
 }

@@ -125,7 +125,7 @@ describe(`NUL characters and deep nesting (${testDialect})`, () => {
       })
       assert.equal(res.status, 400, JSON.stringify(res.body))
       assert.deepEqual(res.body.error.details, {
-        field: c.field,
+        field: c.field.slice(c.field.indexOf('.') + 1),
         location: c.field.split('.')[0],
         rule: 'noNulCharacter',
       })
