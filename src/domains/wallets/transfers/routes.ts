@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
-import { callerOf } from '../../auth/routes/shared.ts'
+import { callerOf } from '../../../http/context.ts'
 import { PageQuery, WalletParams } from '../schemas.ts'
 import { TransferBody, TransferList, TransferParams, TransferView } from './schemas.ts'
 import type { TransfersService } from './service.ts'
