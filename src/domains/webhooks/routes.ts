@@ -4,7 +4,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { callerOf } from '../auth/routes/shared.ts'
+import { callerOf } from '../../http/context.ts'
 import {
   CreatedWebhookView,
   CreateWebhookBody,
