@@ -1,33 +1,21 @@
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
 import http from 'node:http'
 import type net from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { createTestDatabase, type TestDatabase, testDialect } from '../helpers/database.ts'
+import { testDialect } from '../helpers/database.ts'
 import { assertErrorBody } from '../helpers/error-body.ts'
-import { startWalletd } from '../helpers/walletd-process.ts'
+import { type CliStorage, cliStorage, startWalletd } from '../helpers/walletd-process.ts'
 
 // SIGTERM as a load balancer's orchestrator sends it: the real CLI drains before it stops.
 
-let dataDir: string
-let database: TestDatabase | undefined
+let storage: CliStorage
 let storageFlags: string[]
 
 before(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'walletd-drain-'))
-  if (testDialect === 'postgres') {
-    database = await createTestDatabase({ migrate: false })
-    storageFlags = ['--data-dir', dataDir, '--database-url', database.databaseUrl as string]
-  } else {
-    storageFlags = ['--data-dir', dataDir]
-  }
+  storage = await cliStorage('walletd-drain-')
+  storageFlags = storage.flags
 })
-after(async () => {
-  await database?.dispose()
-  fs.rmSync(dataDir, { recursive: true, force: true })
-})
+after(() => storage.dispose())
 
 interface Answer {
   statusCode: number

@@ -1,36 +1,27 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { toHex, verifyMessage } from 'viem'
-import { createTestDatabase, type TestDatabase, testDialect } from '../helpers/database.ts'
+import { testDialect } from '../helpers/database.ts'
 import { rootClientFrom } from '../helpers/sdk.ts'
-import { runCli, startWalletd } from '../helpers/walletd-process.ts'
+import { type CliStorage, cliStorage, runCli, startWalletd } from '../helpers/walletd-process.ts'
 
 // What an operator meets on the command line: invalid settings, a wrong master key, rotating the
 // master key, the files walletd creates. The real CLI, as a separate process, on SQLite in a data
 // dir or on PostgreSQL (--database-url) when WALLETD_TEST_DATABASE_URL is set.
 
+let storage: CliStorage
 let dataDir: string
-let database: TestDatabase | undefined
 let storageFlags: string[]
 
 beforeEach(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'walletd-ops-'))
-  if (testDialect === 'postgres') {
-    database = await createTestDatabase({ migrate: false })
-    storageFlags = ['--data-dir', dataDir, '--database-url', database.databaseUrl as string]
-  } else {
-    storageFlags = ['--data-dir', dataDir]
-  }
+  storage = await cliStorage('walletd-ops-')
+  dataDir = storage.dataDir
+  storageFlags = storage.flags
 })
-afterEach(async () => {
-  await database?.dispose()
-  database = undefined
-  fs.rmSync(dataDir, { recursive: true, force: true })
-})
+afterEach(() => storage.dispose())
 
 const anotherKey = () => randomBytes(32).toString('hex')
 

@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import fs from 'node:fs'
 import net from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createTestDatabase, testDialect } from './database.ts'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const walletdBin = path.join(repoRoot, 'bin/walletd.js')
@@ -149,6 +152,30 @@ export async function startWalletd(args: string[], env: NodeJS.ProcessEnv = {}):
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM')
       return exited
+    },
+  }
+}
+
+export interface CliStorage {
+  readonly dataDir: string
+  /** `--data-dir …` and, on PostgreSQL, `--database-url …` of a database of its own. */
+  readonly flags: string[]
+  dispose(): Promise<void>
+}
+
+/**
+ * Where a test points the real CLI: a fresh data dir, and on PostgreSQL (WALLETD_TEST_DATABASE_URL)
+ * an empty database of its own, left for the CLI to migrate.
+ */
+export async function cliStorage(prefix = 'walletd-cli-'): Promise<CliStorage> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  const database = testDialect === 'postgres' ? await createTestDatabase({ migrate: false }) : undefined
+  return {
+    dataDir,
+    flags: ['--data-dir', dataDir, ...(database ? ['--database-url', database.databaseUrl as string] : [])],
+    dispose: async () => {
+      await database?.dispose()
+      fs.rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }

@@ -8,10 +8,15 @@ import { testDialect } from '../helpers/database.ts'
 // a listening walletd with short deadlines. Nothing here measures time: each test waits for what
 // the server does (answers, closes) and checks what it was.
 
-async function listening(config: Record<string, number>): Promise<{ t: TestApp; port: number }> {
+/** Run `test` against a walletd listening on a free port with `config`, closed afterwards. */
+async function listening(config: Record<string, number>, test: (port: number, t: TestApp) => Promise<void>) {
   const t = await createTestApp({ config })
-  await t.app.listen({ host: '127.0.0.1', port: 0 })
-  return { t, port: (t.app.server.address() as net.AddressInfo).port }
+  try {
+    await t.app.listen({ host: '127.0.0.1', port: 0 })
+    await test((t.app.server.address() as net.AddressInfo).port, t)
+  } finally {
+    await t.close()
+  }
 }
 
 interface Exchange {
@@ -49,75 +54,63 @@ describe(`deadlines (${testDialect})`, () => {
   const deadlines = { headerTimeoutMs: 300, requestTimeoutMs: 600, idleTimeoutMs: 300 }
 
   it('headers that never finish are answered 408 and the connection closed', async () => {
-    const { t, port } = await listening(deadlines)
-    try {
+    await listening(deadlines, async (port) => {
       const c = await connect(port)
       c.socket.write('POST /auth/login/init HTTP/1.1\r\nHost: walletd\r\nContent-Type: application/json\r\n')
       assert408(await c.closed)
-    } finally {
-      await t.close()
-    }
+    })
   })
 
   it('a connection that sends nothing at all is closed at the header deadline', async () => {
-    const { t, port } = await listening(deadlines)
-    try {
+    await listening(deadlines, async (port) => {
       const c = await connect(port)
       const raw = await c.closed
       assert.ok(raw === '' || raw.startsWith('HTTP/1.1 408 '), raw)
-    } finally {
-      await t.close()
-    }
+    })
   })
 
   it('a body that stalls on the unauthenticated login route is answered 408 and closed', async () => {
-    const { t, port } = await listening(deadlines)
-    try {
+    await listening(deadlines, async (port) => {
       const c = await connect(port)
       c.socket.write(
         'POST /auth/login/init HTTP/1.1\r\nHost: walletd\r\nContent-Type: application/json\r\n' +
           'Content-Length: 100\r\n\r\n{"username":',
       )
       assert408(await c.closed)
-    } finally {
-      await t.close()
-    }
+    })
   })
 
   it('a kept-alive connection idle between requests is closed after being answered', async () => {
-    const { t, port } = await listening(deadlines)
-    try {
+    await listening(deadlines, async (port) => {
       const c = await connect(port)
       c.socket.write('GET /healthz HTTP/1.1\r\nHost: walletd\r\n\r\n')
       const raw = await c.closed
       assert.match(raw, /^HTTP\/1\.1 200 OK\r\n/)
       assert.match(raw, /\{"status":"ok"\}$/)
-    } finally {
-      await t.close()
-    }
+    })
   })
 
   it('connections beyond the cap are closed unanswered while those within it are served', async () => {
-    const { t, port } = await listening({
-      maxConnections: 2,
-      headerTimeoutMs: 60_000,
-      requestTimeoutMs: 60_000,
-    })
-    try {
-      const held = [await connect(port), await connect(port)]
-      // Wait until the server counts both (the accept is asynchronous to the client's connect).
-      while ((await new Promise<number>((r) => t.app.server.getConnections((_e, n) => r(n)))) < 2) {
-        await new Promise((r) => setImmediate(r))
-      }
-      const extra = await connect(port)
-      extra.socket.write('GET /healthz HTTP/1.1\r\nHost: walletd\r\n\r\n')
-      assert.equal(await extra.closed, '')
-      const first = held[0] as Exchange
-      first.socket.write('GET /healthz HTTP/1.1\r\nHost: walletd\r\nConnection: close\r\n\r\n')
-      assert.match(await first.closed, /^HTTP\/1\.1 200 OK\r\n/)
-      held[1]?.socket.destroy()
-    } finally {
-      await t.close()
-    }
+    await listening(
+      {
+        maxConnections: 2,
+        headerTimeoutMs: 60_000,
+        requestTimeoutMs: 60_000,
+      },
+      async (port, t) => {
+        const held = [await connect(port), await connect(port)]
+        // Wait until the server counts both (the accept is asynchronous to the client's connect).
+        while ((await new Promise<number>((r) => t.app.server.getConnections((_e, n) => r(n)))) < 2) {
+          await new Promise((r) => setImmediate(r))
+        }
+        const extra = await connect(port)
+        extra.socket.write('GET /healthz HTTP/1.1\r\nHost: walletd\r\n\r\n')
+        assert.equal(await extra.closed, '')
+        const first = held[0] as Exchange
+        first.socket.write('GET /healthz HTTP/1.1\r\nHost: walletd\r\nConnection: close\r\n\r\n')
+        assert.match(await first.closed, /^HTTP\/1\.1 200 OK\r\n/)
+        held[1]?.socket.destroy()
+      },
+    )
   })
 })
