@@ -1,7 +1,7 @@
 /**
  * Canonical JSON: object keys sorted at every depth, no whitespace, arrays in order. Two bodies
  * that differ only in key order or formatting compare equal. Used for externalId idempotency
- * (idempotency-and-limits.md §1, inferred) and for the user-action body fallback (wire-protocol §7.3).
+ * (externalId idempotency) and for the user-action body fallback.
  */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value))

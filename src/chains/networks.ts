@@ -5,8 +5,8 @@ import { AppError } from '../errors.ts'
  * The registry of every Dfns network name walletd accepts: family, usable key types, address format,
  * EVM chain id, native asset and the signature kinds walletd can produce on it.
  *
- * Sources: network names = the SDK 0.8.21 enum; key types per family = api-reference
- * wallets-and-keys.md §8 (chain standards); EVM chain ids and native assets = viem's chain
+ * Sources: network names = the SDK 0.8.21 enum; key types per family = the Dfns
+ * chain standards; EVM chain ids and native assets = viem's chain
  * definitions (a test checks them against viem) and the chains' own documentation. Where a chain
  * id could not be confirmed it is left out rather than guessed (those networks sign EVM payloads
  * that carry their own chain id, and `Transaction` then accepts any chain id).

@@ -16,7 +16,7 @@
  *
  * Each client has `signer` set, so user-action signing happens exactly as against Dfns.
  * `newKey(kind)` makes key pairs of every algorithm the keysigner supports, `KeyCredentialSigner`
- * also implements `create` (Key attestation, wire-protocol §8) for registration.
+ * also implements `create` (Key attestation) for registration.
  * Further nodes on the same database: `w.startNode()`; another org: `w.bootstrapOrg()`.
  */
 import {
@@ -97,7 +97,7 @@ export class KeyCredentialSigner {
     return this.#signer.sign(challenge)
   }
 
-  /** The Key attestation of wire-protocol §8 for a registration or credential challenge. */
+  /** The Key attestation for a registration or credential challenge. */
   async create(issued: object): Promise<KeyAttestation> {
     const challenge = (issued as { challenge?: unknown }).challenge
     if (typeof challenge !== 'string') throw new Error('a Key credential is created from a challenge')

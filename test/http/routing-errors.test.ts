@@ -80,7 +80,7 @@ describe('unsupported methods', () => {
 })
 
 describe('out-of-scope Dfns domains answer 501 naming the domain', () => {
-  // One request per domain listed as out of scope in api-reference/README.md.
+  // One request per Dfns domain walletd leaves out (src/http/out-of-scope.ts).
   const cases: [domain: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string][] = [
     ['exchanges', 'GET', '/exchanges'],
     ['exchanges', 'POST', '/exchanges/ex-1/accounts/acc-1/withdrawals'],

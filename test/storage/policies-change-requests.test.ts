@@ -79,7 +79,7 @@ describe(`change requests (${testDialect})`, () => {
     assert.equal(out.outcome, 'Pending')
     if (out.outcome !== 'Pending') return
     const cr = out.changeRequest
-    // The 202 body of wire-protocol §3.
+    // The 202 body of a change.
     assert.deepEqual(Object.keys(cr).sort(), [
       'approvalId',
       'body',

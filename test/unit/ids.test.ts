@@ -30,7 +30,7 @@ describe('resource ids', () => {
     assert.equal(ids.size, 20_000)
   })
 
-  it('carry the prefixes of the reference (wire-protocol.md §4)', () => {
+  it('carry the Dfns prefixes', () => {
     assert.deepEqual(
       {
         or: idPrefixes.org,

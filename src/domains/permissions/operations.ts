@@ -2,7 +2,7 @@
  * Permission operations: the current names (SDK 0.8.21 `CreatePermissionBody.operations`, group 1)
  * and the legacy names the SDK still accepts (group 2), with what each legacy name now means.
  * Permissions may be created with either; they keep the names they were given and are checked
- * under the current names (`normalizeOperations`). The 2024-docs-only names (api-reference §4 C)
+ * under the current names (`normalizeOperations`). Names only the 2024 Dfns documentation used
  * are in neither list and are refused with 400.
  */
 export const currentOperations = [
@@ -154,8 +154,8 @@ export type LegacyOperation = (typeof legacyOperations)[number]
 export type Operation = CurrentOperation | LegacyOperation
 
 /**
- * What a legacy name grants under the current names (auth-and-permissions.md §4, "Route →
- * operation"). A legacy name with no current counterpart maps to nothing and grants nothing.
+ * What a legacy name grants under the current names (the Dfns route → operation
+ * table). A legacy name with no current counterpart maps to nothing and grants nothing.
  */
 export const legacyToCurrent: Readonly<Record<LegacyOperation, readonly CurrentOperation[]>> = {
   'Alias:Create': [],

@@ -100,7 +100,7 @@ export function registerPermissionRoutes(fastify: FastifyInstance, service: Perm
         request.params.assignmentId,
         { force: request.query.force === true },
       )
-      // The one 204 of the API (wire-protocol §1): the SDK ignores the body.
+      // The one 204 of the API: the SDK ignores the body.
       if (outcome.kind === 'Pending') return reply.code(202).send(outcome.changeRequest)
       return reply.code(204).send()
     },

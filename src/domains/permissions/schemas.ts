@@ -63,7 +63,7 @@ const Requester = Type.Object({
   appId: Type.Optional(Type.String()),
 })
 
-/** wire-protocol §3, as `pendingChangeRequest` on GET and as the 202 body. */
+/** A change request, as `pendingChangeRequest` on GET and as the 202 body. */
 export const ChangeRequestView = Type.Object({
   id: Type.String(),
   kind: Type.String(),

@@ -1,5 +1,5 @@
 /**
- * Change requests (wire-protocol §3). `pending_key` is set while a request is Pending and cleared
+ * Change requests. `pending_key` is set while a request is Pending and cleared
  * when it resolves; a unique index on (org_id, pending_key) makes a second pending change to the
  * same entity a 409 even when two arrive at once.
  */

@@ -1,5 +1,5 @@
 /**
- * Change requests (wire-protocol §3): a permission update/archive, an assignment create/delete or
+ * Change requests: a permission update/archive, an assignment create/delete or
  * a policy update/archive that a `Permissions:Modify`, `Permissions:Assign` or `Policies:Modify`
  * policy holds for approval. The owning domain asks `submitChange` first:
  *   - `{ outcome: 'Apply' }`   no policy triggered: apply the change now and answer 200;

@@ -53,7 +53,7 @@ export function policyApplies(policy: Policy, activity: GovernedActivity): boole
 }
 
 /**
- * Combination (policies.md §4, §7): any triggered Block wins; otherwise every triggered
+ * Combination: any triggered Block wins; otherwise every triggered
  * RequestApproval policy contributes all its groups to ONE approval, which expires at the earliest
  * `autoRejectTimeout` among them; NoAction only records the evaluation.
  */

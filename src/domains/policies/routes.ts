@@ -27,7 +27,7 @@ import type { PoliciesDomain } from './service.ts'
 
 const tags = ['policies']
 const policyResponse = { 200: PolicySchema }
-/** Update and archive: the policy, or 202 with the change request (wire-protocol §3). */
+/** Update and archive: the policy, or 202 with the change request (the SDK raises PolicyPendingError). */
 const changeResponse = { 200: PolicySchema, 202: ChangeRequestSchema }
 const approvalResponse = { 200: ApprovalSchema }
 const PolicyParams = Type.Object({ policyId: Type.String({ minLength: 1, maxLength: limits.id }) })

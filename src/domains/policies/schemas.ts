@@ -210,7 +210,7 @@ const PermissionFilters = Type.Object({ permissionId: IdList }, closed)
 const PolicyFilters = Type.Object({ policyId: IdList }, closed)
 const NoFilters = Type.Object({}, closed)
 
-// --- the combination table (policies.md §2, SDK union) -----------------------------------------
+// --- the combination table (the SDK union) --------------------------------------------------
 
 export const activityKinds = [
   'Wallets:Sign',
@@ -382,7 +382,7 @@ export interface Approval {
   decisions: ApprovalDecision[]
 }
 
-// --- change requests (wire-protocol §3) --------------------------------------------------------
+// --- change requests ----------------------------------------------------------------------------
 
 export type ChangeRequestKind = 'Permission' | 'Assignment' | 'Policy'
 export type ChangeOperationKind = 'Create' | 'Update' | 'Delete'

@@ -135,7 +135,7 @@ function createPolicyService(deps: PolicyServiceDeps) {
   }
 
   return {
-    /** Creating a policy is never gated by policies (policies.md §2). */
+    /** Creating a policy is never gated by policies (as in Dfns). */
     async create(orgId: string, input: unknown): Promise<Policy> {
       const body = parsePolicyBody(input)
       await gate(orgId, body)

@@ -26,8 +26,7 @@ export interface WalletsDomain {
 }
 
 /**
- * Wallets, keys, signature requests and key export/import (api-reference wallets-and-keys.md
- * §1–3). Keys live in `keyStore`; signatures are produced by src/chains; signature requests on
+ * Wallets, keys, signature requests and key export/import. Keys live in `keyStore`; signatures are produced by src/chains; signature requests on
  * wallets pass through `governance` (the policy engine) when given.
  */
 export function createWalletsDomain(deps: {

@@ -72,7 +72,7 @@ const conflictOn = (duplicate: { id: string; externalId: string }) => (err: Dfns
   return true
 }
 
-/** externalId as the idempotency key of signature requests (idempotency-and-limits.md §1). */
+/** externalId as the idempotency key of signature requests. */
 describe(`signature idempotency by externalId (${testDialect})`, () => {
   let w: Walletd
   let wallet: Wallet

@@ -146,7 +146,7 @@ describe('Key assertions and attestations', () => {
   })
 
   for (const kind of kinds) {
-    it(`${kind}: a Key attestation (wire-protocol §8) verifies and yields the key`, async () => {
+    it(`${kind}: a Key attestation verifies and yields the key`, async () => {
       const signer = new KeyCredentialSigner(newKey(kind))
       const { credentialInfo } = await signer.create({ challenge: 'reg-challenge' })
       assert.equal(verifyKeyAttestation(credentialInfo, 'reg-challenge').publicKey, signer.key.publicKey)

@@ -187,7 +187,7 @@ export interface KeyAttestationInput {
 }
 
 /**
- * Check a Key-kind attestation (`key.create`, wire-protocol §8) and return the registered key.
+ * Check a Key-kind attestation (`key.create`) and return the registered key.
  * attestationData = base64url(JSON {publicKey: PEM, signature: hex DER, algorithm?}); the signature
  * covers the string `{"clientDataHash":"<hex sha256(clientData bytes)>","publicKey":"<PEM>"}`.
  */

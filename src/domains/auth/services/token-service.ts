@@ -11,7 +11,7 @@ import type { SigningKeyRepository, StoredSigningKey } from '../repositories/sig
  * Bearer tokens: ES256 JWTs signed with a key generated on first start and stored sealed in the
  * database (so every node on one PostgreSQL signs and verifies with the same key).
  *
- * Claims (wire-protocol §6): iss `walletd:<region>`, aud `dfns:auth:user`, sub `<orgId>-<userId>`,
+ * Claims (as Dfns issues them): iss `walletd:<region>`, aud `dfns:auth:user`, sub `<orgId>-<userId>`,
  * jti = the token id, iat/exp, `https://custom/username`, `https://custom/app_metadata`
  * {orgId, userId, tokenId, tokenKind, appId} (the SDK checks orgId) and `https://custom/region`
  * {name, url} so a token sent to the wrong deployment is refused with the host to use.

@@ -10,7 +10,7 @@ import type { AuthContext } from './context.ts'
 import { assertTokenMayOpen } from './open-limits.ts'
 
 /**
- * User-action signing (wire-protocol §7); the invariants are listed in ../README.md.
+ * User-action signing; the invariants are listed in ../README.md.
  *
  * init   → a challenge bound to the caller (user + token) and to method, path and exact payload.
  * sign   → the challenge answered by an allowed credential → a single-use userAction token
@@ -98,7 +98,7 @@ function safeDecode(path: string): string {
   }
 }
 
-/** Pathnames must match; a query is compared only when the signed path carried one (§7.1). */
+/** Pathnames must match; a query is compared only when the signed path carried one. */
 function samePath(signed: string, requestUrl: string): boolean {
   const [signedPath = '', signedQuery] = signed.split('?', 2)
   const [requestPath = '', requestQuery] = requestUrl.split('?', 2)

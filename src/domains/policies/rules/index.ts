@@ -11,7 +11,7 @@ import type { RuleInput, RuleResult } from './types.ts'
 
 export type { RuleInput, RuleResult, VelocityWindow } from './types.ts'
 
-/** Plan features (idempotency-and-limits §5) a rule kind needs; the plans domain answers 402 when off. */
+/** Plan features a rule kind needs; the plans domain answers 402 when off. */
 export const ruleKindFeatures: Readonly<
   Partial<Record<RuleKind, 'chainalysis' | 'globalLedger' | 'travelRule'>>
 > = {
