@@ -1,4 +1,4 @@
-import type { DfnsApiClient } from '@dfns/sdk'
+import { type DfnsApiClient, PolicyPendingError } from '@dfns/sdk'
 
 /** A Chainalysis prescreening policy that needs the plan's `chainalysis` feature (402 without it). */
 export const chainalysisPolicy: Parameters<DfnsApiClient['policies']['createPolicy']>[0]['body'] = {
@@ -19,4 +19,15 @@ export const chainalysisPolicy: Parameters<DfnsApiClient['policies']['createPoli
     },
   },
   action: { kind: 'NoAction' },
+}
+
+/** The body of a call answered 202 (the SDK raises PolicyPendingError carrying it). */
+export async function pendingBody<T = Record<string, unknown>>(call: Promise<unknown>): Promise<T> {
+  try {
+    await call
+  } catch (err) {
+    if (err instanceof PolicyPendingError) return err.context as T
+    throw err
+  }
+  throw new Error('expected a 202 (PolicyPendingError), the call succeeded')
 }

@@ -4,6 +4,7 @@ import { type DfnsApiClient, DfnsError, PolicyPendingError } from '@dfns/sdk'
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 import { testDialect } from '../../helpers/database.ts'
 import { failsWith } from '../../helpers/fails-with.ts'
+import { pendingBody } from '../../helpers/policies.ts'
 import {
   assertErrorBody,
   KeyCredentialSigner,
@@ -99,22 +100,15 @@ describe(`no identity or token becomes more than it is (${testDialect})`, () => 
 
       it('a RequestApproval policy answers 202: the account exists, holds nothing until approved', async () => {
         const key = newKey()
-        let pending: Record<string, unknown> | undefined
-        await assert.rejects(
-          w.root.auth.createServiceAccount({
-            body: { name: 'awaiting', publicKey: key.publicKey, permissionId: readers.id },
-          }),
-          (err: unknown) => {
-            assert.ok(err instanceof PolicyPendingError, String(err))
-            pending = err.context as Record<string, unknown>
-            return true
-          },
-        )
-        const created = pending as {
+        const created = await pendingBody<{
           userInfo: { userId: string; permissionAssignments: unknown[] }
           accessTokens: { accessToken: string; credId: string }[]
           pendingChangeRequest: { kind: string; operationKind: string; status: string; approvalId: string }
-        }
+        }>(
+          w.root.auth.createServiceAccount({
+            body: { name: 'awaiting', publicKey: key.publicKey, permissionId: readers.id },
+          }),
+        )
         assert.deepEqual(created.userInfo.permissionAssignments, [])
         const cr = created.pendingChangeRequest
         assert.deepEqual([cr.kind, cr.operationKind, cr.status], ['Assignment', 'Create', 'Pending'])
@@ -292,15 +286,9 @@ describe(`no identity or token becomes more than it is (${testDialect})`, () => 
           filters: { permissionId: { in: [target.id] } },
         },
       })
-      const approvalId = await w.root.permissions
-        .updatePermission({ permissionId: target.id, body: { name: 'watched-2' } })
-        .then(
-          () => assert.fail('expected 202'),
-          (err: unknown) => {
-            assert.ok(err instanceof PolicyPendingError, String(err))
-            return (err.context as { approvalId: string }).approvalId
-          },
-        )
+      const { approvalId } = await pendingBody<{ approvalId: string }>(
+        w.root.permissions.updatePermission({ permissionId: target.id, body: { name: 'watched-2' } }),
+      )
       const pat = await w.newPat({ by: sa.client })
       for (const client of [sa.client, pat.client] as DfnsApiClient[]) {
         await assert.rejects(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { DfnsError, PolicyPendingError } from '@dfns/sdk'
 import { testDialect } from '../../helpers/database.ts'
+import { pendingBody } from '../../helpers/policies.ts'
 import { startWalletd, type TestUser, type Walletd } from '../../helpers/sdk.ts'
 
 /** The issue's acceptance case: a permission update held by a 2-of-3 policy, approved through the SDK. */
@@ -97,15 +98,9 @@ describe(`a permission change held for approval (${testDialect})`, () => {
         filters: { permissionId: { in: [target.id] } },
       },
     })
-    const approvalId = await w.root.permissions
-      .updatePermission({ permissionId: target.id, body: { name: 'Ops 2' } })
-      .then(
-        () => assert.fail('expected 202'),
-        (err: unknown) => {
-          assert.ok(err instanceof DfnsError && err.httpStatus === 202, String(err))
-          return (err.context as { approvalId: string }).approvalId
-        },
-      )
+    const { approvalId } = await pendingBody<{ approvalId: string }>(
+      w.root.permissions.updatePermission({ permissionId: target.id, body: { name: 'Ops 2' } }),
+    )
     await users[1]!.client.policies.createApprovalDecision({
       approvalId,
       body: { value: 'Denied', reason: 'no' },
