@@ -25,6 +25,7 @@ import { migrateToLatest, openDatabase } from '../src/db/database.ts'
 import { createAuthDomain } from '../src/domains/auth/index.ts'
 import type { Credential } from '../src/domains/auth/model.ts'
 import { verifyKeyAssertion } from '../src/domains/auth/services/credential-verifier.ts'
+import { commandMailer } from '../src/mail/index.ts'
 import { type KeyKind, newKey, rootClientFrom } from '../test/helpers/sdk.ts'
 import { startWalletd } from './lib/processes.ts'
 
@@ -104,6 +105,7 @@ async function measureCpu() {
       clock,
       secrets: new SecretBox(randomBytes(32)),
       config: { region: 'bench', publicUrl: 'http://127.0.0.1' },
+      mailer: commandMailer({ smtpUrl: undefined, mailFrom: 'bench@localhost' }, clock),
     })
     const { serviceAccount } = await auth.bootstrapOrg()
     const tokens = auth.context.tokens

@@ -32,6 +32,7 @@ import { installAuthentication } from '../src/http/authenticate.ts'
 import { installPermissionGuard } from '../src/http/permission-guard.ts'
 import { installRateLimit } from '../src/http/rate-limit.ts'
 import { routeKey, routeTable } from '../src/http/route-table.ts'
+import { commandMailer } from '../src/mail/index.ts'
 import { openBenchDatabase } from './lib/database.ts'
 import { type LoadResult, loadTest } from './lib/processes.ts'
 import { median } from './lib/types.ts'
@@ -71,7 +72,13 @@ async function main(): Promise<void> {
     { dataDir: '/nonexistent-bench-data-dir', logLevel: 'error', redisUrl: process.env.REDIS_URL },
     {},
   )
-  const auth = createAuthDomain({ db: handle.db, clock: systemClock, secrets, config })
+  const auth = createAuthDomain({
+    db: handle.db,
+    clock: systemClock,
+    secrets,
+    config,
+    mailer: commandMailer(config, systemClock),
+  })
   const org = await auth.bootstrapOrg()
   const plans = createPlansDomain({ db: handle.db, clock: systemClock, defaultRateLimit: 0 })
   await plans.change(org.orgId, { rateLimitPerMinute: QUOTA })

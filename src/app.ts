@@ -11,6 +11,7 @@ import type { SecretBox } from './custody/secret-box.ts'
 import { type DatabaseHandle, pingDatabase } from './db/database.ts'
 import { type AuthDomain, createAuthDomain } from './domains/auth/index.ts'
 import { registerClockRoutes } from './domains/emulator/clock-routes.ts'
+import { registerMailboxRoutes } from './domains/emulator/mailbox-routes.ts'
 import { type EmulatorRoutes, mountEmulator, OPERATOR_GUARDED } from './domains/emulator/mount.ts'
 import { createInitialGrants } from './domains/permissions/grants.ts'
 import { createPermissionRepository } from './domains/permissions/repository.ts'
@@ -48,6 +49,7 @@ import {
 import { installUserActionCheck } from './http/user-action.ts'
 import { ErrorIdGenerator } from './ids.ts'
 import { createJobRunner, enqueueJob, type JobRunner } from './jobs/index.ts'
+import { createMailer, createSmtpTransport, Mailbox, type Mailer } from './mail/index.ts'
 import { allowAll, publicOnly } from './net/address-policy.ts'
 import { type Resolver, systemResolver } from './net/safe-post.ts'
 
@@ -86,6 +88,10 @@ export type App = FastifyInstance & {
     readonly webhooks: WebhooksModule
     /** The one background-work queue: domains register their job kinds on it. */
     readonly jobs: JobRunner
+    /** Sends walletd's e-mails (SMTP when configured) and keeps them in the mailbox in development. */
+    readonly mailer: Mailer
+    /** The emulator's mailbox; undefined in the production profile. */
+    readonly mailbox: Mailbox | undefined
     /** The JSON-RPC endpoint of every EVM network walletd can reach. */
     readonly evm: EvmEndpoints
     /** SIGTERM: `/readyz` answers 503 and responses close their connections (see `walletd start`). */
@@ -216,8 +222,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   let webhookRetention: NodeJS.Timeout | undefined
   let approvalSweep: NodeJS.Timeout | undefined
   let authSweep: NodeJS.Timeout | undefined
+  // Every e-mail (registration, login and recovery codes); in development also kept in the mailbox.
+  const mailbox = config.profile === 'development' ? new Mailbox() : undefined
+  const mailTransport = config.smtpUrl ? createSmtpTransport(config.smtpUrl) : undefined
+  const mailer = createMailer({
+    clock: deps.clock,
+    logger: app.log,
+    transport: mailTransport,
+    from: config.mailFrom,
+    mailbox,
+  })
   // Domains push the `/emulator/…` routes they own here; they are mounted after the API context.
   const emulatorRoutes: EmulatorRoutes[] = [registerClockRoutes(deps.clock)]
+  if (mailbox) emulatorRoutes.push(registerMailboxRoutes(mailbox))
   await app.register(async (api) => {
     api.addHook('onRequest', async (request) => {
       const url = request.routeOptions.url
@@ -260,6 +277,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       clock: deps.clock,
       secrets: deps.secrets,
       config,
+      mailer,
       // A permission granted at creation is decided like a direct assignment, policies included.
       grants: createInitialGrants({
         repository: createPermissionRepository(deps.database.db),
@@ -401,6 +419,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   app.addHook('onClose', async () => {
     await jobs.stop()
+    mailTransport?.close()
     clearInterval(approvalSweep)
     clearInterval(authSweep)
     clearInterval(webhookRetention)
@@ -434,6 +453,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       jobs,
       evm,
       startDraining,
+      mailer,
+      mailbox,
     },
   })
 }

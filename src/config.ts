@@ -74,6 +74,10 @@ export interface Config {
   readonly webhookAllowedCidrs: readonly string[]
   /** How long a webhook receiver has to answer. */
   readonly webhookTimeoutMs: number
+  /** SMTP server for the codes walletd e-mails (`smtp://user:pass@host:587`, `smtps://…`); none: not sent. */
+  readonly smtpUrl: string | undefined
+  /** The From address of walletd's e-mails. */
+  readonly mailFrom: string
 }
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>
@@ -109,6 +113,8 @@ const envNames: Record<keyof Config, string> = {
   sqliteSynchronous: 'WALLETD_SQLITE_SYNCHRONOUS',
   webhookAllowedCidrs: 'WALLETD_WEBHOOK_ALLOWED_CIDRS',
   webhookTimeoutMs: 'WALLETD_WEBHOOK_TIMEOUT_MS',
+  smtpUrl: 'WALLETD_SMTP_URL',
+  mailFrom: 'WALLETD_MAIL_FROM',
 }
 
 export const configEnvNames: Readonly<Record<keyof Config, string>> = envNames
@@ -272,6 +278,10 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (priceUrl !== undefined && !priceUrl.includes('{symbol}')) {
     throw new ConfigError(`price url must contain {symbol}, got ${JSON.stringify(priceUrl)}`)
   }
+  const smtpUrl = opt('smtpUrl')
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]/.test(smtpUrl)) {
+    throw new ConfigError('smtp url must start with smtp:// or smtps://')
+  }
   const config: Config = {
     profile,
     host,
@@ -313,6 +323,8 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     ] as const),
     webhookAllowedCidrs: Object.freeze(cidrs(opt('webhookAllowedCidrs'))),
     webhookTimeoutMs: integer('webhook timeout', pick('webhookTimeoutMs') ?? 10_000, 100, 60_000),
+    smtpUrl,
+    mailFrom: str('mailFrom', 'walletd <walletd@localhost>'),
   }
   return Object.freeze(config)
 }

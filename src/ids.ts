@@ -28,6 +28,9 @@ export const idPrefixes = {
   webhookEvent: 'whe',
   webhookSecret: 'whs',
   userAction: 'ua',
+  // The emulator's own objects (development profile).
+  mail: 'ml',
+  fault: 'flt',
 } as const
 
 export type IdKind = keyof typeof idPrefixes

@@ -3,6 +3,7 @@ import { buildApp } from './app.ts'
 import { createDevChain, type DevChain } from './chains/dev-chain/supervisor.ts'
 import { evmNetwork } from './chains/evm/endpoints.ts'
 import { autoBootstrap, connectInstructions, runBootstrapCommand } from './cli/bootstrap.ts'
+import { emulatorUsage, runEmulatorCommand } from './cli/emulator.ts'
 import { openForCommand, runMasterKeyCommand } from './cli/master-key.ts'
 import { runOrgPlanCommand } from './cli/org-plan.ts'
 import { systemClock } from './clock.ts'
@@ -26,6 +27,9 @@ Usage:
   walletd master-key rotate [--new-key-file <path>]
                                    re-seal every secret under a new master key (nodes stopped;
                                    or give the new key in WALLETD_NEW_MASTER_KEY)
+  walletd emulator <control> …     the emulator's controls on a running walletd (development
+                                   profile): clock, mailbox, faults, journal, seed, reset,
+                                   snapshots; "walletd emulator help" lists them
 
 Options (each also settable by environment variable, see the README):
   --host <addr>            listen address (default 127.0.0.1)
@@ -59,6 +63,8 @@ const options = {
   webhooks: { type: 'string' },
   // walletd master-key rotate
   'new-key-file': { type: 'string' },
+  // walletd emulator: the running walletd's base URL (default: the public URL)
+  url: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -112,6 +118,12 @@ export async function main(argv: string[]): Promise<number> {
           newKeyFile: parsed.values['new-key-file'],
           now: systemClock.now(),
         })
+      case 'emulator':
+        if (rest[0] === 'help' || rest.length === 0) {
+          process.stdout.write(`${emulatorUsage}\n`)
+          return rest.length === 0 ? 2 : 0
+        }
+        return await runEmulatorCommand(configFrom(parsed.values), rest, { url: parsed.values.url })
       default:
         process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${usage}`)
         return 2

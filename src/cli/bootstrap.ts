@@ -5,6 +5,7 @@ import { systemClock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import { type Db, isUniqueViolation } from '../db/database.ts'
 import { type BootstrapResult, createAuthDomain } from '../domains/auth/index.ts'
+import { commandMailer } from '../mail/index.ts'
 import { openForCommand } from './master-key.ts'
 
 export const BOOTSTRAP_FILE = 'bootstrap.json'
@@ -18,7 +19,13 @@ export const BOOTSTRAP_FILE = 'bootstrap.json'
 export async function runBootstrapCommand(config: Config, options: { json: boolean }): Promise<number> {
   const { database, secrets } = await openForCommand(config, { needsKey: true, now: systemClock.now() })
   try {
-    const auth = createAuthDomain({ db: database.db, clock: systemClock, secrets, config })
+    const auth = createAuthDomain({
+      db: database.db,
+      clock: systemClock,
+      secrets,
+      config,
+      mailer: commandMailer(config, systemClock),
+    })
     const result = await auth.bootstrapOrg()
     if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`)
     else {

@@ -5,6 +5,7 @@ import type { SecretBox } from '../../custody/secret-box.ts'
 import type { Db } from '../../db/database.ts'
 import type { Caller } from '../../http/context.ts'
 import type { RouteAuth } from '../../http/route-table.ts'
+import type { Mailer } from '../../mail/index.ts'
 import { createInitialGrants, type InitialGrants } from '../permissions/grants.ts'
 import { createPermissionRepository } from '../permissions/repository.ts'
 import { permissionOperationSource } from '../permissions/service.ts'
@@ -47,6 +48,8 @@ export function createAuthDomain(deps: {
    * benchmarks) grants are decided on the caller's permissions alone, with no policies.
    */
   grants?: InitialGrants
+  /** Sends the registration codes (and the login and recovery codes). */
+  mailer: Mailer
 }): AuthDomain {
   const tokens = new TokenService({
     keys: createSigningKeyRepository(deps.db),
@@ -69,6 +72,7 @@ export function createAuthDomain(deps: {
         operations: permissionOperationSource(createPermissionRepository(deps.db)),
         now: () => deps.clock.now(),
       }),
+    mailer: deps.mailer,
   }
   return {
     context,

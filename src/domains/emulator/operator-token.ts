@@ -61,3 +61,21 @@ export function loadOperatorToken(
   }
   return read()
 }
+
+/**
+ * The token a `walletd emulator …` command sends: the variable, else the file a running walletd
+ * created. Never creates one (a new token would not be the server's).
+ */
+export function readOperatorToken(config: Config, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env[OPERATOR_TOKEN_ENV]
+  if (fromEnv) return fromEnv
+  const file = path.join(config.dataDir, OPERATOR_TOKEN_FILE)
+  try {
+    return fs.readFileSync(file, 'utf8').trim()
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    throw new ConfigError(
+      `no operator token: set ${OPERATOR_TOKEN_ENV}, or point --data-dir at the data directory of the running walletd (${file} does not exist)`,
+    )
+  }
+}

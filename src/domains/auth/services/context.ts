@@ -1,6 +1,7 @@
 import type { Clock } from '../../../clock.ts'
 import type { Db } from '../../../db/database.ts'
 import type { Caller } from '../../../http/context.ts'
+import type { Mailer } from '../../../mail/index.ts'
 import type { InitialGrants } from '../../permissions/grants.ts'
 import { createPermissionRepository, type PermissionRepository } from '../../permissions/repository.ts'
 import type { WalletView } from '../../wallets/schemas.ts'
@@ -46,6 +47,7 @@ export interface AuthContext {
   rp: RelyingParty
   /** What a new service account or PAT may be given (the permissions domain's rule). */
   grants: InitialGrants
+  mailer: Mailer
   /**
    * The wallets domain, as end-user registration with `wallets` uses it. Set by the app once the
    * wallets domain exists; without it (CLI) such a registration is a 501.

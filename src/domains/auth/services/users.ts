@@ -13,8 +13,9 @@ import { userView, userViews } from './views.ts'
  * People of an org (CustomerEmployee, EndUser). Service accounts are users too but are reached
  * through /auth/service-accounts only: here their ids are 404s.
  *
- * walletd sends no e-mail, so creating a user returns its one-time `registrationCode` (a walletd
- * addition to the response) for the creator to hand over; only its SHA-256 is kept.
+ * Creating a user e-mails its one-time registration code (SMTP when configured, and the emulator
+ * mailbox in development) and also returns it as `registrationCode` (a walletd addition to the
+ * response) for a creator who hands it over another way; only its SHA-256 is kept.
  */
 
 export const hashRegistrationCode = (code: string) => createHash('sha256').update(code, 'utf8').digest('hex')
@@ -88,7 +89,22 @@ export async function createUser(
     now: ctx.clock.now(),
   })
   await ctx.repos.users.create(user)
+  // After the user exists: a mail server that is down does not undo the creation (the code is in
+  // the response too); the mailer logs what went wrong.
+  await ctx.mailer.send(registrationMail(user, registrationCode))
   return { ...(await userView(ctx, user)), registrationCode }
+}
+
+function registrationMail(user: User, code: string) {
+  return {
+    to: user.username,
+    subject: 'Your walletd registration code',
+    text:
+      `You have been invited to org ${user.orgId} as ${user.username}.\n\n` +
+      `Registration code: ${code}\n` +
+      `It expires at ${user.registrationCodeExpiresAt}.\n\n` +
+      'Register a credential with it: createRegistrationChallenge({ orgId, username, registrationCode }).\n',
+  }
 }
 
 export async function listUsers(

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { createTestDatabase, type TestDatabase, testDialect } from '../../helpers/database.ts'
+import { rootClientFrom } from '../../helpers/sdk.ts'
+import {
+  type RunningWalletd,
+  runCli,
+  startWalletd,
+  TEST_OPERATOR_TOKEN,
+} from '../../helpers/walletd-process.ts'
+
+/** `walletd emulator …` against a running `walletd start`, as a CI script would use it. */
+describe(`walletd emulator (${testDialect})`, () => {
+  let dir: string
+  let database: TestDatabase | undefined
+  let server: RunningWalletd
+  let target: string[]
+  const emulator = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    runCli(['emulator', ...args, '--url', server.baseUrl, ...target], env)
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'walletd-emulator-cli-'))
+    if (testDialect === 'postgres') {
+      database = await createTestDatabase({ migrate: false })
+      target = ['--data-dir', dir, '--database-url', database.databaseUrl!]
+    } else target = ['--data-dir', dir]
+    server = await startWalletd(target)
+  })
+  after(async () => {
+    await server.stop()
+    await database?.dispose()
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('clock: shows walletd time', async () => {
+    const shown = await emulator(['clock'])
+    assert.equal(shown.code, 0, shown.stderr)
+    assert.ok(Number.isFinite(Date.parse(JSON.parse(shown.stdout).now)))
+  })
+
+  it('mailbox: reads the registration code a user was mailed, then clears it', async () => {
+    const credentials = JSON.parse(fs.readFileSync(path.join(dir, 'bootstrap.json'), 'utf8'))
+    const root = rootClientFrom(server.baseUrl, credentials)
+    const created = await root.auth.createUser({
+      body: { email: 'cli-mail@example.com', kind: 'CustomerEmployee' },
+    })
+    const read = await emulator(['mailbox', 'to=cli-mail@example.com'])
+    assert.equal(read.code, 0, read.stderr)
+    const { items } = JSON.parse(read.stdout)
+    assert.equal(items.length, 1)
+    assert.ok(items[0].text.includes((created as unknown as { registrationCode: string }).registrationCode))
+    assert.equal((await emulator(['mailbox', 'clear'])).code, 0)
+    assert.deepEqual(JSON.parse((await emulator(['mailbox'])).stdout).items, [])
+  })
+
+  it('a wrong token exits 1 with the 401; an unknown control exits 2 with the usage', async () => {
+    const wrong = await emulator(['clock'], { WALLETD_OPERATOR_TOKEN: 'not-the-operator-token-0123456789' })
+    assert.equal(wrong.code, 1)
+    assert.equal(JSON.parse(wrong.stderr).error.status, 401)
+    const unknown = await emulator(['teleport'])
+    assert.equal(unknown.code, 2)
+    assert.match(unknown.stderr, /unknown emulator command: teleport/)
+  })
+
+  it('without a token anywhere it says where to find one (exit 2)', async (t) => {
+    if (testDialect === 'postgres') return t.skip('with PostgreSQL the token is in the environment')
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'walletd-no-token-'))
+    try {
+      const res = await runCli(['emulator', 'clock', '--url', server.baseUrl, '--data-dir', empty], {
+        WALLETD_OPERATOR_TOKEN: '',
+      })
+      assert.equal(res.code, 2)
+      assert.match(res.stderr, /no operator token: set WALLETD_OPERATOR_TOKEN/)
+      assert.equal(fs.existsSync(path.join(empty, 'operator-token')), false, 'the command never creates one')
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true })
+    }
+  })
+
+  it('uses WALLETD_OPERATOR_TOKEN when set (PostgreSQL deployments)', async (t) => {
+    if (testDialect !== 'postgres') return t.skip('PostgreSQL only')
+    const res = await emulator(['clock'], { WALLETD_OPERATOR_TOKEN: TEST_OPERATOR_TOKEN })
+    assert.equal(res.code, 0, res.stderr)
+  })
+})
