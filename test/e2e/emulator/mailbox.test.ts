@@ -73,7 +73,7 @@ describe(`the mailbox: registration codes by mail (${testDialect})`, () => {
       { statusCode: bad.status, headers: Object.fromEntries(bad.headers), body: await bad.text() },
       400,
     )
-    assert.equal(error.details.field, 'querystring.limit')
+    assert.equal(error.details.field, 'limit')
     const anonymous = await fetch(`${w.baseUrl}/emulator/mailbox`)
     assert.equal(anonymous.status, 401)
   })
