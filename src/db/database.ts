@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import type SQLiteDriver from 'better-sqlite3'
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { Kysely, type MigrationResultSet, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import type PgDriver from 'pg'
 import { migrationProvider } from './migrations/index.ts'
 import type { Database } from './schema.ts'
@@ -70,6 +70,9 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** The driver connection behind each SQLite Kysely instance, for the migration write lock. */
+const sqliteConnections = new WeakMap<Kysely<Database>, SQLiteDriver.Database>()
+
 // Each driver is loaded only when its dialect is used: a deployment on SQLite never pays the
 // memory of pg (about 14 MB resident), nor one on PostgreSQL that of better-sqlite3.
 const requireDriver = createRequire(import.meta.url)
@@ -84,6 +87,7 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma(`synchronous = ${target.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+    sqliteConnections.set(db, sqlite)
     return { db, dialect: 'sqlite', location: target.file, close: () => db.destroy() }
   }
   const pg = requireDriver('pg') as typeof PgDriver
@@ -128,9 +132,40 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
     migrationTableSchema,
     allowUnorderedMigrations: true,
   })
-  const { error, results } = await migrator.migrateToLatest()
+  const sqlite = sqliteConnections.get(handle.db)
+  const { error, results } = sqlite
+    ? await migrateHoldingSqliteWriteLock(sqlite, () => migrator.migrateToLatest())
+    : await migrator.migrateToLatest()
   if (error) throw error
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+/**
+ * Kysely's SQLite adapter takes no lock of its own: it assumes one process. Two nodes starting at
+ * once on one SQLite file would both read "nothing applied" and both run the first migration (one
+ * fails on a table or column the other already made). `BEGIN IMMEDIATE` takes SQLite's write lock
+ * before the migrator reads its state, so the second process waits, then finds everything applied.
+ * The migrator runs its statements on this same connection, inside this transaction; a failed
+ * migration rolls the whole run back.
+ */
+async function migrateHoldingSqliteWriteLock(
+  sqlite: SQLiteDriver.Database,
+  migrate: () => Promise<MigrationResultSet>,
+): Promise<MigrationResultSet> {
+  // Waiting for another node's migrations can take longer than a query's usual busy timeout.
+  const busyTimeout = sqlite.pragma('busy_timeout', { simple: true })
+  sqlite.pragma('busy_timeout = 60000')
+  try {
+    sqlite.exec('BEGIN IMMEDIATE')
+    const outcome = await migrate()
+    sqlite.exec(outcome.error ? 'ROLLBACK' : 'COMMIT')
+    return outcome
+  } catch (err) {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
+    throw err
+  } finally {
+    sqlite.pragma(`busy_timeout = ${Number(busyTimeout)}`)
+  }
 }
 
 export async function pingDatabase(handle: DatabaseHandle): Promise<void> {
