@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import { registerChainRoutes } from './chains/dev-chain/emulator-routes.ts'
 import type { DevChain } from './chains/dev-chain/supervisor.ts'
 import { createEvmEndpoints, type EvmEndpoints } from './chains/evm/endpoints.ts'
 import { requireNetwork } from './chains/networks.ts'
@@ -13,6 +14,7 @@ import { type AuthDomain, createAuthDomain } from './domains/auth/index.ts'
 import { registerClockRoutes } from './domains/emulator/clock-routes.ts'
 import { registerMailboxRoutes } from './domains/emulator/mailbox-routes.ts'
 import { type EmulatorRoutes, mountEmulator, OPERATOR_GUARDED } from './domains/emulator/mount.ts'
+import { registerFeeRoutes } from './domains/networks/fees.ts'
 import { createInitialGrants } from './domains/permissions/grants.ts'
 import { createPermissionRepository } from './domains/permissions/repository.ts'
 import { registerPermissionRoutes } from './domains/permissions/routes.ts'
@@ -233,7 +235,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     mailbox,
   })
   // Domains push the `/emulator/…` routes they own here; they are mounted after the API context.
-  const emulatorRoutes: EmulatorRoutes[] = [registerClockRoutes(deps.clock)]
+  const emulatorRoutes: EmulatorRoutes[] = [registerClockRoutes(deps.clock), registerChainRoutes(evm)]
   if (mailbox) emulatorRoutes.push(registerMailboxRoutes(mailbox))
   await app.register(async (api) => {
     api.addHook('onRequest', async (request) => {
@@ -407,6 +409,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         return created
       },
     }
+    registerFeeRoutes(api, evm)
     registerNotServedRoutes(api)
   })
 

@@ -207,7 +207,7 @@ export const routeTable: Readonly<Record<string, RouteRule>> = {
   'GET /keys/:keyId/signatures/:signatureId': read('Keys:Signatures:Read', 'keys.getSignature', 'Get a signature request of a key'),
   'GET /signers': read('Signers:ListSigners', 'signers.listSigners', 'List the signers that hold key shares'),
   // --- networks ---------------------------------------------------------------------------------
-  'GET /networks/fees': notServed('fees', 'networks.getFees', 'Estimate network fees'),
+  'GET /networks/fees': read(null, 'networks.getFees', 'Estimate network fees', [503]),
   'POST /networks/:network/call-function': notServed('call-function', 'networks.callFunction', 'Call a read-only contract function'),
   // --- webhooks ---------------------------------------------------------------------------------
   'POST /webhooks': signed('Webhooks:Create', 'webhooks.createWebhook', 'Create a webhook', [402]),

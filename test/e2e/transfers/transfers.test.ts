@@ -370,4 +370,54 @@ describe(`transfers on a real chain (${testDialect})`, () => {
     ])
     assert.equal(tx.to.toLowerCase(), DEPLOYER.toLowerCase())
   })
+
+  it('GET /networks/fees estimates Slow ≤ Standard ≤ Fast from the chain; a non-EVM network is a 400', async () => {
+    const fees = await w.root.networks.getFees({ query: { network: 'EthereumSepolia' } })
+    assert.equal(fees.kind, 'Eip1559')
+    if (fees.kind !== 'Eip1559') return
+    assert.equal(fees.network, 'EthereumSepolia')
+    assert.ok(fees.blockNumber >= 0)
+    const tip = (l: { maxPriorityFeePerGas: string }) => BigInt(l.maxPriorityFeePerGas)
+    assert.ok(tip(fees.slow) <= tip(fees.standard) && tip(fees.standard) <= tip(fees.fast))
+    assert.ok(BigInt(fees.fast.maxFeePerGas) >= BigInt(fees.baseFeePerGas) + tip(fees.fast))
+    await assert.rejects(w.root.networks.getFees({ query: { network: 'Solana' } }), failsWith(400, 'network'))
+  })
+
+  it('the emulator lists the chain and its faucet sends mined value, behind the operator token only', async () => {
+    const emulator = (path: string, init: RequestInit = {}, token = w.operatorToken) =>
+      fetch(`${w.baseUrl}/emulator${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      })
+    const chains = (await (await emulator('/chains')).json()) as {
+      network: string
+      chainId: number
+      rpcUrl: string
+    }[]
+    assert.deepEqual(chains, [{ network: 'EthereumSepolia', chainId: 11155111, rpcUrl: anvil.rpcUrl }])
+    const to = newAddress()
+    const response = await emulator('/faucet', {
+      method: 'POST',
+      body: JSON.stringify({ network: 'EthereumSepolia', address: to, amount: '12345' }),
+    })
+    assert.equal(response.status, 200)
+    const { txHash } = (await response.json()) as { txHash: string }
+    assert.ok(await rpc.request('eth_getTransactionReceipt', [txHash]))
+    assert.equal(await balanceOf(to), 12345n)
+    const refused = await emulator(
+      '/faucet',
+      { method: 'POST', body: JSON.stringify({ network: 'EthereumSepolia', address: to, amount: '1' }) },
+      w.bootstrap.serviceAccount.accessToken,
+    )
+    assert.equal(refused.status, 401)
+    const bad = await emulator('/faucet', {
+      method: 'POST',
+      body: JSON.stringify({ network: 'EthereumSepolia', address: '0x12', amount: '1' }),
+    })
+    assert.equal(bad.status, 400)
+    assert.equal(
+      ((await bad.json()) as { error: { details: { field: string } } }).error.details.field,
+      'address',
+    )
+  })
 })
