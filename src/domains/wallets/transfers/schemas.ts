@@ -97,28 +97,6 @@ export const TransferView = Type.Object({
 })
 export type TransferView = Static<typeof TransferView>
 
-/** A cancel or speed-up answers with the replacement, a transaction request (SDK: TransactionRequest). */
-export const TransactionView = Type.Object({
-  id: Type.String(),
-  walletId: Type.String(),
-  network: Type.String(),
-  requester: Requester,
-  requestBody: Type.Record(Type.String(), Type.Unknown()),
-  status: RequestStatus,
-  reason: Type.Optional(Type.String()),
-  txHash: Type.Optional(Type.String()),
-  fee: Type.Optional(Type.String()),
-  dateRequested: Type.String(),
-  datePolicyResolved: Type.Optional(Type.String()),
-  dateBroadcasted: Type.Optional(Type.String()),
-  dateConfirmed: Type.Optional(Type.String()),
-  approvalId: Type.Optional(Type.String()),
-  externalId: Type.Optional(Type.String()),
-  replacementId: Type.Optional(Type.String()),
-  details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-})
-export type TransactionView = Static<typeof TransactionView>
-
 export const TransferList = Type.Object({
   walletId: Type.String(),
   items: Type.Array(TransferView),
