@@ -35,7 +35,7 @@ describe(`routes walletd does not serve (${testDialect})`, () => {
     return row.used_at
   }
 
-  it('the SDK gets 501 naming the domain, not 404 (transactions, webhooks, login codes)', async () => {
+  it('the SDK gets 501 naming the domain, not 404 (transactions, assets, nfts)', async () => {
     const refusals: [() => Promise<unknown>, string][] = [
       [
         () =>
@@ -45,11 +45,8 @@ describe(`routes walletd does not serve (${testDialect})`, () => {
           }),
         'transactions',
       ],
-      [() => w.root.webhooks.listWebhooks({}), 'webhooks'],
-      [
-        () => w.root.auth.sendLoginCode({ body: { username: 'a@example.com', orgId: w.orgId } }),
-        'login codes',
-      ],
+      [() => w.root.wallets.getWalletAssets({ walletId: 'wa-01' }), 'assets'],
+      [() => w.root.wallets.getWalletNfts({ walletId: 'wa-01' }), 'nfts'],
     ]
     for (const [call, domain] of refusals) {
       await assert.rejects(
