@@ -29,11 +29,29 @@ export const initiatorOf = (caller: Caller): Initiator => ({
 /** The field of `approval.activity` that carries the request, per the SDK. */
 export type WalletRequestField = 'signatureRequest' | 'transferRequest' | 'transactionRequest' | 'swapRequest'
 
+/** A wallet as the `walletId` / `walletTags` filters see it. */
+export interface GovernedWallet {
+  readonly id: string
+  readonly tags: readonly string[]
+}
+
+/**
+ * A request governed by `Wallets:Sign` policies. A wallet request (signature, transfer,
+ * transaction on `/wallets/:id/…`) names its wallet, and its key when known; a signature on
+ * `/keys/:id/signatures` names the key and every wallet on it (`keyWallets`), since the signature is
+ * valid for each of them. See the policies README, "Key signatures".
+ */
 export interface WalletSignActivity {
   readonly kind: 'Wallets:Sign'
   readonly orgId: string
-  readonly walletId: string
+  /** The wallet of a wallet request; absent on the key route. */
+  readonly walletId?: string
+  /** The wallet's tags (empty on the key route). */
   readonly walletTags: readonly string[]
+  /** The signing key. A wallet request that names it also counts the key route's requests in its windows. */
+  readonly keyId?: string
+  /** Key route only: every wallet on the key. A filtered policy applies when any of them matches. */
+  readonly keyWallets?: readonly GovernedWallet[]
   /** The id of the signature/transfer/transaction request being governed (`sig-…`, `xfr-…`). */
   readonly requestId: string
   readonly requestField: WalletRequestField

@@ -3,7 +3,7 @@
  * triggered actions add up to. No storage here: the caller passes the policies and a `window`
  * function (the velocity ledger), so the combination logic is testable on its own.
  */
-import type { GovernedActivity } from './activity.ts'
+import type { GovernedActivity, GovernedWallet, WalletSignActivity } from './activity.ts'
 import { evaluateRule, type RuleInput } from './rules/index.ts'
 import type { ApprovalGroup, Policy, PolicyEvaluation } from './schemas.ts'
 
@@ -40,16 +40,27 @@ export function policyApplies(policy: Policy, activity: GovernedActivity): boole
     { in?: string[]; hasAny?: string[]; hasAll?: string[] }
   >
   if (activity.kind === 'Wallets:Sign') {
-    if (!listAllows(filters.walletId?.in, activity.walletId)) return false
+    const walletIds = filters.walletId?.in ?? []
     const tags = filters.walletTags
-    if (tags?.hasAny && tags.hasAny.length > 0 && !tags.hasAny.some((t) => activity.walletTags.includes(t)))
-      return false
-    if (tags?.hasAll && !tags.hasAll.every((t) => activity.walletTags.includes(t))) return false
-    return true
+    const hasAny = tags?.hasAny ?? []
+    const hasAll = tags?.hasAll ?? []
+    if (walletIds.length === 0 && hasAny.length === 0 && hasAll.length === 0) return true
+    const matches = (wallet: GovernedWallet) =>
+      listAllows(walletIds, wallet.id) &&
+      (hasAny.length === 0 || hasAny.some((t) => wallet.tags.includes(t))) &&
+      hasAll.every((t) => wallet.tags.includes(t))
+    // A key signature could move funds of any wallet on the key: it is governed as each of them.
+    return governedWallets(activity).some(matches)
   }
   if (!listAllows(filters.permissionId?.in, activity.permissionId)) return false
   if (!listAllows(filters.policyId?.in, activity.policyId)) return false
   return true
+}
+
+/** The wallets a Wallets:Sign request acts for: its wallet, or on the key route every wallet on the key. */
+export function governedWallets(activity: WalletSignActivity): readonly GovernedWallet[] {
+  if (activity.walletId !== undefined) return [{ id: activity.walletId, tags: activity.walletTags }]
+  return activity.keyWallets ?? []
 }
 
 /**

@@ -8,13 +8,21 @@
  *   - `Pending`  → store it `Pending` with `approvalId` and answer 200; when the approval resolves,
  *     the handler given to `onWalletApprovalResolved` executes it (Approved) or rejects it.
  * Every governed request is recorded in the velocity ledger *before* the rules run, so of two
- * concurrent requests on one wallet the later-recorded one always counts the other.
+ * concurrent requests on one wallet the later-recorded one always counts the other. A request the
+ * caller allowed but that then ends without executing (signing failed, node interrupted) must be
+ * given back with `releaseWalletRequest`, or it would keep counting in the windows.
+ *
+ * Velocity subjects: a wallet request is recorded under its wallet, a key-route signature under its
+ * key. A wallet request's windows sum its wallet and its key (when the caller names it); a key
+ * signature's windows sum its key and every wallet on it. Switching routes never escapes a window.
  */
+import type { Kysely } from 'kysely'
 import type { Clock } from '../../clock.ts'
+import type { Database } from '../../db/schema.ts'
 import type { WalletSignActivity } from './activity.ts'
 import type { ApprovalRecord } from './approval-repository.ts'
 import type { ApprovalService } from './approval-service.ts'
-import { evaluatePolicies } from './engine.ts'
+import { evaluatePolicies, governedWallets } from './engine.ts'
 import type { PolicyEventBus } from './events.ts'
 import type { PriceSource } from './prices.ts'
 import type { PolicyRepository } from './repository.ts'
@@ -35,7 +43,8 @@ export interface ResolvedWalletApproval {
   /** The governed request (`sig-…`, `xfr-…`, `tx-…`). Call `governWalletRequest` once per request:
    *  an externalId replay must be answered by the wallets domain before it gets here. */
   readonly requestId: string
-  readonly walletId: string
+  /** The wallet of a wallet request; absent for a key-route signature. */
+  readonly walletId?: string
   readonly dateResolved: string
 }
 
@@ -55,7 +64,17 @@ export type WalletGovernance = ReturnType<typeof createWalletGovernance>
 /** Stored inside the approval's activity so the handler can find the request again. */
 interface GovernedRef {
   readonly requestId: string
-  readonly walletId: string
+  readonly walletId?: string
+  readonly keyId?: string
+}
+
+/** Where a request is recorded, and which subjects its windows sum (see the header). */
+function velocitySubjects(activity: WalletSignActivity): { recordedUnder: string; window: string[] } {
+  const recordedUnder = activity.walletId ?? activity.keyId
+  if (recordedUnder === undefined) throw new Error('a Wallets:Sign activity names a wallet or a key')
+  const window = [recordedUnder, ...(activity.keyId ? [activity.keyId] : [])]
+  if (activity.walletId === undefined) window.push(...governedWallets(activity).map((w) => w.id))
+  return { recordedUnder, window: [...new Set(window)] }
 }
 
 export function createWalletGovernance(deps: WalletGovernanceDeps) {
@@ -77,7 +96,7 @@ export function createWalletGovernance(deps: WalletGovernanceDeps) {
       approvalId: approval.id,
       status: approval.status,
       requestId: ref.requestId,
-      walletId: ref.walletId,
+      ...(ref.walletId !== undefined ? { walletId: ref.walletId } : {}),
       dateResolved: approval.dateResolved ?? approval.dateUpdated,
     }
     for (const handler of walletHandlers) await handler(resolved)
@@ -96,10 +115,11 @@ export function createWalletGovernance(deps: WalletGovernanceDeps) {
       const now = deps.clock.now()
       // Pricing may reach the network: done before any transaction.
       const usdValue = activity.value ? await deps.prices.usdValue(activity.value) : undefined
+      const subjects = velocitySubjects(activity)
       await deps.ledger.record({
         id: activity.requestId,
         orgId: activity.orgId,
-        walletId: activity.walletId,
+        walletId: subjects.recordedUnder,
         date: now,
         amountUsd: usdValue,
       })
@@ -112,7 +132,7 @@ export function createWalletGovernance(deps: WalletGovernanceDeps) {
         window: (minutes) => {
           let window = windows.get(minutes)
           if (!window) {
-            window = deps.ledger.window(activity.walletId, now, minutes)
+            window = deps.ledger.window(subjects.window, now, minutes)
             windows.set(minutes, window)
           }
           return window
@@ -147,7 +167,11 @@ export function createWalletGovernance(deps: WalletGovernanceDeps) {
         activity: {
           kind: 'Wallets:Sign',
           [activity.requestField]: activity.request,
-          governed: { requestId: activity.requestId, walletId: activity.walletId } satisfies GovernedRef,
+          governed: {
+            requestId: activity.requestId,
+            ...(activity.walletId !== undefined ? { walletId: activity.walletId } : {}),
+            ...(activity.keyId !== undefined ? { keyId: activity.keyId } : {}),
+          } satisfies GovernedRef,
         },
         evaluations: outcome.evaluations,
         groups: outcome.groups,
@@ -160,10 +184,12 @@ export function createWalletGovernance(deps: WalletGovernanceDeps) {
 
     /**
      * Takes a request out of the velocity windows when it will never execute for another reason
-     * (aborted while Pending, failed before broadcast). Idempotent.
+     * (failed while signing, interrupted, aborted while Pending, failed before broadcast).
+     * Idempotent, and harmless for a request never recorded. Given `trx`, it commits with the
+     * caller's status change.
      */
-    releaseWalletRequest(requestId: string): Promise<boolean> {
-      return deps.ledger.release(requestId)
+    releaseWalletRequest(requestId: string, trx?: Kysely<Database>): Promise<boolean> {
+      return deps.ledger.release(requestId, trx)
     },
   }
 }

@@ -66,6 +66,7 @@ const toMicros = (usd: number) => Math.round(usd * 1_000_000)
 export interface GovernedRequestEntry {
   readonly id: string
   readonly orgId: string
+  /** The subject the request is counted under: its wallet, or its key on the key route. */
   readonly walletId: string
   readonly date: Date
   /** USD value, or undefined when it could not be priced. */
@@ -98,11 +99,12 @@ export class VelocityLedger {
 
   /**
    * Takes a request back out of every window (it was blocked, denied, expired or failed before it
-   * moved anything). Idempotent: only the first call changes the totals.
+   * moved anything). Idempotent: only the first call changes the totals. Given `trx`, it runs inside
+   * the caller's transaction, so the release commits together with the status that justifies it.
    */
-  async release(requestId: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const row = await trx
+  async release(requestId: string, trx?: Kysely<Database>): Promise<boolean> {
+    const run = async (t: Kysely<Database>) => {
+      const row = await t
         .updateTable('policy_governed_requests')
         .set({ rejected: 1 })
         .where('id', '=', requestId)
@@ -110,9 +112,10 @@ export class VelocityLedger {
         .returning(['wallet_id', 'date_created', 'amount_usd_micros'])
         .executeTakeFirst()
       if (!row) return false
-      await this.adjustBuckets(trx, row.wallet_id, Date.parse(row.date_created), row.amount_usd_micros, -1)
+      await this.adjustBuckets(t, row.wallet_id, Date.parse(row.date_created), row.amount_usd_micros, -1)
       return true
-    })
+    }
+    return trx ? run(trx) : this.db.transaction().execute(run)
   }
 
   private async adjustBuckets(
@@ -145,10 +148,12 @@ export class VelocityLedger {
   }
 
   /**
-   * Totals of the wallet's requests dated in [from, to) (ms). The velocity rules ask for
-   * (now − timeframe, now], i.e. [now − timeframe + 1 ms, now + 1 ms).
+   * Totals of the subjects' requests dated in [from, to) (ms). A subject is a wallet id, or a key id
+   * for signatures on the key route; a window sums several (see `governance.ts`). The velocity rules
+   * ask for (now − timeframe, now], i.e. [now − timeframe + 1 ms, now + 1 ms).
    */
-  async totals(walletId: string, from: number, to: number): Promise<VelocityWindow> {
+  async totals(subjects: string | readonly string[], from: number, to: number): Promise<VelocityWindow> {
+    const ids = typeof subjects === 'string' ? [subjects] : [...new Set(subjects)]
     // One statement (UNION ALL of the ranges): one round trip per window, whatever the split.
     type Sum = number | string | null
     const parts = windowSegments(from, to).map((segment) =>
@@ -160,7 +165,7 @@ export class VelocityLedger {
               sql<Sum>`sum(amount_usd_micros)`.as('micros'),
               sql<Sum>`sum(case when amount_usd_micros is null then 1 else 0 end)`.as('unpriced'),
             ])
-            .where('wallet_id', '=', walletId)
+            .where('wallet_id', 'in', ids)
             .where('date_created', '>=', iso(segment.from))
             .where('date_created', '<', iso(segment.to))
             .where('rejected', '=', 0)
@@ -171,7 +176,7 @@ export class VelocityLedger {
               sql<Sum>`sum(amount_usd_micros)`.as('micros'),
               sql<Sum>`sum(unpriced_count)`.as('unpriced'),
             ])
-            .where('wallet_id', '=', walletId)
+            .where('wallet_id', 'in', ids)
             .where('granularity', '=', segment.level)
             .where('bucket_start', '>=', iso(segment.from))
             .where('bucket_start', '<', iso(segment.to)),
@@ -192,8 +197,8 @@ export class VelocityLedger {
   }
 
   /** The window the velocity rules use: the last `timeframeMinutes`, `now` included. */
-  window(walletId: string, now: Date, timeframeMinutes: number): Promise<VelocityWindow> {
+  window(subjects: string | readonly string[], now: Date, timeframeMinutes: number): Promise<VelocityWindow> {
     const end = now.getTime() + 1
-    return this.totals(walletId, end - timeframeMinutes * MINUTE, end)
+    return this.totals(subjects, end - timeframeMinutes * MINUTE, end)
   }
 }

@@ -89,6 +89,7 @@ export interface SignatureRepository {
     id: string,
     from: readonly SignatureStatus[],
     update: SignatureUpdate,
+    trx?: Db,
   ): Promise<boolean>
   /** Removes a request that never passed validation, so its externalId is free again. */
   remove(orgId: string, id: string): Promise<void>
@@ -159,7 +160,7 @@ export function createSignatureRepository(db: Db): SignatureRepository {
       return rows.map(toRecord)
     },
 
-    async transition(orgId, id, from, update) {
+    async transition(orgId, id, from, update, trx = db) {
       const set: Partial<Row> = { status: update.status }
       if (update.reason !== undefined) set.reason = update.reason
       if (update.signature !== undefined) set.signature = update.signature && JSON.stringify(update.signature)
@@ -169,7 +170,7 @@ export function createSignatureRepository(db: Db): SignatureRepository {
       if (update.approvalId !== undefined) set.approval_id = update.approvalId
       if (update.datePolicyResolved !== undefined) set.date_policy_resolved = update.datePolicyResolved
       if (update.dateSigned !== undefined) set.date_signed = update.dateSigned
-      const result = await db
+      const result = await trx
         .updateTable('signature_requests')
         .set(set)
         .where('org_id', '=', orgId)

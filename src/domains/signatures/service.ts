@@ -65,8 +65,10 @@ export function toSignatureView(record: SignatureRecord): SignatureRequestView {
  *   2. state: deleted key 410, archived or inactive wallet 422;
  *   3. validation of the body against the network (400 naming the field), without the key;
  *   4. insert (`Executing`) — the unique (org, externalId) index makes concurrent twins replays;
- *   5. policy (wallet route): Rejected / Pending with approvalId / proceed;
+ *   5. policy (both routes): Rejected / Pending with approvalId / proceed;
  *   6. signing through the key store, outside any transaction, then `Signed`.
+ * A request that ends without a signature after the policy let it through (signing failed, key
+ * deleted, interrupted) gives its velocity entry back in the transaction that ends it.
  */
 export function createSignatureService(ctx: WalletsContext, keys: KeyService, wallets: WalletService) {
   function refOf(key: KeyRecord) {
@@ -115,10 +117,11 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
     if (!existing) return undefined
     if (existing.target !== target || existing.canonicalBody !== canonicalBody) throw conflict(existing)
     if (existing.status === 'Executing' && abandoned(existing)) {
-      await transition(existing, ['Executing'], {
-        status: 'Failed',
-        reason: 'interrupted: the node signing this request stopped before it finished',
-      })
+      await fail(
+        existing,
+        ['Executing'],
+        'interrupted: the node signing this request stopped before it finished',
+      )
       existing = (await ctx.signatures.find(orgId, existing.id)) ?? existing
     }
     // The original is being signed right now (a concurrent twin): answer with its outcome.
@@ -135,12 +138,38 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
     return ctx.clock.now().getTime() - since > ABANDONED_AFTER_MS
   }
 
-  async function transition(
+  function transition(
     record: SignatureRecord,
     from: SignatureStatus[],
     update: Parameters<WalletsContext['signatures']['transition']>[3],
-  ) {
-    await ctx.signatures.transition(record.orgId, record.id, from, update)
+  ): Promise<boolean> {
+    return ctx.signatures.transition(record.orgId, record.id, from, update)
+  }
+
+  /**
+   * Ends a request that will never be signed and, in the same transaction, takes it out of the
+   * velocity windows (it moved nothing). False when it had already left `from`.
+   */
+  function fail(record: SignatureRecord, from: SignatureStatus[], reason: string): Promise<boolean> {
+    return ctx.db.transaction().execute(async (trx) => {
+      const moved = await ctx.signatures.transition(
+        record.orgId,
+        record.id,
+        from,
+        { status: 'Failed', reason },
+        trx,
+      )
+      if (moved) await ctx.governance?.releaseWalletRequest(record.id, trx)
+      return moved
+    })
+  }
+
+  /**
+   * Our `Executing` request was ended by someone else meanwhile (the interrupted-request sweep):
+   * whatever the policy recorded after that must not count either. Idempotent.
+   */
+  async function ended(record: SignatureRecord): Promise<void> {
+    await ctx.governance?.releaseWalletRequest(record.id)
   }
 
   async function current(record: SignatureRecord): Promise<SignatureRequestView> {
@@ -151,39 +180,70 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
 
   /** Signs an `Executing` request with the key and records the outcome. */
   async function execute(record: SignatureRecord, key: KeyRecord, network: NetworkInfo): Promise<void> {
+    let outcome: Awaited<ReturnType<typeof produceSignature>>
     try {
       const signer = await ctx.keyStore.signer(refOf(key))
-      const outcome = await produceSignature({
+      outcome = await produceSignature({
         network,
         signer,
         body: record.requestBody as SignatureRequestBody,
       })
-      await transition(record, ['Executing'], {
-        status: 'Signed',
-        signature: outcome.signature ?? null,
-        signatures: outcome.signatures ?? null,
-        signedData: outcome.signedData ?? null,
-        dateSigned: ctx.clock.now().toISOString(),
-      })
     } catch (err) {
       // The key was deleted while this request was on its way: its material is gone for good.
       const gone = isAppError(err) && err.code === 'not_found'
-      await transition(record, ['Executing'], {
-        status: 'Failed',
-        reason: gone ? `key ${key.id} was deleted` : 'signing failed',
-      })
+      await fail(record, ['Executing'], gone ? `key ${key.id} was deleted` : 'signing failed')
       if (gone) throw new AppError('gone', `key ${key.id} was deleted`, { details: { keyId: key.id } })
       throw err
     }
+    const signed = await transition(record, ['Executing'], {
+      status: 'Signed',
+      signature: outcome.signature ?? null,
+      signatures: outcome.signatures ?? null,
+      signedData: outcome.signedData ?? null,
+      dateSigned: ctx.clock.now().toISOString(),
+    })
+    if (!signed) await ended(record)
   }
 
   interface Submission {
     caller: Caller
     key: KeyRecord
+    /** The wallet route's wallet; absent on the key route. */
     wallet?: WalletRecord
+    /** Key route: every wallet on the key, which its policies' filters are matched against. */
+    keyWallets?: readonly WalletRecord[]
     network: NetworkInfo
     target: string
     body: SignatureRequestBody
+  }
+
+  /** Both routes are governed by `Wallets:Sign` policies (policies README, "Key signatures"). */
+  function govern(
+    governance: NonNullable<WalletsContext['governance']>,
+    s: Submission,
+    record: SignatureRecord,
+  ) {
+    const { caller, key, wallet, network, body } = s
+    return governance.governWalletRequest({
+      kind: 'Wallets:Sign',
+      orgId: caller.orgId,
+      ...(wallet
+        ? { walletId: wallet.id, walletTags: wallet.tags }
+        : { walletTags: [], keyWallets: (s.keyWallets ?? []).map((w) => ({ id: w.id, tags: w.tags })) }),
+      keyId: key.id,
+      requestId: record.id,
+      requestField: 'signatureRequest',
+      // As approvers see it: the request waits on them.
+      request: { ...toSignatureView(record), status: 'Pending' },
+      initiator: {
+        userId: caller.userId,
+        kind: caller.kind,
+        tokenId: caller.tokenId,
+        appId: caller.appId,
+      },
+      network: network.name,
+      ...transferFactsOf(network, body),
+    })
   }
 
   async function submit(s: Submission): Promise<SignatureRequestView> {
@@ -221,29 +281,12 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
       })
     }
 
-    if (wallet && ctx.governance) {
-      let decision: Awaited<ReturnType<NonNullable<WalletsContext['governance']>['governWalletRequest']>>
+    if (ctx.governance) {
+      let decision: Awaited<ReturnType<typeof govern>>
       try {
-        decision = await ctx.governance.governWalletRequest({
-          kind: 'Wallets:Sign',
-          orgId: caller.orgId,
-          walletId: wallet.id,
-          walletTags: wallet.tags,
-          requestId: record.id,
-          requestField: 'signatureRequest',
-          // As approvers see it: the request waits on them.
-          request: { ...toSignatureView(record), status: 'Pending' },
-          initiator: {
-            userId: caller.userId,
-            kind: caller.kind,
-            tokenId: caller.tokenId,
-            appId: caller.appId,
-          },
-          network: network.name,
-          ...transferFactsOf(network, body),
-        })
+        decision = await govern(ctx.governance, s, record)
       } catch (err) {
-        await transition(record, ['Executing'], { status: 'Failed', reason: 'policy evaluation failed' })
+        await fail(record, ['Executing'], 'policy evaluation failed')
         throw err
       }
       const resolvedAt = ctx.clock.now().toISOString()
@@ -256,11 +299,22 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
         return current(record)
       }
       if (decision.status === 'Pending') {
-        await transition(record, ['Executing'], { status: 'Pending', approvalId: decision.approvalId })
+        const waiting = await transition(record, ['Executing'], {
+          status: 'Pending',
+          approvalId: decision.approvalId,
+        })
+        if (!waiting) await ended(record)
         return current(record)
       }
       if (decision.evaluations.length > 0) {
-        await transition(record, ['Executing'], { status: 'Executing', datePolicyResolved: resolvedAt })
+        const still = await transition(record, ['Executing'], {
+          status: 'Executing',
+          datePolicyResolved: resolvedAt,
+        })
+        if (!still) {
+          await ended(record)
+          return current(record)
+        }
       }
     }
     await execute(record, key, network)
@@ -325,7 +379,8 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
         blockchainKind: body.blockchainKind,
       })
       await validate(network, key, body)
-      return submit({ caller, key, network, target, body })
+      const keyWallets = await ctx.wallets.listByKey(caller.orgId, key.id)
+      return submit({ caller, key, keyWallets, network, target, body })
     },
 
     async listForWallet(caller: Caller, walletId: string, query: PageQuery) {
@@ -390,10 +445,7 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
       const key = await ctx.keys.find(record.orgId, record.keyId)
       const network = record.network ? requireNetwork(record.network) : undefined
       if (key?.status !== 'Active' || !network) {
-        await transition(record, ['Executing'], {
-          status: 'Failed',
-          reason: `key ${record.keyId} was deleted`,
-        })
+        await fail(record, ['Executing'], `key ${record.keyId} was deleted`)
         return
       }
       await execute(record, key, network)

@@ -24,7 +24,10 @@ export interface FeatureGate {
  * Optional so walletd can run the wallets domain without policies; when absent every request
  * proceeds, exactly as an org without Wallets:Sign policies.
  */
-export type Governance = Pick<WalletGovernance, 'governWalletRequest' | 'onWalletApprovalResolved'>
+export type Governance = Pick<
+  WalletGovernance,
+  'governWalletRequest' | 'onWalletApprovalResolved' | 'releaseWalletRequest'
+>
 
 /** Everything the wallets, keys and signatures services share; built once by `createWalletsDomain`. */
 export interface WalletsContext {
