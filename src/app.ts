@@ -27,6 +27,7 @@ import { createPlansDomain, installPlanGate, type PlanService } from './domains/
 import { createPriceSource } from './domains/policies/prices.ts'
 import { registerPolicyRoutes } from './domains/policies/routes.ts'
 import { createPoliciesDomain, type PoliciesDomain } from './domains/policies/service.ts'
+import { INTERRUPTED_SWEEP_MS } from './domains/signatures/service.ts'
 import { createWalletsDomain, type WalletsDomain } from './domains/wallets/index.ts'
 import { createTransfersModule } from './domains/wallets/transfers/index.ts'
 import { createWebhooksModule, DELIVERY_JOB, type WebhooksModule } from './domains/webhooks/index.ts'
@@ -237,6 +238,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // Domains push the `/emulator/…` routes they own here; they are mounted after the API context.
   const emulatorRoutes: EmulatorRoutes[] = [registerClockRoutes(deps.clock), registerChainRoutes(evm)]
   if (mailbox) emulatorRoutes.push(registerMailboxRoutes(mailbox))
+  let interruptedSweep: NodeJS.Timeout | undefined
   await app.register(async (api) => {
     api.addHook('onRequest', async (request) => {
       const url = request.routeOptions.url
@@ -376,6 +378,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       governance: policies.governance,
       // Wallet, key and signature changes emit their webhook events in their own transaction.
       decorateRepositories: (repositories) => webhooks.emittingRepositories(repositories),
+      priceTimeoutMs: config.priceTimeoutMs,
     })
     wallets.registerRoutes(api)
     const transfers = createTransfersModule({
@@ -410,6 +413,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       },
     }
     registerFeeRoutes(api, evm)
+    // Signature requests whose node stopped mid-signing are ended Failed by whichever node looks
+    // first: once at start, then periodically. Idempotent across nodes (conditional updates).
+    const failInterrupted = () =>
+      wallets.signatures
+        .failInterrupted()
+        .then((ended) => ended > 0 && app.log.warn({ ended }, 'interrupted signature requests ended Failed'))
+        .catch((err) => app.log.error({ err }, 'interrupted signature sweep failed'))
+    app.addHook('onReady', async () => {
+      void failInterrupted()
+    })
+    interruptedSweep = setInterval(failInterrupted, INTERRUPTED_SWEEP_MS)
+    interruptedSweep.unref()
     registerNotServedRoutes(api)
   })
 
@@ -426,6 +441,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     clearInterval(approvalSweep)
     clearInterval(authSweep)
     clearInterval(webhookRetention)
+    clearInterval(interruptedSweep)
     await recorder.close()
   })
 

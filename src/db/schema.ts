@@ -338,6 +338,8 @@ export interface WalletTables {
     date_requested: string
     date_policy_resolved: string | null
     date_signed: string | null
+    /** While `Executing`: until when its node may still be working on it (migration 0020). */
+    lease_until: string | null
   }
 }
 

@@ -26,6 +26,8 @@ export interface SignatureRecord {
   readonly dateRequested: string
   readonly datePolicyResolved: string | null
   readonly dateSigned: string | null
+  /** While `Executing`: until when its node may still be working on it; after that it was interrupted. */
+  readonly leaseUntil: string | null
 }
 
 type Row = Selectable<WalletTables['signature_requests']>
@@ -55,6 +57,7 @@ const toRecord = (row: Row): SignatureRecord => ({
   dateRequested: row.date_requested,
   datePolicyResolved: row.date_policy_resolved,
   dateSigned: row.date_signed,
+  leaseUntil: row.lease_until,
 })
 
 /** What a state change writes; fields left undefined are kept. */
@@ -67,6 +70,7 @@ export interface SignatureUpdate {
   approvalId?: string | null
   datePolicyResolved?: string | null
   dateSigned?: string | null
+  leaseUntil?: string | null
 }
 
 export interface SignatureRepository {
@@ -91,6 +95,8 @@ export interface SignatureRepository {
     update: SignatureUpdate,
     trx?: Db,
   ): Promise<boolean>
+  /** `Executing` requests of any org whose lease ran out before `now`, oldest lease first. */
+  listInterrupted(now: string, limit: number): Promise<SignatureRecord[]>
   /** Removes a request that never passed validation, so its externalId is free again. */
   remove(orgId: string, id: string): Promise<void>
 }
@@ -122,6 +128,7 @@ export function createSignatureRepository(db: Db): SignatureRepository {
             date_requested: record.dateRequested,
             date_policy_resolved: record.datePolicyResolved,
             date_signed: record.dateSigned,
+            lease_until: record.leaseUntil,
           })
           .execute()
         return true
@@ -170,6 +177,7 @@ export function createSignatureRepository(db: Db): SignatureRepository {
       if (update.approvalId !== undefined) set.approval_id = update.approvalId
       if (update.datePolicyResolved !== undefined) set.date_policy_resolved = update.datePolicyResolved
       if (update.dateSigned !== undefined) set.date_signed = update.dateSigned
+      if (update.leaseUntil !== undefined) set.lease_until = update.leaseUntil
       const result = await trx
         .updateTable('signature_requests')
         .set(set)
@@ -178,6 +186,18 @@ export function createSignatureRepository(db: Db): SignatureRepository {
         .where('status', 'in', [...from])
         .executeTakeFirst()
       return Number(result.numUpdatedRows) === 1
+    },
+
+    async listInterrupted(now, limit) {
+      const rows = await db
+        .selectFrom('signature_requests')
+        .selectAll()
+        .where('status', '=', 'Executing')
+        .where('lease_until', '<', now)
+        .orderBy('lease_until')
+        .limit(limit)
+        .execute()
+      return rows.map(toRecord)
     },
 
     async remove(orgId, id) {

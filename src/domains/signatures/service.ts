@@ -23,15 +23,23 @@ import type { WalletService } from '../wallets/service.ts'
 import { pageCursor, requireUsableBy } from '../wallets/shared.ts'
 import type { SignatureRecord, SignatureStatus } from './repository.ts'
 
-/** How long a replay waits for the original request to leave `Executing` (signing is quick). */
-const REPLAY_WAIT_MS = 30_000
+/**
+ * How long an externalId replay waits for a concurrent twin to leave `Executing` (signing takes
+ * milliseconds). After that it answers the request as it stands (`Executing`); the client reads the
+ * outcome with GET. A retry never blocks longer than this.
+ */
+const REPLAY_WAIT_MS = 5_000
 const REPLAY_POLL_MS = 10
 /**
- * An `Executing` request older than this (by the server clock, from its request or policy
- * resolution) was abandoned by a node that stopped between storing and signing it: a replay
- * marks it `Failed` instead of waiting for it forever. Far above any signing time.
+ * What a request's lease must cover beyond the price lookup (policy evaluation, signing, the
+ * database writes between them). A lease is `price timeout + this`; past it, the request's node is
+ * taken to have stopped and the request is ended `Failed`.
  */
-export const ABANDONED_AFTER_MS = 5 * 60_000
+export const EXECUTION_LEASE_MARGIN_MS = 30_000
+/** How often each node looks for interrupted requests (also once at start). */
+export const INTERRUPTED_SWEEP_MS = 10_000
+const INTERRUPTED = 'interrupted: the node signing this request stopped before it finished'
+const SWEEP_BATCH = 100
 
 /** Thrown by the validation signer at the first signing operation: every check before it passed. */
 class ValidationComplete extends Error {}
@@ -116,26 +124,27 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
     let existing = await ctx.signatures.findByExternalId(orgId, externalId)
     if (!existing) return undefined
     if (existing.target !== target || existing.canonicalBody !== canonicalBody) throw conflict(existing)
-    if (existing.status === 'Executing' && abandoned(existing)) {
-      await fail(
-        existing,
-        ['Executing'],
-        'interrupted: the node signing this request stopped before it finished',
-      )
-      existing = (await ctx.signatures.find(orgId, existing.id)) ?? existing
-    }
-    // The original is being signed right now (a concurrent twin): answer with its outcome.
-    const deadline = Date.now() + REPLAY_WAIT_MS
-    while (existing.status === 'Executing' && Date.now() < deadline) {
-      await sleep(REPLAY_POLL_MS)
-      existing = (await ctx.signatures.find(orgId, existing.id)) ?? existing
+    // The original may be being signed right now (a concurrent twin): wait a little for its outcome.
+    // One whose lease ran out was interrupted: end it now rather than wait for the sweep.
+    const patience = AbortSignal.timeout(REPLAY_WAIT_MS)
+    while (existing.status === 'Executing') {
+      if (interrupted(existing)) await fail(existing, ['Executing'], INTERRUPTED)
+      else if (patience.aborted) break
+      else await sleep(REPLAY_POLL_MS)
+      const latest = await ctx.signatures.find(orgId, existing.id)
+      if (!latest) break
+      existing = latest
     }
     return toSignatureView(existing)
   }
 
-  function abandoned(record: SignatureRecord): boolean {
-    const since = Date.parse(record.datePolicyResolved ?? record.dateRequested)
-    return ctx.clock.now().getTime() - since > ABANDONED_AFTER_MS
+  function leaseFrom(now: Date): string {
+    return new Date(now.getTime() + ctx.executionLeaseMs).toISOString()
+  }
+
+  /** Its lease ran out: the node that held it stopped (rows from before leases have none). */
+  function interrupted(record: SignatureRecord): boolean {
+    return record.leaseUntil === null || record.leaseUntil < ctx.clock.now().toISOString()
   }
 
   function transition(
@@ -271,6 +280,7 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
       dateRequested: now.toISOString(),
       datePolicyResolved: null,
       dateSigned: null,
+      leaseUntil: leaseFrom(now),
     }
     if (!(await ctx.signatures.insert(record))) {
       // Lost the race for this externalId: the winner's request is the answer (or a 409).
@@ -423,6 +433,20 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
     },
 
     /**
+     * Ends every request left `Executing` by a node that stopped (its lease ran out) as `Failed`,
+     * released from the velocity windows. Run at start and every `INTERRUPTED_SWEEP_MS` on every
+     * node: each request is ended by one conditional update, so concurrent sweeps end it once.
+     */
+    async failInterrupted(): Promise<number> {
+      let ended = 0
+      for (;;) {
+        const batch = await ctx.signatures.listInterrupted(ctx.clock.now().toISOString(), SWEEP_BATCH)
+        for (const record of batch) if (await fail(record, ['Executing'], INTERRUPTED)) ended++
+        if (batch.length < SWEEP_BATCH) return ended
+      }
+    },
+
+    /**
      * The policy engine's callback when an approval on a signature request resolves. Idempotent:
      * only a request still `Pending` moves, so a handler run twice (or on two nodes) signs once.
      */
@@ -440,6 +464,7 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
       const claimed = await ctx.signatures.transition(record.orgId, record.id, ['Pending'], {
         status: 'Executing',
         datePolicyResolved: resolved.dateResolved,
+        leaseUntil: leaseFrom(ctx.clock.now()),
       })
       if (!claimed) return
       const key = await ctx.keys.find(record.orgId, record.keyId)

@@ -43,6 +43,8 @@ export interface WalletsContext {
   /** For the extra operations a body needs (Wallets:Tags:Add, Keys:Reuse). */
   readonly operations: OperationSource
   readonly governance?: Governance
+  /** How long an `Executing` signature request may take before it counts as interrupted. */
+  readonly executionLeaseMs: number
 }
 
 export type { Caller }

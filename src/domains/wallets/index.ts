@@ -8,7 +8,11 @@ import { registerKeyRoutes } from '../keys/routes.ts'
 import { createKeyService, type KeyService } from '../keys/service.ts'
 import { createSignatureRepository } from '../signatures/repository.ts'
 import { registerSignatureRoutes } from '../signatures/routes.ts'
-import { createSignatureService, type SignatureService } from '../signatures/service.ts'
+import {
+  createSignatureService,
+  EXECUTION_LEASE_MARGIN_MS,
+  type SignatureService,
+} from '../signatures/service.ts'
 import type { FeatureGate, Governance, PeopleDirectory, WalletsContext } from './context.ts'
 import { createWalletRepository, type WalletRepository } from './repository.ts'
 import { registerWalletRoutes } from './routes.ts'
@@ -40,13 +44,19 @@ export function createWalletsDomain(deps: {
   governance?: Governance
   /** Wraps the repositories (the webhooks module emits events from their writes). */
   decorateRepositories?: (repositories: Repositories) => Repositories
+  /** The longest a price lookup may take (a signature request's lease covers it); default 2 s. */
+  priceTimeoutMs?: number
 }): WalletsDomain {
   const base: Repositories = {
     keys: createKeyRepository(deps.db),
     wallets: createWalletRepository(deps.db),
     signatures: createSignatureRepository(deps.db),
   }
-  const ctx: WalletsContext = { ...deps, ...(deps.decorateRepositories?.(base) ?? base) }
+  const ctx: WalletsContext = {
+    ...deps,
+    ...(deps.decorateRepositories?.(base) ?? base),
+    executionLeaseMs: (deps.priceTimeoutMs ?? 2000) + EXECUTION_LEASE_MARGIN_MS,
+  }
   const keys = createKeyService(ctx)
   const wallets = createWalletService(ctx, keys)
   const signatures = createSignatureService(ctx, keys, wallets)
