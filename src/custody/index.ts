@@ -19,6 +19,7 @@ export {
   type ImportRequest,
   importKey,
   type Protocol,
+  prepareImportedKey,
 } from './key-export.ts'
 export { PrivateKey } from './key-material.ts'
 export {
@@ -29,6 +30,7 @@ export {
   type KeyStore,
   keyAssociatedData,
   openWithFallback,
+  type PreparedKey,
   type ResealReport,
   resealCustodyKeys,
   signerFromPrivateKey,

@@ -2,7 +2,7 @@ import { AppError } from '../errors.ts'
 import { eciesEncrypt, parseEncryptionKey } from './ecies.ts'
 import { IMPORT_SIGNER_ID, type ImportSigner } from './import-signer.ts'
 import { PrivateKey } from './key-material.ts'
-import type { HeldKey, KeyRef, KeyStore } from './key-store.ts'
+import type { HeldKey, KeyRef, KeyStore, PreparedKey } from './key-store.ts'
 import type { Curve, Scheme } from './key-types.ts'
 
 /**
@@ -122,6 +122,17 @@ export async function importKey(
   ref: KeyRef,
   request: ImportRequest,
 ): Promise<HeldKey> {
+  const prepared = await prepareImportedKey(deps, ref, request)
+  await prepared.save()
+  return { scheme: prepared.scheme, curve: prepared.curve, publicKey: prepared.publicKey }
+}
+
+/** `importKey` without storing: the caller saves it in the transaction that records the key. */
+export async function prepareImportedKey(
+  deps: { keyStore: KeyStore; importSigner: ImportSigner },
+  ref: KeyRef,
+  request: ImportRequest,
+): Promise<PreparedKey> {
   const scheme = schemeOfProtocol[request.protocol as Protocol]
   if (!scheme || scheme === 'DH') {
     throw invalid('protocol', 'must be one of CGGMP24, CGGMP21, KU23, FROST, FROST_BITCOIN', {
@@ -159,7 +170,7 @@ export async function importKey(
   const privateKey = new PrivateKey(material)
   material.fill(0)
   try {
-    return await deps.keyStore.importKey(ref, { scheme, curve: expectedCurve }, privateKey)
+    return await deps.keyStore.prepareImport(ref, { scheme, curve: expectedCurve }, privateKey)
   } finally {
     privateKey.wipe()
   }

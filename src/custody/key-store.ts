@@ -33,6 +33,15 @@ export interface HeldKey {
   publicKey: Uint8Array
 }
 
+/**
+ * A new key, made and sealed but not stored yet. `save(trx)` writes it inside the caller's
+ * transaction, so the material exists exactly when the rows that name it (key, wallet) do: a crash
+ * at any point leaves either all of them or none.
+ */
+export interface PreparedKey extends HeldKey {
+  save(trx?: Db): Promise<void>
+}
+
 /** Raw key material handed out only by the plan-gated export path. */
 export interface ExportedKey extends HeldKey {
   privateKey: PrivateKey
@@ -48,6 +57,10 @@ export interface KeyStore {
   generateKey(ref: KeyRef, type: KeyType): Promise<HeldKey>
   /** Stores material brought in by the plan-gated import. */
   importKey(ref: KeyRef, type: KeyType, privateKey: PrivateKey): Promise<HeldKey>
+  /** `generateKey` whose row the caller writes in its own transaction (see PreparedKey). */
+  prepareKey(ref: KeyRef, type: KeyType): Promise<PreparedKey>
+  /** `importKey` whose row the caller writes in its own transaction (see PreparedKey). */
+  prepareImport(ref: KeyRef, type: KeyType, privateKey: PrivateKey): Promise<PreparedKey>
   /** The public half; `not_found` when the store holds nothing for this org and key. */
   getKey(ref: KeyRef): Promise<HeldKey>
   /** A signer for the key, for chain code to use; the private key stays inside the store. */
@@ -83,32 +96,66 @@ export function createSoftwareKeyStore(deps: SoftwareKeyStoreDeps): KeyStore {
   const { db, secrets } = deps
   const now = deps.now ?? (() => new Date())
 
-  async function store(ref: KeyRef, type: SupportedKeyType, key: PrivateKey, origin: string) {
+  /** Seals the material now (crypto outside any transaction); the row is written by `save`. */
+  function seal(ref: KeyRef, type: SupportedKeyType, key: PrivateKey, origin: string): PreparedKey {
     const publicKey = publicKeyOf(type, key)
     const sealed = secrets.seal(key.reveal(), keyAssociatedData(ref, type))
-    try {
-      await db
-        .insertInto('custody_keys')
-        .values({
-          key_id: ref.keyId,
-          org_id: ref.orgId,
-          scheme: type.scheme,
-          curve: type.curve,
-          public_key: Buffer.from(publicKey).toString('hex'),
-          sealed_private_key: sealed,
-          origin,
-          date_created: now().toISOString(),
-        })
-        .execute()
-    } catch (err) {
-      if (isUniqueViolation(err)) {
-        throw new AppError('conflict', `key ${ref.keyId} already holds key material`, {
-          details: { keyId: ref.keyId },
-        })
-      }
-      throw err
+    return {
+      scheme: type.scheme,
+      curve: type.curve,
+      publicKey,
+      async save(trx = db) {
+        try {
+          await trx
+            .insertInto('custody_keys')
+            .values({
+              key_id: ref.keyId,
+              org_id: ref.orgId,
+              scheme: type.scheme,
+              curve: type.curve,
+              public_key: Buffer.from(publicKey).toString('hex'),
+              sealed_private_key: sealed,
+              origin,
+              date_created: now().toISOString(),
+            })
+            .execute()
+        } catch (err) {
+          if (isUniqueViolation(err)) {
+            throw new AppError('conflict', `key ${ref.keyId} already holds key material`, {
+              details: { keyId: ref.keyId },
+            })
+          }
+          throw err
+        }
+      },
     }
-    return { scheme: type.scheme, curve: type.curve, publicKey }
+  }
+
+  function prepareGenerated(ref: KeyRef, type: KeyType): PreparedKey {
+    const supported = requireSupported(type)
+    const key = generatePrivateKey(supported)
+    try {
+      return seal(ref, supported, key, 'generated')
+    } finally {
+      key.wipe()
+    }
+  }
+
+  function prepareImported(ref: KeyRef, type: KeyType, privateKey: PrivateKey): PreparedKey {
+    const supported = requireSupported(type)
+    try {
+      assertValidPrivateKey(supported, privateKey.reveal())
+    } catch (err) {
+      throw new AppError('validation_failed', (err as Error).message, {
+        details: { field: 'encryptedKeyShares', curve: type.curve },
+      })
+    }
+    return seal(ref, supported, privateKey, 'imported')
+  }
+
+  const stored = async (prepared: PreparedKey): Promise<HeldKey> => {
+    await prepared.save()
+    return { scheme: prepared.scheme, curve: prepared.curve, publicKey: prepared.publicKey }
   }
 
   async function load(ref: KeyRef) {
@@ -143,25 +190,19 @@ export function createSoftwareKeyStore(deps: SoftwareKeyStoreDeps): KeyStore {
 
   return {
     async generateKey(ref, type) {
-      const supported = requireSupported(type)
-      const key = generatePrivateKey(supported)
-      try {
-        return await store(ref, supported, key, 'generated')
-      } finally {
-        key.wipe()
-      }
+      return stored(prepareGenerated(ref, type))
     },
 
     async importKey(ref, type, privateKey) {
-      const supported = requireSupported(type)
-      try {
-        assertValidPrivateKey(supported, privateKey.reveal())
-      } catch (err) {
-        throw new AppError('validation_failed', (err as Error).message, {
-          details: { field: 'encryptedKeyShares', curve: type.curve },
-        })
-      }
-      return store(ref, supported, privateKey, 'imported')
+      return stored(prepareImported(ref, type, privateKey))
+    },
+
+    async prepareKey(ref, type) {
+      return prepareGenerated(ref, type)
+    },
+
+    async prepareImport(ref, type, privateKey) {
+      return prepareImported(ref, type, privateKey)
     },
 
     async getKey(ref) {

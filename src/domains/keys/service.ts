@@ -1,10 +1,12 @@
 import {
   type ExportResponse,
   exportKey,
-  importKey,
   type KeyType,
+  type PreparedKey,
+  prepareImportedKey,
   type SignerClusters,
 } from '../../custody/index.ts'
+import type { Db } from '../../db/database.ts'
 import { AppError, notFound } from '../../errors.ts'
 import { requireOperation } from '../../http/permission-guard.ts'
 import { newId } from '../../ids.ts'
@@ -27,6 +29,12 @@ export const SOFTWARE_STORE_ID = 'walletd-software-store'
 
 export type KeyService = ReturnType<typeof createKeyService>
 
+/** A key about to be created: its row, and its sealed material not stored yet. */
+export interface NewKey {
+  readonly key: KeyRecord
+  readonly material: PreparedKey
+}
+
 export function createKeyService(ctx: WalletsContext) {
   /** The caller's key: another org's or an unknown id is a 404. */
   async function requireKey(caller: Caller, keyId: string): Promise<KeyRecord> {
@@ -45,23 +53,24 @@ export function createKeyService(ctx: WalletsContext) {
   }
 
   /**
-   * Generates the key material in custody first (CSPRNG and encryption, outside any transaction),
-   * then records the key. Should the record fail, the material is destroyed again.
+   * Generates and seals the key material (CSPRNG and encryption, outside any transaction) without
+   * storing it: the caller writes `material` and the key row (and its wallet) in one transaction,
+   * so a crash anywhere leaves all of them or none (`record`).
    */
   async function generate(
     caller: Caller,
     type: KeyType,
     fields: { name?: string | null; delegateTo?: string; delayDelegation?: boolean },
-  ): Promise<KeyRecord> {
+  ): Promise<NewKey> {
     const now = ctx.clock.now()
     const id = newId('key', now.getTime())
-    const held = await ctx.keyStore.generateKey({ orgId: caller.orgId, keyId: id }, type)
+    const material = await ctx.keyStore.prepareKey({ orgId: caller.orgId, keyId: id }, type)
     const key: KeyRecord = {
       id,
       orgId: caller.orgId,
-      scheme: held.scheme,
-      curve: held.curve,
-      publicKey: Buffer.from(held.publicKey).toString('hex'),
+      scheme: material.scheme,
+      curve: material.curve,
+      publicKey: Buffer.from(material.publicKey).toString('hex'),
       name: fields.name ?? null,
       status: 'Active',
       delegatedTo: fields.delayDelegation ? null : (fields.delegateTo ?? null),
@@ -72,7 +81,16 @@ export function createKeyService(ctx: WalletsContext) {
       dateCreated: now.toISOString(),
       dateDeleted: null,
     }
-    return key
+    return { key, material }
+  }
+
+  /** Writes a new key's material, its row and whatever else names it (its wallet) atomically. */
+  async function record(created: NewKey, alsoWrite?: (trx: Db) => Promise<void>): Promise<void> {
+    await ctx.db.transaction().execute(async (trx) => {
+      await created.material.save(trx)
+      await ctx.keys.insert(created.key, trx)
+      await alsoWrite?.(trx)
+    })
   }
 
   async function checkDelegation(caller: Caller, body: { delegateTo?: string; delayDelegation?: boolean }) {
@@ -99,17 +117,13 @@ export function createKeyService(ctx: WalletsContext) {
     }
   }
 
-  async function discard(caller: Caller, keyId: string) {
-    await ctx.keyStore.destroyKey({ orgId: caller.orgId, keyId })
-  }
-
   return {
     requireKey,
     requireLive,
     generate,
+    record,
     checkDelegation,
     delegationFor,
-    discard,
 
     async create(caller: Caller, body: CreateKeyBody): Promise<KeyView> {
       if (body.masterKey || body.deriveFrom) {
@@ -121,7 +135,7 @@ export function createKeyService(ctx: WalletsContext) {
         throw notFound('key store', body.storeId)
       const delegation = delegationFor(caller, body)
       await checkDelegation(caller, delegation)
-      const key = await generate(
+      const created = await generate(
         caller,
         { scheme: body.scheme, curve: body.curve },
         {
@@ -129,13 +143,8 @@ export function createKeyService(ctx: WalletsContext) {
           ...(body.name !== undefined ? { name: body.name } : {}),
         },
       )
-      try {
-        await ctx.keys.insert(key)
-      } catch (err) {
-        await discard(caller, key.id)
-        throw err
-      }
-      return toKeyView(key)
+      await record(created)
+      return toKeyView(created.key)
     },
 
     async get(caller: Caller, keyId: string): Promise<KeyDetailView> {
@@ -223,21 +232,21 @@ export function createKeyService(ctx: WalletsContext) {
       caller: Caller,
       body: Omit<ImportKeyBody, 'name' | 'masterKey'>,
       fields: { name?: string },
-    ): Promise<KeyRecord> {
+    ): Promise<NewKey> {
       await ctx.plans.requireFeature(caller.orgId, 'walletImport')
       const now = ctx.clock.now()
       const id = newId('key', now.getTime())
-      const held = await importKey(
+      const material = await prepareImportedKey(
         { keyStore: ctx.keyStore, importSigner: ctx.importSigner },
         { orgId: caller.orgId, keyId: id },
         body,
       )
-      return {
+      const key: KeyRecord = {
         id,
         orgId: caller.orgId,
-        scheme: held.scheme,
-        curve: held.curve,
-        publicKey: Buffer.from(held.publicKey).toString('hex'),
+        scheme: material.scheme,
+        curve: material.curve,
+        publicKey: Buffer.from(material.publicKey).toString('hex'),
         name: fields.name ?? null,
         status: 'Active',
         delegatedTo: null,
@@ -248,6 +257,7 @@ export function createKeyService(ctx: WalletsContext) {
         dateCreated: now.toISOString(),
         dateDeleted: null,
       }
+      return { key, material }
     },
 
     async import(caller: Caller, body: ImportKeyBody): Promise<KeyView> {
@@ -257,14 +267,9 @@ export function createKeyService(ctx: WalletsContext) {
         })
       }
       const { name, masterKey: _masterKey, ...material } = body
-      const key = await this.importMaterial(caller, material, name !== undefined ? { name } : {})
-      try {
-        await ctx.keys.insert(key)
-      } catch (err) {
-        await discard(caller, key.id)
-        throw err
-      }
-      return toKeyView(key)
+      const created = await this.importMaterial(caller, material, name !== undefined ? { name } : {})
+      await record(created)
+      return toKeyView(created.key)
     },
 
     signers(): Promise<SignerClusters> {

@@ -117,19 +117,11 @@ export function createWalletService(ctx: WalletsContext, keys: KeyService) {
       const type = resolveKeyType(network, requested, 'signingKey')
       const delegation = keys.delegationFor(caller, body)
       await keys.checkDelegation(caller, delegation)
-      const key = await keys.generate(caller, type, delegation)
-      let wallet: WalletRecord
-      try {
-        wallet = newWallet(caller, network, key, body)
-        await ctx.db.transaction().execute(async (trx) => {
-          await ctx.keys.insert(key, trx)
-          await ctx.wallets.insert(wallet, trx)
-        })
-      } catch (err) {
-        await keys.discard(caller, key.id)
-        throw err
-      }
-      return toWalletView(wallet, key)
+      const created = await keys.generate(caller, type, delegation)
+      // Material, key and wallet commit together: a crash leaves all three or none.
+      const wallet = newWallet(caller, network, created.key, body)
+      await keys.record(created, (trx) => ctx.wallets.insert(wallet, trx))
+      return toWalletView(wallet, created.key)
     },
 
     async get(caller: Caller, walletId: string): Promise<WalletView> {
@@ -204,22 +196,14 @@ export function createWalletService(ctx: WalletsContext, keys: KeyService) {
     async import(caller: Caller, body: ImportWalletBody): Promise<WalletView> {
       const network = requireNetwork(body.network, 'network')
       const { network: _network, name, externalId, ...material } = body
-      const key = await keys.importMaterial(caller, material, {})
-      let wallet: WalletRecord
-      try {
-        requireKeyTypeForNetwork(network, { scheme: key.scheme, curve: key.curve } as never, 'protocol')
-        wallet = newWallet(caller, network, key, {
-          ...(name !== undefined ? { name } : {}),
-          ...(externalId !== undefined ? { externalId } : {}),
-        })
-        await ctx.db.transaction().execute(async (trx) => {
-          await ctx.keys.insert(key, trx)
-          await ctx.wallets.insert(wallet, trx)
-        })
-      } catch (err) {
-        await keys.discard(caller, key.id)
-        throw err
-      }
+      const created = await keys.importMaterial(caller, material, {})
+      const { key } = created
+      requireKeyTypeForNetwork(network, { scheme: key.scheme, curve: key.curve } as never, 'protocol')
+      const wallet = newWallet(caller, network, key, {
+        ...(name !== undefined ? { name } : {}),
+        ...(externalId !== undefined ? { externalId } : {}),
+      })
+      await keys.record(created, (trx) => ctx.wallets.insert(wallet, trx))
       return toWalletView(wallet, key)
     },
   }
