@@ -31,3 +31,15 @@ export async function pendingBody<T = Record<string, unknown>>(call: Promise<unk
   }
   throw new Error('expected a 202 (PolicyPendingError), the call succeeded')
 }
+
+/** A Block policy on one wallet that lets `limit` signature requests through per hour. */
+export const countLimitPolicy = (
+  walletId: string,
+  limit: number,
+): Parameters<DfnsApiClient['policies']['createPolicy']>[0]['body'] => ({
+  name: `${limit} per hour on ${walletId}`,
+  activityKind: 'Wallets:Sign',
+  rule: { kind: 'TransactionCountVelocity', configuration: { limit, timeframe: 60 } },
+  action: { kind: 'Block' },
+  filters: { walletId: { in: [walletId] } },
+})

@@ -10,18 +10,18 @@ import {
   transferFactsOf,
 } from '../../chains/index.ts'
 import type { KeySigner, KeyType } from '../../custody/index.ts'
-import { AppError, isAppError, notFound } from '../../errors.ts'
+import { AppError, notFound } from '../../errors.ts'
 import { newId } from '../../ids.ts'
 import { pageOf } from '../../pagination.ts'
 import type { KeyRecord } from '../keys/repository.ts'
 import type { KeyService } from '../keys/service.ts'
-import type { ResolvedWalletApproval } from '../policies/governance.ts'
 import type { Caller, WalletsContext } from '../wallets/context.ts'
 import type { WalletRecord } from '../wallets/repository.ts'
 import type { PageQuery, SignatureRequestView } from '../wallets/schemas.ts'
 import type { WalletService } from '../wallets/service.ts'
 import { pageCursor, requireUsableBy } from '../wallets/shared.ts'
-import type { SignatureRecord, SignatureStatus } from './repository.ts'
+import { createSignatureExecution, INTERRUPTED_REASON } from './execution.ts'
+import type { SignatureRecord } from './repository.ts'
 
 /**
  * How long an externalId replay waits for a concurrent twin to leave `Executing` (signing takes
@@ -30,17 +30,6 @@ import type { SignatureRecord, SignatureStatus } from './repository.ts'
  */
 const REPLAY_WAIT_MS = 5_000
 const REPLAY_POLL_MS = 10
-/**
- * What a request's lease must cover beyond the price lookup (policy evaluation, signing, the
- * database writes between them). A lease is `price timeout + this`; past it, the request's node is
- * taken to have stopped and the request is ended `Failed`.
- */
-export const EXECUTION_LEASE_MARGIN_MS = 30_000
-/** How often each node looks for interrupted requests (also once at start). */
-export const INTERRUPTED_SWEEP_MS = 10_000
-const INTERRUPTED = 'interrupted: the node signing this request stopped before it finished'
-const SWEEP_BATCH = 100
-
 /** Thrown by the validation signer at the first signing operation: every check before it passed. */
 class ValidationComplete extends Error {}
 
@@ -79,9 +68,8 @@ export function toSignatureView(record: SignatureRecord): SignatureRequestView {
  * deleted, interrupted) gives its velocity entry back in the transaction that ends it.
  */
 export function createSignatureService(ctx: WalletsContext, keys: KeyService, wallets: WalletService) {
-  function refOf(key: KeyRecord) {
-    return { orgId: key.orgId, keyId: key.id }
-  }
+  const execution = createSignatureExecution(ctx)
+  const { interrupted, fail, ended, transition, execute } = execution
 
   /**
    * Runs every input check src/chains makes, without the key: a signer that holds only the public
@@ -128,7 +116,7 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
     // One whose lease ran out was interrupted: end it now rather than wait for the sweep.
     const patience = AbortSignal.timeout(REPLAY_WAIT_MS)
     while (existing.status === 'Executing') {
-      if (interrupted(existing)) await fail(existing, ['Executing'], INTERRUPTED)
+      if (interrupted(existing)) await fail(existing, ['Executing'], INTERRUPTED_REASON)
       else if (patience.aborted) break
       else await sleep(REPLAY_POLL_MS)
       const latest = await ctx.signatures.find(orgId, existing.id)
@@ -138,80 +126,10 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
     return toSignatureView(existing)
   }
 
-  function leaseFrom(now: Date): string {
-    return new Date(now.getTime() + ctx.executionLeaseMs).toISOString()
-  }
-
-  /** Its lease ran out: the node that held it stopped (rows from before leases have none). */
-  function interrupted(record: SignatureRecord): boolean {
-    return record.leaseUntil === null || record.leaseUntil < ctx.clock.now().toISOString()
-  }
-
-  function transition(
-    record: SignatureRecord,
-    from: SignatureStatus[],
-    update: Parameters<WalletsContext['signatures']['transition']>[3],
-  ): Promise<boolean> {
-    return ctx.signatures.transition(record.orgId, record.id, from, update)
-  }
-
-  /**
-   * Ends a request that will never be signed and, in the same transaction, takes it out of the
-   * velocity windows (it moved nothing). False when it had already left `from`.
-   */
-  function fail(record: SignatureRecord, from: SignatureStatus[], reason: string): Promise<boolean> {
-    return ctx.db.transaction().execute(async (trx) => {
-      const moved = await ctx.signatures.transition(
-        record.orgId,
-        record.id,
-        from,
-        { status: 'Failed', reason },
-        trx,
-      )
-      if (moved) await ctx.governance?.releaseWalletRequest(record.id, trx)
-      return moved
-    })
-  }
-
-  /**
-   * Our `Executing` request was ended by someone else meanwhile (the interrupted-request sweep):
-   * whatever the policy recorded after that must not count either. Idempotent.
-   */
-  async function ended(record: SignatureRecord): Promise<void> {
-    await ctx.governance?.releaseWalletRequest(record.id)
-  }
-
   async function current(record: SignatureRecord): Promise<SignatureRequestView> {
     const found = await ctx.signatures.find(record.orgId, record.id)
     if (!found) throw new Error(`signature request ${record.id} vanished`)
     return toSignatureView(found)
-  }
-
-  /** Signs an `Executing` request with the key and records the outcome. */
-  async function execute(record: SignatureRecord, key: KeyRecord, network: NetworkInfo): Promise<void> {
-    let outcome: Awaited<ReturnType<typeof produceSignature>>
-    try {
-      const signer = await ctx.keyStore.signer(refOf(key))
-      outcome = await produceSignature({
-        network,
-        signer,
-        body: record.requestBody as SignatureRequestBody,
-      })
-    } catch (err) {
-      // The key was deleted while this request was on its way: its material is gone for good.
-      const gone = isAppError(err) && err.code === 'not_found'
-      await fail(record, ['Executing'], gone ? `key ${key.id} was deleted` : 'signing failed')
-      if (gone) throw new AppError('gone', `key ${key.id} was deleted`, { details: { keyId: key.id } })
-      throw err
-    }
-    const signed = await transition(record, ['Executing'], {
-      status: 'Signed',
-      signature: outcome.signature ?? null,
-      signatures: outcome.signatures ?? null,
-      signedData: outcome.signedData ?? null,
-      dateSigned: ctx.clock.now().toISOString(),
-    })
-    if (!signed) await ended(record)
   }
 
   interface Submission {
@@ -280,7 +198,7 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
       dateRequested: now.toISOString(),
       datePolicyResolved: null,
       dateSigned: null,
-      leaseUntil: leaseFrom(now),
+      leaseUntil: execution.leaseFrom(now),
     }
     if (!(await ctx.signatures.insert(record))) {
       // Lost the race for this externalId: the winner's request is the answer (or a 409).
@@ -432,48 +350,7 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
       return toSignatureView(record)
     },
 
-    /**
-     * Ends every request left `Executing` by a node that stopped (its lease ran out) as `Failed`,
-     * released from the velocity windows. Run at start and every `INTERRUPTED_SWEEP_MS` on every
-     * node: each request is ended by one conditional update, so concurrent sweeps end it once.
-     */
-    async failInterrupted(): Promise<number> {
-      let ended = 0
-      for (;;) {
-        const batch = await ctx.signatures.listInterrupted(ctx.clock.now().toISOString(), SWEEP_BATCH)
-        for (const record of batch) if (await fail(record, ['Executing'], INTERRUPTED)) ended++
-        if (batch.length < SWEEP_BATCH) return ended
-      }
-    },
-
-    /**
-     * The policy engine's callback when an approval on a signature request resolves. Idempotent:
-     * only a request still `Pending` moves, so a handler run twice (or on two nodes) signs once.
-     */
-    async onApprovalResolved(resolved: ResolvedWalletApproval): Promise<void> {
-      const record = await ctx.signatures.find(resolved.orgId, resolved.requestId)
-      if (record?.status !== 'Pending') return
-      if (resolved.status !== 'Approved') {
-        await transition(record, ['Pending'], {
-          status: 'Rejected',
-          reason: resolved.status === 'Denied' ? 'Denied by approvers' : 'Approval expired',
-          datePolicyResolved: resolved.dateResolved,
-        })
-        return
-      }
-      const claimed = await ctx.signatures.transition(record.orgId, record.id, ['Pending'], {
-        status: 'Executing',
-        datePolicyResolved: resolved.dateResolved,
-        leaseUntil: leaseFrom(ctx.clock.now()),
-      })
-      if (!claimed) return
-      const key = await ctx.keys.find(record.orgId, record.keyId)
-      const network = record.network ? requireNetwork(record.network) : undefined
-      if (key?.status !== 'Active' || !network) {
-        await fail(record, ['Executing'], `key ${record.keyId} was deleted`)
-        return
-      }
-      await execute(record, key, network)
-    },
+    failInterrupted: execution.failInterrupted,
+    onApprovalResolved: execution.onApprovalResolved,
   }
 }

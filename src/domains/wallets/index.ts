@@ -6,13 +6,10 @@ import type { OperationSource } from '../../http/permission-guard.ts'
 import { createKeyRepository } from '../keys/repository.ts'
 import { registerKeyRoutes } from '../keys/routes.ts'
 import { createKeyService, type KeyService } from '../keys/service.ts'
+import { EXECUTION_LEASE_MARGIN_MS } from '../signatures/execution.ts'
 import { createSignatureRepository } from '../signatures/repository.ts'
 import { registerSignatureRoutes } from '../signatures/routes.ts'
-import {
-  createSignatureService,
-  EXECUTION_LEASE_MARGIN_MS,
-  type SignatureService,
-} from '../signatures/service.ts'
+import { createSignatureService, type SignatureService } from '../signatures/service.ts'
 import type { FeatureGate, Governance, PeopleDirectory, WalletsContext } from './context.ts'
 import { createWalletRepository, type WalletRepository } from './repository.ts'
 import { registerWalletRoutes } from './routes.ts'

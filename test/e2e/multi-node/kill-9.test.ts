@@ -15,10 +15,11 @@ import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { DfnsApiClient } from '@dfns/sdk'
 import { sql } from 'kysely'
-import { keccak256, parseEther, serializeTransaction, toHex } from 'viem'
+import { keccak256, parseEther, toHex } from 'viem'
 import { openDatabase } from '../../../src/db/database.ts'
 import type { BootstrapResult } from '../../../src/domains/auth/index.ts'
 import { createTestDatabase, type TestDatabase, testDialect } from '../../helpers/database.ts'
+import { unsignedSepoliaTransfer } from '../../helpers/evm.ts'
 import { rootClientFrom } from '../../helpers/sdk.ts'
 import { type RunningWalletd, runCli, startWalletd } from '../../helpers/walletd-process.ts'
 
@@ -216,16 +217,7 @@ describe(`kill -9 of a real walletd process (${testDialect})`, { timeout: TIMEOU
     const wallet = await root.wallets.createWallet({ body: { network: 'EthereumSepolia' } })
     const body = {
       kind: 'Transaction' as const,
-      transaction: serializeTransaction({
-        type: 'eip1559',
-        chainId: 11155111,
-        nonce: 0,
-        to: '0x1111111111111111111111111111111111111111',
-        value: parseEther('1'),
-        gas: 21_000n,
-        maxFeePerGas: 2_000_000_000n,
-        maxPriorityFeePerGas: 1_000_000_000n,
-      }),
+      transaction: unsignedSepoliaTransfer(parseEther('1')),
       externalId: `interrupted-${randomBytes(4).toString('hex')}`,
     }
     const asked = new Promise<void>((resolve) => {

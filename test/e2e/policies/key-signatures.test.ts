@@ -2,28 +2,15 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { DfnsApiClient } from '@dfns/sdk'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { keccak256, parseEther, recoverTransactionAddress, serializeTransaction, toHex } from 'viem'
+import { keccak256, parseEther, recoverTransactionAddress, toHex } from 'viem'
 import { testDialect } from '../../helpers/database.ts'
+import { unsignedSepoliaTransfer } from '../../helpers/evm.ts'
 import { startWalletd, type TestUser, type Walletd } from '../../helpers/sdk.ts'
 
 type PolicyBody = Parameters<DfnsApiClient['policies']['createPolicy']>[0]['body']
 type Wallet = Awaited<ReturnType<DfnsApiClient['wallets']['createWallet']>>
 
 const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex.replace(/^0x/, ''), 'hex'))
-const friend = '0x1111111111111111111111111111111111111111'
-
-/** An unsigned EIP-1559 transfer of `value` wei on Sepolia. */
-const transfer = (value: bigint, nonce = 0) =>
-  serializeTransaction({
-    type: 'eip1559',
-    chainId: 11155111,
-    nonce,
-    to: friend,
-    value,
-    gas: 21_000n,
-    maxFeePerGas: 2_000_000_000n,
-    maxPriorityFeePerGas: 1_000_000_000n,
-  })
 
 /**
  * `Wallets:Sign` policies govern a signature whichever route asks for it: the wallet's
@@ -188,11 +175,14 @@ describe(`Wallets:Sign policies govern key signatures too (${testDialect})`, () 
     })
     const keyBody = (value: bigint) => ({
       kind: 'Transaction',
-      transaction: transfer(value),
+      transaction: unsignedSepoliaTransfer(value),
       network: 'EthereumSepolia',
     })
     const small = [
-      await viaWallet(wallet, { kind: 'Transaction', transaction: transfer(parseEther('0.01')) }),
+      await viaWallet(wallet, {
+        kind: 'Transaction',
+        transaction: unsignedSepoliaTransfer(parseEther('0.01')),
+      }),
       await viaKey(wallet.signingKey.id, keyBody(parseEther('0.01'))),
     ]
     for (const request of small) {
@@ -203,7 +193,7 @@ describe(`Wallets:Sign policies govern key signatures too (${testDialect})`, () 
       assert.equal(from.toLowerCase(), wallet.address!.toLowerCase())
     }
     const large = [
-      await viaWallet(wallet, { kind: 'Transaction', transaction: transfer(parseEther('1')) }),
+      await viaWallet(wallet, { kind: 'Transaction', transaction: unsignedSepoliaTransfer(parseEther('1')) }),
       await viaKey(wallet.signingKey.id, keyBody(parseEther('1'))),
     ]
     for (const request of large) {
@@ -232,10 +222,13 @@ describe(`Wallets:Sign policies govern key signatures too (${testDialect})`, () 
       })
       const send = (route: 'wallet' | 'key', nonce: number) =>
         route === 'wallet'
-          ? viaWallet(wallet, { kind: 'Transaction', transaction: transfer(parseEther('1'), nonce) })
+          ? viaWallet(wallet, {
+              kind: 'Transaction',
+              transaction: unsignedSepoliaTransfer(parseEther('1'), { nonce }),
+            })
           : viaKey(wallet.signingKey.id, {
               kind: 'Transaction',
-              transaction: transfer(parseEther('1'), nonce),
+              transaction: unsignedSepoliaTransfer(parseEther('1'), { nonce }),
               network: 'EthereumSepolia',
             })
       assert.equal((await send(first, 0)).status, 'Signed') // $2000 of $3000

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import type { DfnsError } from '@dfns/sdk'
 import { keccak256, toHex } from 'viem'
 import { testDialect } from '../../helpers/database.ts'
+import { countLimitPolicy } from '../../helpers/policies.ts'
 import { startWalletd, type Walletd } from '../../helpers/sdk.ts'
 
 /**
@@ -46,15 +47,7 @@ describe(`a signature that fails after being allowed leaves the velocity windows
     it(`on the ${route} route: a count limit of 1 still lets the next request through after a failed one`, async () => {
       const wallet = await w.root.wallets.createWallet({ body: { network: 'EthereumSepolia' } })
       const donor = await w.root.wallets.createWallet({ body: { network: 'EthereumSepolia' } })
-      await w.root.policies.createPolicy({
-        body: {
-          name: `one per hour ${wallet.id}`,
-          activityKind: 'Wallets:Sign',
-          rule: { kind: 'TransactionCountVelocity', configuration: { limit: 1, timeframe: 60 } },
-          action: { kind: 'Block' },
-          filters: { walletId: { in: [wallet.id] } },
-        },
-      })
+      await w.root.policies.createPolicy({ body: countLimitPolicy(wallet.id, 1) })
       const sign = (label: string) => {
         const body = { kind: 'Hash' as const, hash: keccak256(toHex(label)) }
         return route === 'wallet'

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { keccak256, parseEther, serializeTransaction, toHex } from 'viem'
-import { EXECUTION_LEASE_MARGIN_MS } from '../../../src/domains/signatures/service.ts'
+import { keccak256, parseEther, toHex } from 'viem'
+import { EXECUTION_LEASE_MARGIN_MS } from '../../../src/domains/signatures/execution.ts'
 import { testDialect } from '../../helpers/database.ts'
+import { unsignedSepoliaTransfer } from '../../helpers/evm.ts'
+import { countLimitPolicy } from '../../helpers/policies.ts'
 import { startWalletd, type Walletd } from '../../helpers/sdk.ts'
 
 const PRICE_TIMEOUT_MS = 60_000
@@ -40,15 +42,7 @@ describe(`a request whose lease ran out is ended by the sweep, whatever its node
 
   it('the sweep ends it Failed (interrupted); the late node neither signs it nor counts it', async () => {
     const wallet = await w.root.wallets.createWallet({ body: { network: 'EthereumSepolia' } })
-    await w.root.policies.createPolicy({
-      body: {
-        name: `one per hour ${wallet.id}`,
-        activityKind: 'Wallets:Sign',
-        rule: { kind: 'TransactionCountVelocity', configuration: { limit: 1, timeframe: 60 } },
-        action: { kind: 'Block' },
-        filters: { walletId: { in: [wallet.id] } },
-      },
-    })
+    await w.root.policies.createPolicy({ body: countLimitPolicy(wallet.id, 1) })
     const priceAsked = new Promise<void>((resolve) => {
       asked = resolve
     })
@@ -56,16 +50,7 @@ describe(`a request whose lease ran out is ended by the sweep, whatever its node
       walletId: wallet.id,
       body: {
         kind: 'Transaction',
-        transaction: serializeTransaction({
-          type: 'eip1559',
-          chainId: 11155111,
-          nonce: 0,
-          to: '0x1111111111111111111111111111111111111111',
-          value: parseEther('1'),
-          gas: 21_000n,
-          maxFeePerGas: 2_000_000_000n,
-          maxPriorityFeePerGas: 1_000_000_000n,
-        }),
+        transaction: unsignedSepoliaTransfer(parseEther('1')),
       },
     })
     await priceAsked
