@@ -125,18 +125,20 @@ export async function startWalletd(args: string[], env: NodeJS.ProcessEnv = {}):
     })
   }
 
-  // Ready means /readyz says so; a process that exits first fails the wait at once.
+  // Ready means /readyz says so; a process that exits first fails the wait at once. The bound is
+  // generous (2 minutes): a start takes ~1 s alone but over 40 s on a machine loaded by parallel suites.
   let ready = false
   let exitedEarly = false
   void exited.then(() => {
     exitedEarly = true
   })
-  for (let attempt = 0; attempt < 600 && !ready && !exitedEarly; attempt++) {
+  for (let attempt = 0; attempt < 2400 && !ready && !exitedEarly; attempt++) {
     try {
       ready = (await fetch(`${baseUrl}/readyz`)).status === 200
     } catch {
-      await new Promise((r) => setTimeout(r, 50))
+      // not listening yet
     }
+    if (!ready) await new Promise((r) => setTimeout(r, 50))
   }
   if (!ready) {
     child.kill('SIGKILL')
