@@ -146,8 +146,9 @@ export function emittingRepositories(
         throw err
       }
     },
-    transition: (orgId, id, from, update) =>
-      within(undefined, async (t) => {
+    // Inside the caller's transaction when given (a failure and its velocity release commit together).
+    transition: (orgId, id, from, update, trx) =>
+      within(trx, async (t) => {
         const repo = createSignatureRepository(t)
         const moved = await repo.transition(orgId, id, from, update)
         const kind = signatureKinds[update.status]
