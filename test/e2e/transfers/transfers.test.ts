@@ -217,10 +217,7 @@ describe(`transfers on a real chain (${testDialect})`, () => {
         return true
       },
     )
-    await assert.rejects(
-      transfer({ kind: 'Nope', to: newAddress(), amount: '1' }),
-      failsWith(400, 'kind'),
-    )
+    await assert.rejects(transfer({ kind: 'Nope', to: newAddress(), amount: '1' }), failsWith(400, 'kind'))
     await assert.rejects(transfer({ kind: 'Native', to: '0x1234', amount: '1' }), failsWith(400, 'to'))
     await assert.rejects(
       transfer({ kind: 'Native', to: newAddress(), amount: '-1' }),
