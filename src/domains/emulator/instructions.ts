@@ -4,7 +4,7 @@ import type { OperatorToken } from './operator-token.ts'
 export function emulatorInstructions(baseUrl: string, operator: OperatorToken): string {
   const token = 'env' in operator.source ? `$${operator.source.env}` : `$(cat ${operator.source.file})`
   return (
-    `Emulator controls (clock, faults, journal, mailbox, seed, reset, snapshots) answer under ` +
+    `Emulator controls (mailbox, clock, dev chains, faucet) answer under ` +
     `${baseUrl}/emulator/ with the operator token: ` +
     `curl -H "Authorization: Bearer ${token}" ${baseUrl}/emulator/clock`
   )
