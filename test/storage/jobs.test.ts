@@ -217,11 +217,15 @@ describe(`job queue (${testDialect})`, () => {
       runner.register(kind, { run: async (job) => resolve(job.payload) }),
     )
     await enqueueJob(database.db, { kind, payload: 'tick' }, clock)
+    // The runner's timer is unref'd (it must not keep a stopping node alive); in a node the HTTP
+    // server holds the event loop open, here this interval does, or the test could end early.
+    const keepAlive = setInterval(() => {}, 1000)
     runner.start()
     try {
       assert.equal(await ran, 'tick')
     } finally {
       await runner.stop()
+      clearInterval(keepAlive)
     }
     // stop() waited for the pass, so the job is settled.
     assert.equal((await listJobs(database.db, { kind }))[0]?.status, 'done')
