@@ -43,3 +43,15 @@ export const countLimitPolicy = (
   action: { kind: 'Block' },
   filters: { walletId: { in: [walletId] } },
 })
+
+/** A Wallets:Sign policy that always triggers `action` for one wallet. */
+export const walletGuard = (client: DfnsApiClient, walletId: string, action: Record<string, unknown>) =>
+  client.policies.createPolicy({
+    body: {
+      name: `guard ${walletId}`,
+      activityKind: 'Wallets:Sign',
+      rule: { kind: 'AlwaysTrigger' },
+      action: action as never,
+      filters: { walletId: { in: [walletId] } },
+    },
+  })

@@ -5,6 +5,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { keccak256, toHex } from 'viem'
 import { testDialect } from '../../helpers/database.ts'
 import { failsWith } from '../../helpers/fails-with.ts'
+import { walletGuard } from '../../helpers/policies.ts'
 import { KeyCredentialSigner, newKey, startWalletd, type Walletd } from '../../helpers/sdk.ts'
 
 const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex.replace(/^0x/, ''), 'hex'))
@@ -234,16 +235,7 @@ describe(`keys, delegation, permissions and policies on signatures (${testDialec
       await w.grant([approver.userId], ['Policies:Approvals:Read', 'Policies:Approvals:Approve'], 'Approver')
     })
 
-    const guard = (walletId: string, action: Record<string, unknown>) =>
-      w.root.policies.createPolicy({
-        body: {
-          name: `guard ${walletId}`,
-          activityKind: 'Wallets:Sign',
-          rule: { kind: 'AlwaysTrigger' },
-          action: action as never,
-          filters: { walletId: { in: [walletId] } },
-        },
-      })
+    const guard = (walletId: string, action: Record<string, unknown>) => walletGuard(w.root, walletId, action)
 
     it('Pending with approvalId, signed once approved; the signature verifies', async () => {
       const wallet = await w.root.wallets.createWallet({ body: { network: 'Base' } })

@@ -4,6 +4,7 @@ import { DfnsApiClient } from '@dfns/sdk'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { keccak256, toHex } from 'viem'
 import { testDialect } from '../../helpers/database.ts'
+import { walletGuard } from '../../helpers/policies.ts'
 import { KeyCredentialSigner, newKey, startWalletd, type Walletd } from '../../helpers/sdk.ts'
 import { type ReceivedWebhook, startReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.ts'
 
@@ -146,16 +147,7 @@ describe(`webhook events from their causes (${testDialect})`, () => {
     assert.deepEqual(one(events, 'wallet.signature.signed'), { signatureRequest: signature })
   })
 
-  const guard = (walletId: string, action: Record<string, unknown>) =>
-    w.root.policies.createPolicy({
-      body: {
-        name: `guard ${walletId}`,
-        activityKind: 'Wallets:Sign',
-        rule: { kind: 'AlwaysTrigger' },
-        action: action as never,
-        filters: { walletId: { in: [walletId] } },
-      },
-    })
+  const guard = (walletId: string, action: Record<string, unknown>) => walletGuard(w.root, walletId, action)
 
   it('policy.triggered and wallet.signature.rejected when a Block policy rejects a request', async () => {
     const wallet = await w.root.wallets.createWallet({ body: { network: 'Base' } })
