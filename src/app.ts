@@ -27,7 +27,7 @@ import { createPlansDomain, installPlanGate, type PlanService } from './domains/
 import { createPriceSource } from './domains/policies/prices.ts'
 import { registerPolicyRoutes } from './domains/policies/routes.ts'
 import { createPoliciesDomain, type PoliciesDomain } from './domains/policies/service.ts'
-import { INTERRUPTED_SWEEP_MS } from './domains/signatures/execution.ts'
+import { INTERRUPTED_SWEEP_MS } from './domains/wallets/signatures/execution.ts'
 import { createWalletsDomain, type WalletsDomain } from './domains/wallets/index.ts'
 import { createTransfersModule } from './domains/wallets/transfers/index.ts'
 import { createWebhooksModule, DELIVERY_JOB, type WebhooksModule } from './domains/webhooks/index.ts'

@@ -3,9 +3,9 @@ import type { ImportSigner, KeyStore } from '../../custody/index.ts'
 import type { Db } from '../../db/database.ts'
 import type { Caller } from '../../http/context.ts'
 import type { OperationSource } from '../../http/permission-guard.ts'
-import type { KeyRepository } from '../keys/repository.ts'
+import type { KeyRepository } from './keys/repository.ts'
 import type { WalletGovernance } from '../policies/governance.ts'
-import type { SignatureRepository } from '../signatures/repository.ts'
+import type { SignatureRepository } from './signatures/repository.ts'
 import type { WalletRepository } from './repository.ts'
 
 /** The people of an org, as far as wallets need them: delegation targets and `owner` filters. */

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors.ts'
-import type { KeyRecord } from '../keys/repository.ts'
+import type { KeyRecord } from './keys/repository.ts'
 import type { WalletRecord } from './repository.ts'
 import type { KeyView, WalletView } from './schemas.ts'
 

@@ -14,13 +14,13 @@
  *     Dfns has no `key.signature.*` kind and integrators follow one request lifecycle.
  */
 import type { Db } from '../../db/database.ts'
-import { createKeyRepository, type KeyRecord, type KeyRepository } from '../keys/repository.ts'
+import { createKeyRepository, type KeyRecord, type KeyRepository } from '../wallets/keys/repository.ts'
 import {
   createSignatureRepository,
   type SignatureRepository,
   type SignatureStatus,
-} from '../signatures/repository.ts'
-import { toSignatureView } from '../signatures/service.ts'
+} from '../wallets/signatures/repository.ts'
+import { toSignatureView } from '../wallets/signatures/service.ts'
 import { createWalletRepository, type WalletRecord, type WalletRepository } from '../wallets/repository.ts'
 import { toKeyView, toWalletView } from '../wallets/views.ts'
 import type { EmitEvent } from './emit.ts'

@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
-import { callerOf } from '../../http/context.ts'
+import { callerOf } from '../../../http/context.ts'
 import {
   CreateKeyBody,
   DelegateKeyBody,
@@ -15,7 +15,7 @@ import {
   OwnerPageQuery,
   SignersView,
   UpdateKeyBody,
-} from '../wallets/schemas.ts'
+} from '../schemas.ts'
 import type { KeyService } from './service.ts'
 
 const tags = ['keys']

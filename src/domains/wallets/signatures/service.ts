@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { canonicalJson } from '../../canonical-json.ts'
+import { canonicalJson } from '../../../canonical-json.ts'
 import {
   type NetworkInfo,
   networkForKeySignature,
@@ -8,18 +8,18 @@ import {
   requireNetwork,
   type SignatureRequestBody,
   transferFactsOf,
-} from '../../chains/index.ts'
-import type { KeySigner, KeyType } from '../../custody/index.ts'
-import { AppError, notFound } from '../../errors.ts'
-import { newId } from '../../ids.ts'
-import { pageOf } from '../../pagination.ts'
+} from '../../../chains/index.ts'
+import type { KeySigner, KeyType } from '../../../custody/index.ts'
+import { AppError, notFound } from '../../../errors.ts'
+import { newId } from '../../../ids.ts'
+import { pageOf } from '../../../pagination.ts'
 import type { KeyRecord } from '../keys/repository.ts'
 import type { KeyService } from '../keys/service.ts'
-import type { Caller, WalletsContext } from '../wallets/context.ts'
-import type { WalletRecord } from '../wallets/repository.ts'
-import type { PageQuery, SignatureRequestView } from '../wallets/schemas.ts'
-import type { WalletService } from '../wallets/service.ts'
-import { pageCursor, requireUsableBy } from '../wallets/shared.ts'
+import type { Caller, WalletsContext } from '../context.ts'
+import type { WalletRecord } from '../repository.ts'
+import type { PageQuery, SignatureRequestView } from '../schemas.ts'
+import type { WalletService } from '../service.ts'
+import { pageCursor, requireUsableBy } from '../shared.ts'
 import { createSignatureExecution, INTERRUPTED_REASON } from './execution.ts'
 import type { SignatureRecord } from './repository.ts'
 

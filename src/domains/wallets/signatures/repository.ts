@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely'
-import type { DfnsSignature } from '../../chains/index.ts'
-import { type Db, isUniqueViolation } from '../../db/database.ts'
-import type { WalletTables } from '../../db/schema.ts'
+import type { DfnsSignature } from '../../../chains/index.ts'
+import { type Db, isUniqueViolation } from '../../../db/database.ts'
+import type { WalletTables } from '../../../db/schema.ts'
 
 export type SignatureStatus = 'Pending' | 'Executing' | 'Signed' | 'Confirmed' | 'Failed' | 'Rejected'
 

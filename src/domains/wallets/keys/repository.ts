@@ -1,7 +1,7 @@
 import type { Selectable, Transaction } from 'kysely'
-import { type Db, isUniqueViolation } from '../../db/database.ts'
-import type { Database, WalletTables } from '../../db/schema.ts'
-import { AppError } from '../../errors.ts'
+import { type Db, isUniqueViolation } from '../../../db/database.ts'
+import type { Database, WalletTables } from '../../../db/schema.ts'
+import { AppError } from '../../../errors.ts'
 
 export type KeyStatus = 'Active' | 'Archived'
 

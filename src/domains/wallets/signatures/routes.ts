@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
-import { callerOf } from '../../http/context.ts'
+import { callerOf } from '../../../http/context.ts'
 import {
   KeyParams,
   KeySignatureParams,
@@ -10,7 +10,7 @@ import {
   SignatureRequestView,
   WalletParams,
   WalletSignatureParams,
-} from '../wallets/schemas.ts'
+} from '../schemas.ts'
 import type { SignatureService } from './service.ts'
 
 const tags = ['signatures']

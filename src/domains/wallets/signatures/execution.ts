@@ -9,11 +9,11 @@ import {
   produceSignature,
   requireNetwork,
   type SignatureRequestBody,
-} from '../../chains/index.ts'
-import { AppError, isAppError } from '../../errors.ts'
+} from '../../../chains/index.ts'
+import { AppError, isAppError } from '../../../errors.ts'
 import type { KeyRecord } from '../keys/repository.ts'
-import type { ResolvedWalletApproval } from '../policies/governance.ts'
-import type { WalletsContext } from '../wallets/context.ts'
+import type { ResolvedWalletApproval } from '../../policies/governance.ts'
+import type { WalletsContext } from '../context.ts'
 import type { SignatureRecord, SignatureStatus } from './repository.ts'
 
 /**

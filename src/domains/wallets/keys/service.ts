@@ -5,13 +5,13 @@ import {
   type PreparedKey,
   prepareImportedKey,
   type SignerClusters,
-} from '../../custody/index.ts'
-import type { Db } from '../../db/database.ts'
-import { AppError, notFound } from '../../errors.ts'
-import { requireOperation } from '../../http/permission-guard.ts'
-import { newId } from '../../ids.ts'
-import { pageOf } from '../../pagination.ts'
-import type { Caller, WalletsContext } from '../wallets/context.ts'
+} from '../../../custody/index.ts'
+import type { Db } from '../../../db/database.ts'
+import { AppError, notFound } from '../../../errors.ts'
+import { requireOperation } from '../../../http/permission-guard.ts'
+import { newId } from '../../../ids.ts'
+import { pageOf } from '../../../pagination.ts'
+import type { Caller, WalletsContext } from '../context.ts'
 import type {
   CreateKeyBody,
   ExportBody,
@@ -19,9 +19,9 @@ import type {
   KeyDetailView,
   KeyView,
   OwnerPageQuery,
-} from '../wallets/schemas.ts'
-import { pageCursor, requireEndUser, requireUsableBy, resolveOwner, visibleTo } from '../wallets/shared.ts'
-import { toKeyView } from '../wallets/views.ts'
+} from '../schemas.ts'
+import { pageCursor, requireEndUser, requireUsableBy, resolveOwner, visibleTo } from '../shared.ts'
+import { toKeyView } from '../views.ts'
 import type { KeyRecord } from './repository.ts'
 
 /** Every key walletd holds lives in its encrypted software store (src/custody). */
