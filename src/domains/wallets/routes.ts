@@ -2,21 +2,19 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { callerOf } from '../../http/context.ts'
+import { ExportBody, ExportResponse } from './keys/schemas.ts'
 import {
   CreateWalletBody,
   DelegateWalletBody,
   DelegateWalletResponse,
-  ExportBody,
-  ExportResponse,
   ImportWalletBody,
-  OwnerPageQuery,
   TagsBody,
   UpdateWalletBody,
   WalletList,
-  WalletParams,
   WalletView,
 } from './schemas.ts'
 import type { WalletService } from './service.ts'
+import { OwnerPageQuery, WalletParams } from './shared-schemas.ts'
 
 const tags = ['wallets']
 const Empty = Type.Object({})

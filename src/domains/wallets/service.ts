@@ -10,20 +10,20 @@ import { AppError, notFound } from '../../errors.ts'
 import { requireOperation } from '../../http/permission-guard.ts'
 import { newId } from '../../ids.ts'
 import { pageOf } from '../../pagination.ts'
+import type { WalletsContext } from './context.ts'
 import type { KeyRecord } from './keys/repository.ts'
+import type { ExportBody } from './keys/schemas.ts'
 import { delegateKey, type KeyService, SOFTWARE_STORE_ID } from './keys/service.ts'
-import type { Caller, WalletsContext } from './context.ts'
 import type { WalletRecord } from './repository.ts'
 import {
   type CreateWalletBody,
-  type ExportBody,
   type ImportWalletBody,
   MAX_TAGS,
-  type OwnerPageQuery,
   type UpdateWalletBody,
   type WalletView,
 } from './schemas.ts'
-import { pageCursor, requireUsableBy, resolveOwner, visibleTo } from './shared.ts'
+import { type Caller, pageCursor, requireUsableBy, resolveOwner, visibleTo } from './shared.ts'
+import type { OwnerPageQuery } from './shared-schemas.ts'
 import { keyOfWallet, toWalletView } from './views.ts'
 
 export type WalletService = ReturnType<typeof createWalletService>

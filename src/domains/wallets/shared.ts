@@ -1,7 +1,37 @@
 import { AppError, notFound } from '../../errors.ts'
+import type { Caller } from '../../http/context.ts'
 import { pageCursor as sharedPageCursor } from '../../pagination.ts'
-import type { Caller, PeopleDirectory } from './context.ts'
-import { DEFAULT_PAGE_SIZE } from './schemas.ts'
+import type { WalletGovernance } from '../policies/governance.ts'
+import { DEFAULT_PAGE_SIZE } from './shared-schemas.ts'
+
+/**
+ * What wallets, keys, signature requests and transfers share: the ports to other domains and the
+ * rules of who sees and uses a wallet or key. It imports nothing of the area, so every part of it
+ * can use it without pointing back at another.
+ */
+
+export type { Caller }
+
+/** The people of an org, as far as wallets need them: delegation targets and `owner` filters. */
+export interface PeopleDirectory {
+  find(orgId: string, userId: string): Promise<{ id: string; kind: string } | undefined>
+  findByUsername(orgId: string, username: string): Promise<{ id: string; kind: string } | undefined>
+}
+
+/** The plans domain's gate (402 naming the feature when the org's plan lacks it). */
+export interface FeatureGate {
+  requireFeature(orgId: string, feature: 'walletExport' | 'walletImport'): Promise<void>
+}
+
+/**
+ * The policy engine's entry point for governed wallet requests (src/domains/policies/governance.ts).
+ * Optional so walletd can run the wallets domain without policies; when absent every request
+ * proceeds, exactly as an org without Wallets:Sign policies.
+ */
+export type Governance = Pick<
+  WalletGovernance,
+  'governWalletRequest' | 'onWalletApprovalResolved' | 'releaseWalletRequest'
+>
 
 /** The cursor of a page request (src/pagination.ts), with the wallets' default page size. */
 export const pageCursor = (query: { limit?: number; paginationToken?: string }) =>

@@ -1,7 +1,7 @@
 import { AppError } from '../../errors.ts'
 import type { KeyRecord } from './keys/repository.ts'
 import type { WalletRecord } from './repository.ts'
-import type { KeyView, WalletView } from './schemas.ts'
+import type { WalletView } from './schemas.ts'
 
 /** The Wallet object of the reference: address absent for Key* networks, key hex without 0x. */
 export function toWalletView(wallet: WalletRecord, key: KeyRecord): WalletView {
@@ -23,24 +23,6 @@ export function toWalletView(wallet: WalletRecord, key: KeyRecord): WalletView {
     custodial: key.delegatedTo === null,
     ...(wallet.externalId !== null ? { externalId: wallet.externalId } : {}),
     tags: [...wallet.tags],
-  }
-}
-
-export function toKeyView(key: KeyRecord): KeyView {
-  return {
-    id: key.id,
-    scheme: key.scheme as KeyView['scheme'],
-    curve: key.curve as KeyView['curve'],
-    publicKey: key.publicKey,
-    masterKey: false,
-    ...(key.name !== null ? { name: key.name } : {}),
-    status: key.status,
-    custodial: key.delegatedTo === null,
-    dateCreated: key.dateCreated,
-    imported: key.imported,
-    exported: key.exported,
-    ...(key.dateExported ? { dateExported: key.dateExported } : {}),
-    ...(key.dateDeleted ? { dateDeleted: key.dateDeleted } : {}),
   }
 }
 

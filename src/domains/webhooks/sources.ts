@@ -15,14 +15,15 @@
  */
 import type { Db } from '../../db/database.ts'
 import { createKeyRepository, type KeyRecord, type KeyRepository } from '../wallets/keys/repository.ts'
+import { toKeyView } from '../wallets/keys/views.ts'
+import { createWalletRepository, type WalletRecord, type WalletRepository } from '../wallets/repository.ts'
 import {
   createSignatureRepository,
   type SignatureRepository,
   type SignatureStatus,
 } from '../wallets/signatures/repository.ts'
 import { toSignatureView } from '../wallets/signatures/service.ts'
-import { createWalletRepository, type WalletRecord, type WalletRepository } from '../wallets/repository.ts'
-import { toKeyView, toWalletView } from '../wallets/views.ts'
+import { toWalletView } from '../wallets/views.ts'
 import type { EmitEvent } from './emit.ts'
 import type { Executor } from './repository.ts'
 import type { WebhookEventKind } from './schemas.ts'

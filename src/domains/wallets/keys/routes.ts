@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { callerOf } from '../../../http/context.ts'
+import { KeyParams, OwnerPageQuery } from '../shared-schemas.ts'
 import {
   CreateKeyBody,
   DelegateKeyBody,
@@ -10,12 +11,10 @@ import {
   ImportKeyBody,
   KeyDetailView,
   KeyList,
-  KeyParams,
   KeyView,
-  OwnerPageQuery,
   SignersView,
   UpdateKeyBody,
-} from '../schemas.ts'
+} from './schemas.ts'
 import type { KeyService } from './service.ts'
 
 const tags = ['keys']

@@ -1,6 +1,9 @@
+import type { Clock } from '../../../clock.ts'
 import {
   type ExportResponse,
   exportKey,
+  type ImportSigner,
+  type KeyStore,
   type KeyType,
   type PreparedKey,
   prepareImportedKey,
@@ -8,21 +11,47 @@ import {
 } from '../../../custody/index.ts'
 import type { Db } from '../../../db/database.ts'
 import { AppError, notFound } from '../../../errors.ts'
-import { requireOperation } from '../../../http/permission-guard.ts'
+import { type OperationSource, requireOperation } from '../../../http/permission-guard.ts'
 import { newId } from '../../../ids.ts'
 import { pageOf } from '../../../pagination.ts'
-import type { Caller, WalletsContext } from '../context.ts'
-import type {
-  CreateKeyBody,
-  ExportBody,
-  ImportKeyBody,
-  KeyDetailView,
-  KeyView,
-  OwnerPageQuery,
-} from '../schemas.ts'
-import { pageCursor, requireEndUser, requireUsableBy, resolveOwner, visibleTo } from '../shared.ts'
-import { toKeyView } from '../views.ts'
-import type { KeyRecord } from './repository.ts'
+import {
+  type Caller,
+  type FeatureGate,
+  type PeopleDirectory,
+  pageCursor,
+  requireEndUser,
+  requireUsableBy,
+  resolveOwner,
+  visibleTo,
+} from '../shared.ts'
+import type { OwnerPageQuery } from '../shared-schemas.ts'
+import type { KeyRecord, KeyRepository } from './repository.ts'
+import type { CreateKeyBody, ExportBody, ImportKeyBody, KeyDetailView, KeyView } from './schemas.ts'
+import { toKeyView } from './views.ts'
+
+/**
+ * The wallets on a key, as far as keys need them: deleting a key archives them, delegating it
+ * delegates them, its detail lists them. The wallet repository serves it; keys do not know wallets.
+ */
+export interface WalletsOfKey {
+  listByKey(orgId: string, keyId: string): Promise<readonly { id: string; network: string }[]>
+  archiveByKey(orgId: string, keyId: string, date: string, trx?: Db): Promise<void>
+  delegateByKey(orgId: string, keyId: string, userId: string, trx?: Db): Promise<void>
+}
+
+/** What the key service needs; built once by `createWalletsDomain`. */
+export interface KeysContext {
+  readonly db: Db
+  readonly clock: Clock
+  readonly keyStore: KeyStore
+  readonly importSigner: ImportSigner
+  readonly keys: KeyRepository
+  readonly wallets: WalletsOfKey
+  readonly people: PeopleDirectory
+  readonly plans: FeatureGate
+  /** For the extra operations a body needs (Keys:Reuse). */
+  readonly operations: OperationSource
+}
 
 /** Every key walletd holds lives in its encrypted software store (src/custody). */
 export const SOFTWARE_STORE_ID = 'walletd-software-store'
@@ -35,7 +64,7 @@ export interface NewKey {
   readonly material: PreparedKey
 }
 
-export function createKeyService(ctx: WalletsContext) {
+export function createKeyService(ctx: KeysContext) {
   /** The caller's key: another org's or an unknown id is a 404. */
   async function requireKey(caller: Caller, keyId: string): Promise<KeyRecord> {
     const key = await ctx.keys.find(caller.orgId, keyId)
@@ -288,7 +317,7 @@ export function createKeyService(ctx: WalletsContext) {
  * other case is a 412. The key and every wallet on it move to the end user together.
  */
 export async function delegateKey(
-  ctx: WalletsContext,
+  ctx: KeysContext,
   caller: Caller,
   key: KeyRecord,
   userId: string,

@@ -11,9 +11,9 @@ import {
   type SignatureRequestBody,
 } from '../../../chains/index.ts'
 import { AppError, isAppError } from '../../../errors.ts'
-import type { KeyRecord } from '../keys/repository.ts'
 import type { ResolvedWalletApproval } from '../../policies/governance.ts'
-import type { WalletsContext } from '../context.ts'
+import type { KeyRecord } from '../keys/repository.ts'
+import type { SignaturesContext } from './context.ts'
 import type { SignatureRecord, SignatureStatus } from './repository.ts'
 
 /**
@@ -29,7 +29,7 @@ const SWEEP_BATCH = 100
 
 export type SignatureExecution = ReturnType<typeof createSignatureExecution>
 
-export function createSignatureExecution(ctx: WalletsContext) {
+export function createSignatureExecution(ctx: SignaturesContext) {
   function leaseFrom(now: Date): string {
     return new Date(now.getTime() + ctx.executionLeaseMs).toISOString()
   }
@@ -42,7 +42,7 @@ export function createSignatureExecution(ctx: WalletsContext) {
   function transition(
     record: SignatureRecord,
     from: SignatureStatus[],
-    update: Parameters<WalletsContext['signatures']['transition']>[3],
+    update: Parameters<SignaturesContext['signatures']['transition']>[3],
   ): Promise<boolean> {
     return ctx.signatures.transition(record.orgId, record.id, from, update)
   }

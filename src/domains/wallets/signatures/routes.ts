@@ -1,16 +1,14 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { callerOf } from '../../../http/context.ts'
+import { KeyParams, PageQuery, WalletParams } from '../shared-schemas.ts'
 import {
-  KeyParams,
   KeySignatureParams,
-  PageQuery,
   SignatureList,
   SignatureRequestBody,
   SignatureRequestView,
-  WalletParams,
   WalletSignatureParams,
-} from '../schemas.ts'
+} from './schemas.ts'
 import type { SignatureService } from './service.ts'
 
 const tags = ['signatures']

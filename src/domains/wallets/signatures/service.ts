@@ -15,13 +15,12 @@ import { newId } from '../../../ids.ts'
 import { pageOf } from '../../../pagination.ts'
 import type { KeyRecord } from '../keys/repository.ts'
 import type { KeyService } from '../keys/service.ts'
-import type { Caller, WalletsContext } from '../context.ts'
-import type { WalletRecord } from '../repository.ts'
-import type { PageQuery, SignatureRequestView } from '../schemas.ts'
-import type { WalletService } from '../service.ts'
-import { pageCursor, requireUsableBy } from '../shared.ts'
+import { type Caller, pageCursor, requireUsableBy } from '../shared.ts'
+import type { PageQuery } from '../shared-schemas.ts'
+import type { SignaturesContext, SigningWallet, WalletLookup } from './context.ts'
 import { createSignatureExecution, INTERRUPTED_REASON } from './execution.ts'
 import type { SignatureRecord } from './repository.ts'
+import type { SignatureRequestView } from './schemas.ts'
 
 /**
  * How long an externalId replay waits for a concurrent twin to leave `Executing` (signing takes
@@ -67,7 +66,7 @@ export function toSignatureView(record: SignatureRecord): SignatureRequestView {
  * A request that ends without a signature after the policy let it through (signing failed, key
  * deleted, interrupted) gives its velocity entry back in the transaction that ends it.
  */
-export function createSignatureService(ctx: WalletsContext, keys: KeyService, wallets: WalletService) {
+export function createSignatureService(ctx: SignaturesContext, keys: KeyService, wallets: WalletLookup) {
   const execution = createSignatureExecution(ctx)
   const { interrupted, fail, ended, transition, execute } = execution
 
@@ -136,9 +135,9 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
     caller: Caller
     key: KeyRecord
     /** The wallet route's wallet; absent on the key route. */
-    wallet?: WalletRecord
+    wallet?: SigningWallet
     /** Key route: every wallet on the key, which its policies' filters are matched against. */
-    keyWallets?: readonly WalletRecord[]
+    keyWallets?: readonly SigningWallet[]
     network: NetworkInfo
     target: string
     body: SignatureRequestBody
@@ -146,7 +145,7 @@ export function createSignatureService(ctx: WalletsContext, keys: KeyService, wa
 
   /** Both routes are governed by `Wallets:Sign` policies (policies README, "Key signatures"). */
   function govern(
-    governance: NonNullable<WalletsContext['governance']>,
+    governance: NonNullable<SignaturesContext['governance']>,
     s: Submission,
     record: SignatureRecord,
   ) {

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { callerOf } from '../../../http/context.ts'
-import { PageQuery, WalletParams } from '../schemas.ts'
+import { PageQuery, WalletParams } from '../shared-schemas.ts'
 import { TransferBody, TransferList, TransferParams, TransferView } from './schemas.ts'
 import type { TransfersService } from './service.ts'
 

@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox'
-import { Id } from '../schemas.ts'
+import { Id } from '../shared-schemas.ts'
 
 /**
  * Transfer request schemas, shaped as SDK 0.8.21's `TransferAssetBody` / `GetTransferResponse`.
