@@ -28,6 +28,7 @@ export const idPrefixes = {
   webhookEvent: 'whe',
   webhookSecret: 'whs',
   userAction: 'ua',
+  oneTimeCode: 'oc',
   // The emulator's own objects (development profile).
   mail: 'ml',
   fault: 'flt',

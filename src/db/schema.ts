@@ -131,6 +131,32 @@ export interface AuthTables {
     /** The client address of an unauthenticated init (login, registration), for its cap. */
     client_address: string | null
   }
+  /** One-time codes (recovery, login, credential codes) and single sign-on state; only hashes. */
+  auth_codes: {
+    id: string
+    org_id: string
+    user_id: string | null
+    /** Recovery | Login | Credential | Sso. */
+    purpose: string
+    /** SHA-256 (hex) of the code (of the state, for Sso). */
+    code_hash: string
+    /** JSON of what the code is bound to (Sso: nonce, redirect URI, provider). */
+    payload: string | null
+    /** Wrong guesses against this code. */
+    attempts: number
+    client_address: string | null
+    expires_at: string
+    used_at: string | null
+    date_created: string
+  }
+  /** An OpenID Connect identity (issuer + subject) linked to a user of an org (social login). */
+  auth_oidc_identities: {
+    org_id: string
+    issuer: string
+    subject: string
+    user_id: string
+    date_created: string
+  }
   user_actions: {
     id: string
     /** SHA-256 (hex) of the userAction token; the token itself is never stored. */

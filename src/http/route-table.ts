@@ -98,10 +98,10 @@ export const routeTable: Readonly<Record<string, RouteRule>> = {
   'POST /auth/registration/social': notServed('social registration', 'auth.createSocialRegistrationChallenge', 'Start a registration with a social identity provider'),
   'PUT /auth/registration/code': notServed('registration codes', 'auth.resendRegistrationCode', 'Email a new registration code'),
   // --- auth: recovery ---------------------------------------------------------------------------
-  'POST /auth/recover/user/code': notServed('recovery', 'auth.sendRecoveryCode', 'Email a recovery code'),
-  'POST /auth/recover/user/init': notServed('recovery', 'auth.createRecoveryChallenge', 'Start a recovery with a recovery credential'),
-  'POST /auth/recover/user/delegated': notServed('recovery', 'auth.createDelegatedRecoveryChallenge', 'Start the recovery of an end user on their behalf'),
-  'POST /auth/recover/user': notServed('recovery', 'auth.recover', 'Complete a recovery with new credentials'),
+  'POST /auth/recover/user/code': open('auth.sendRecoveryCode', 'Email a recovery code', [429]),
+  'POST /auth/recover/user/init': open('auth.createRecoveryChallenge', 'Start a recovery with the emailed code and a recovery credential', [401, 429]),
+  'POST /auth/recover/user/delegated': signed('Auth:Recover:Delegated', 'auth.createDelegatedRecoveryChallenge', 'Start the recovery of an end user on their behalf', [404, 422]),
+  'POST /auth/recover/user': withRegistrationToken('auth.recover', 'Complete a recovery: new credentials replace every old one', [401, 409]),
   // --- auth: user actions and their audit log ----------------------------------------------------
   'POST /auth/action/init': read(null, 'auth.createUserActionChallenge', 'Start a user action: get a challenge bound to the request'),
   'POST /auth/action': read(null, 'auth.createUserActionSignature', 'Sign a user action challenge: get a single-use user action token'),

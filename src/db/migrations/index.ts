@@ -7,6 +7,7 @@ import * as policies from './0006-policies.ts'
 import * as wallets from './0007-wallets.ts'
 import * as firstStart from './0008-first-start.ts'
 import * as authChallengeLimits from './0010-auth-challenge-limits.ts'
+import * as authCodes from './0011-auth-codes.ts'
 import * as signatureLeases from './0020-signature-leases.ts'
 import * as masterKeyCheck from './0030-master-key-check.ts'
 import * as jobs from './0040-jobs.ts'
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0007-wallets': wallets,
   '0008-first-start': firstStart,
   '0010-auth-challenge-limits': authChallengeLimits,
+  '0011-auth-codes': authCodes,
   '0020-signature-leases': signatureLeases,
   '0030-master-key-check': masterKeyCheck,
   '0040-jobs': jobs,

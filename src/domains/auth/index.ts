@@ -32,8 +32,8 @@ export interface AuthDomain {
   ): Promise<void>
   registerRoutes(app: FastifyInstance): void
   bootstrapOrg(options?: { orgName?: string }): Promise<BootstrapResult>
-  /** Delete expired challenges, unused userAction tokens and registration tokens (the sweep). */
-  purgeExpired(): Promise<{ challenges: number; userActions: number; tokens: number }>
+  /** Delete expired challenges, unused userAction tokens, temporary tokens and codes (the sweep). */
+  purgeExpired(): Promise<{ challenges: number; userActions: number; tokens: number; codes: number }>
 }
 
 export function createAuthDomain(deps: {

@@ -3,7 +3,7 @@
 export type UserKind = 'CustomerEmployee' | 'EndUser'
 export type TokenKind = 'ServiceAccount' | 'Pat' | 'Token' | 'Temp'
 export type CredentialKind = 'Fido2' | 'Key' | 'PasswordProtectedKey' | 'Password' | 'Totp' | 'RecoveryKey'
-export type ChallengePurpose = 'UserAction' | 'Login' | 'Registration' | 'Credential'
+export type ChallengePurpose = 'UserAction' | 'Login' | 'Registration' | 'Credential' | 'Recovery'
 
 export interface User {
   id: string
@@ -115,6 +115,29 @@ export const lifetimes = {
   defaultAccessToken: 365 * 24 * 60 * 60_000,
   /** The root service account created by bootstrap. */
   bootstrapToken: 730 * 24 * 60 * 60_000,
+  /** A recovery code e-mailed by `sendRecoveryCode`. */
+  recoveryCode: 15 * 60_000,
+  /** A login code e-mailed by `sendLoginCode`. */
+  loginCode: 10 * 60_000,
+  /** The longest `expiration` a credential code may ask for. */
+  credentialCodeMax: 15 * 60_000,
+  /** Single sign-on state between `ssoLoginInit` and `ssoLogin`. */
+  ssoState: 10 * 60_000,
+} as const
+
+/**
+ * One-time codes sent by e-mail (recovery, login, registration): how many may be asked for, and
+ * how many wrong guesses a code survives. Documented in README.md of this folder.
+ */
+export const codeLimits = {
+  /** The window the two counts below are taken over. */
+  windowMs: 15 * 60_000,
+  /** Codes of one purpose sent to one user per window. Beyond: 429. */
+  perUser: 5,
+  /** Codes (any purpose) asked for by one client address per window. Beyond: 429. */
+  perAddress: 20,
+  /** Wrong codes tried against a user's open codes before they are all burnt. */
+  maxAttempts: 5,
 } as const
 
 /**

@@ -143,7 +143,12 @@ describe(`bounded auth state (${testDialect})`, () => {
     const left = await w.database.db.selectFrom('user_actions').select('used_at').execute()
     assert.ok(left.length > 0)
     assert.ok(left.every((r) => r.used_at !== null))
-    assert.deepEqual(await w.app.walletd.auth.purgeExpired(), { challenges: 0, userActions: 0, tokens: 0 })
+    assert.deepEqual(await w.app.walletd.auth.purgeExpired(), {
+      challenges: 0,
+      userActions: 0,
+      tokens: 0,
+      codes: 0,
+    })
   })
 })
 

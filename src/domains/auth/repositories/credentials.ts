@@ -15,6 +15,8 @@ export interface CredentialRepository {
   /** The key credential of a service-account token or PAT. */
   ofToken(tokenId: string): Promise<Credential | undefined>
   setActive(uuid: string, isActive: boolean): Promise<void>
+  /** Deactivate every credential of the user's own (not their tokens' keys); recovery does this. */
+  deactivateAllOfUser(userId: string): Promise<number>
   /** Record a Fido2 authenticator's signature counter after a successful assertion. */
   setSignCount(uuid: string, signCount: number): Promise<void>
 }
@@ -110,6 +112,16 @@ export function createCredentialRepository(db: Db): CredentialRepository {
         .set({ is_active: isActive ? 1 : 0 })
         .where('id', '=', uuid)
         .execute()
+    },
+    async deactivateAllOfUser(userId) {
+      const result = await db
+        .updateTable('credentials')
+        .set({ is_active: 0 })
+        .where('user_id', '=', userId)
+        .where('token_id', 'is', null)
+        .where('is_active', '=', 1)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows)
     },
     async setSignCount(uuid, signCount) {
       await db.updateTable('credentials').set({ sign_count: signCount }).where('id', '=', uuid).execute()

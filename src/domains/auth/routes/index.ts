@@ -6,6 +6,7 @@ import { registerCredentialRoutes } from './credentials.ts'
 import { registerJwksRoute } from './jwks.ts'
 import { registerLoginRoutes } from './login.ts'
 import { registerPatRoutes } from './pats.ts'
+import { registerRecoveryRoutes } from './recovery.ts'
 import { registerRegistrationRoutes } from './registration.ts'
 import { registerServiceAccountRoutes } from './service-accounts.ts'
 import { registerUserRoutes } from './users.ts'
@@ -13,6 +14,7 @@ import { registerUserRoutes } from './users.ts'
 export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext): void {
   registerLoginRoutes(app, ctx)
   registerRegistrationRoutes(app, ctx)
+  registerRecoveryRoutes(app, ctx)
   registerActionRoutes(app, ctx)
   registerUserRoutes(app, ctx)
   registerServiceAccountRoutes(app, ctx)

@@ -7,7 +7,9 @@ import { createPermissionRepository, type PermissionRepository } from '../../per
 import type { WalletView } from '../../wallets/schemas.ts'
 import { type AccessTokenRepository, createAccessTokenRepository } from '../repositories/access-tokens.ts'
 import { type ChallengeRepository, createChallengeRepository } from '../repositories/challenges.ts'
+import { type CodeRepository, createCodeRepository } from '../repositories/codes.ts'
 import { type CredentialRepository, createCredentialRepository } from '../repositories/credentials.ts'
+import { createOidcIdentityRepository, type OidcIdentityRepository } from '../repositories/oidc-identities.ts'
 import { createOrgRepository, type OrgRepository } from '../repositories/orgs.ts'
 import { createUserActionRepository, type UserActionRepository } from '../repositories/user-actions.ts'
 import { createUserRepository, type UserRepository } from '../repositories/users.ts'
@@ -23,6 +25,8 @@ export interface AuthRepositories {
   challenges: ChallengeRepository
   userActions: UserActionRepository
   permissions: PermissionRepository
+  codes: CodeRepository
+  oidcIdentities: OidcIdentityRepository
 }
 
 export function authRepositories(db: Db): AuthRepositories {
@@ -34,6 +38,8 @@ export function authRepositories(db: Db): AuthRepositories {
     challenges: createChallengeRepository(db),
     userActions: createUserActionRepository(db),
     permissions: createPermissionRepository(db),
+    codes: createCodeRepository(db),
+    oidcIdentities: createOidcIdentityRepository(db),
   }
 }
 

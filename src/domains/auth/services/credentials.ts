@@ -19,7 +19,11 @@ import { credentialView } from './views.ts'
  * action, so an existing credential vouches for the new one), activate and deactivate.
  */
 
-const registrableKinds = new Set<CredentialKind>(['Key', 'PasswordProtectedKey', 'Fido2'])
+/** First-factor kinds walletd registers (Password and Totp are not offered). */
+export const firstFactorKinds: ReadonlySet<CredentialKind> = new Set(['Key', 'PasswordProtectedKey', 'Fido2'])
+/** A recovery credential: a key whose private half the client keeps encrypted (`encryptedPrivateKey`). */
+export const recoveryKinds: ReadonlySet<CredentialKind> = new Set(['RecoveryKey'])
+const registrableKinds = new Set<CredentialKind>([...firstFactorKinds, ...recoveryKinds])
 
 /** COSE algorithms offered to passkeys: ES256, EdDSA, RS256. */
 export const pubKeyCredParams = [
@@ -41,12 +45,13 @@ export async function verifyNewCredential(
   user: User,
   input: NewCredential,
   fallbackName: string,
+  allowed: ReadonlySet<CredentialKind> = firstFactorKinds,
 ): Promise<Credential> {
   const kind = input.credentialKind as CredentialKind
-  if (!registrableKinds.has(kind)) {
+  if (!allowed.has(kind)) {
     throw new AppError(
       'validation_failed',
-      `Invalid credentialKind: walletd registers Key, PasswordProtectedKey and Fido2 credentials, not ${kind}.`,
+      `Invalid credentialKind: ${[...allowed].join(', ')} expected here, not ${kind}.`,
       { details: { field: 'credentialKind' } },
     )
   }
@@ -117,7 +122,7 @@ export async function initCredential(
   if (!registrableKinds.has(kind)) {
     throw new AppError(
       'validation_failed',
-      `Invalid body.kind: walletd registers Key, PasswordProtectedKey and Fido2 credentials, not ${kind}.`,
+      `Invalid body.kind: walletd registers Key, PasswordProtectedKey, Fido2 and RecoveryKey credentials, not ${kind}.`,
       {
         details: { field: 'kind' },
       },
@@ -183,7 +188,14 @@ export async function createCredential(
   }
   const user = await ctx.repos.users.find(caller.orgId, caller.userId)
   if (!user) throw new AppError('not_found', `user ${caller.userId} not found`)
-  const credential = await verifyNewCredential(ctx, challenge, user, body, body.credentialName)
+  const credential = await verifyNewCredential(
+    ctx,
+    challenge,
+    user,
+    body,
+    body.credentialName,
+    registrableKinds,
+  )
   if (!(await ctx.repos.challenges.consume(challenge.id, ctx.clock.now()))) {
     throw new AppError('bad_request', 'Challenge token is not valid: it has already been answered.', {
       details: { challengeIdentifier: challenge.id },
@@ -204,9 +216,11 @@ export async function setCredentialActive(
   if (!credential || credential.userId !== caller.userId || credential.tokenId !== null) {
     throw new AppError('not_found', `credential ${credentialUuid} not found`, { details: { credentialUuid } })
   }
-  if (!isActive && credential.isActive) {
+  // A recovery key cannot log in: the last active first-factor credential stays (a recovery key
+  // may always be deactivated).
+  if (!isActive && credential.isActive && firstFactorKinds.has(credential.kind)) {
     const others = (await ctx.repos.credentials.listOfUser(caller.userId)).filter(
-      (c) => c.isActive && c.uuid !== credentialUuid,
+      (c) => c.isActive && c.uuid !== credentialUuid && firstFactorKinds.has(c.kind),
     )
     if (others.length === 0) {
       throw new AppError(

@@ -77,13 +77,14 @@ export async function assertTokenMayOpen(
   }
 }
 
-/** Delete expired challenges, userAction tokens never used, and expired registration tokens. */
+/** Delete expired challenges, userAction tokens never used, expired temporary tokens and one-time codes. */
 export async function purgeExpiredAuthState(
   ctx: AuthContext,
-): Promise<{ challenges: number; userActions: number; tokens: number }> {
+): Promise<{ challenges: number; userActions: number; tokens: number; codes: number }> {
   const now = ctx.clock.now()
   const challenges = await ctx.repos.challenges.purgeExpired(now)
   const userActions = await ctx.repos.userActions.purgeUnused(now)
   const tokens = await ctx.repos.tokens.purgeExpired('Temp', now)
-  return { challenges, userActions, tokens }
+  const codes = await ctx.repos.codes.purgeExpired(now)
+  return { challenges, userActions, tokens, codes }
 }

@@ -7,7 +7,12 @@ import { type Challenge, type Credential, lifetimes, type User } from '../model.
 import type { RegisterBody, RegisterEndUserBody, RegistrationChallengeView } from '../schemas.ts'
 import { challengeExpiry, newChallengeValue } from './challenges.ts'
 import { type AuthContext, inTransaction } from './context.ts'
-import { authenticatorSelection, pubKeyCredParams, verifyNewCredential } from './credentials.ts'
+import {
+  authenticatorSelection,
+  pubKeyCredParams,
+  recoveryKinds,
+  verifyNewCredential,
+} from './credentials.ts'
 import { defaultAppId, newAccessToken, signToken, startSession } from './issuance.ts'
 import { assertAddressMayOpen, makeRoomForUser } from './open-limits.ts'
 import { hashRegistrationCode, newPerson, newRegistrationCode } from './users.ts'
@@ -28,10 +33,15 @@ function sameHash(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-async function registrationChallengeFor(
+/**
+ * A `Temp` token and the challenge new credentials attest: registration, or recovery (then bound to
+ * the recovery credentials that may vouch for them, and the token is named `recovery`).
+ */
+export async function registrationChallengeFor(
   ctx: AuthContext,
   user: User,
   clientAddress?: string,
+  recovery?: { allowedCredIds: string[] },
 ): Promise<RegistrationChallengeView> {
   const now = ctx.clock.now()
   const temp = newAccessToken({
@@ -39,18 +49,18 @@ async function registrationChallengeFor(
     userId: user.id,
     appId: await defaultAppId(ctx, user.orgId),
     kind: 'Temp',
-    name: 'registration',
+    name: recovery ? 'recovery' : 'registration',
     expiresAt: new Date(now.getTime() + lifetimes.challenge),
     now,
   })
   const challenge: Challenge = {
     id: newId('challenge', now.getTime()),
     orgId: user.orgId,
-    purpose: 'Registration',
+    purpose: recovery ? 'Recovery' : 'Registration',
     userId: user.id,
     tokenId: temp.id,
     challenge: newChallengeValue(),
-    allowedCredIds: [],
+    allowedCredIds: recovery?.allowedCredIds ?? [],
     credentialKind: null,
     httpMethod: null,
     httpPath: null,
@@ -124,15 +134,11 @@ export async function completeRegistration(
   if (!user) throw new AppError('unauthorized', 'User not found')
   if (user.isRegistered)
     throw new AppError('unauthorized', 'User already exists.', { details: { userId: user.id } })
-  if (body.secondFactorCredential || body.recoveryCredential) {
+  if (body.secondFactorCredential) {
     throw new AppError(
       'validation_failed',
-      'walletd registers one first-factor credential; add more later with /auth/credentials.',
-      {
-        details: {
-          field: body.secondFactorCredential ? 'secondFactorCredential' : 'recoveryCredential',
-        },
-      },
+      'walletd registers one first-factor credential (and a recovery key); add more later with /auth/credentials.',
+      { details: { field: 'secondFactorCredential' } },
     )
   }
   const credential = await verifyNewCredential(
@@ -142,12 +148,16 @@ export async function completeRegistration(
     body.firstFactorCredential,
     'Default credential',
   )
+  const recovery = body.recoveryCredential
+    ? await verifyNewCredential(ctx, challenge, user, body.recoveryCredential, 'Recovery key', recoveryKinds)
+    : undefined
   const now = ctx.clock.now()
   await inTransaction(ctx, async (repos) => {
     if (!(await repos.challenges.consume(challenge.id, now))) {
       throw new AppError('bad_request', 'Challenge token is not valid: it has already been answered.')
     }
     await repos.credentials.create(credential)
+    if (recovery) await repos.credentials.create(recovery)
     await repos.users.update(
       user.orgId,
       user.id,
