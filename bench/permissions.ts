@@ -112,6 +112,7 @@ async function main(): Promise<void> {
         quotaFor: async (orgId) => (await plans.planOf(orgId)).rateLimitPerMinute,
         unauthenticatedQuota: 0,
         redisUrl: config.redisUrl,
+        clock: systemClock,
       })
     }
     if (pieces.guard) installPermissionGuard(app, permissionOperationSource(repository))

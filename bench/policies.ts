@@ -24,7 +24,7 @@ const WINDOW_MINUTES = 43_200
 const log = (message: string) => process.stderr.write(`${message}\n`)
 
 function signature(walletId: string): WalletSignActivity {
-  const requestId = newId('signature')
+  const requestId = newId('signature', Date.now())
   return {
     kind: 'Wallets:Sign',
     orgId: ORG,

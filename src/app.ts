@@ -12,6 +12,7 @@ import type { SecretBox } from './custody/secret-box.ts'
 import { type DatabaseHandle, pingDatabase } from './db/database.ts'
 import { type AuthDomain, createAuthDomain } from './domains/auth/index.ts'
 import { registerClockRoutes } from './domains/emulator/clock-routes.ts'
+import { devChainTimeFollower } from './domains/emulator/clock-sync.ts'
 import { registerMailboxRoutes } from './domains/emulator/mailbox-routes.ts'
 import { type EmulatorRoutes, mountEmulator, OPERATOR_GUARDED } from './domains/emulator/mount.ts'
 import { registerFeeRoutes } from './domains/networks/fees.ts'
@@ -236,7 +237,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     mailbox,
   })
   // Domains push the `/emulator/…` routes they own here; they are mounted after the API context.
-  const emulatorRoutes: EmulatorRoutes[] = [registerClockRoutes(deps.clock), registerChainRoutes(evm)]
+  const moveChainTime = devChainTimeFollower(evm, app.log)
+  const emulatorRoutes: EmulatorRoutes[] = [
+    // A move of the clock also moves the dev chain's time, expires the approvals now due (so their
+    // requests are rejected at once, not at the next sweep) and wakes the job runner (retries due).
+    registerClockRoutes(deps.clock, async (byMs) => {
+      await moveChainTime(byMs)
+      await policies.approvals.expireDueApprovals()
+      await policies.approvals.dispatchResolvedApprovals()
+      jobs.wake()
+    }),
+    registerChainRoutes(evm),
+  ]
   if (mailbox) emulatorRoutes.push(registerMailboxRoutes(mailbox))
   let interruptedSweep: NodeJS.Timeout | undefined
   await app.register(async (api) => {
@@ -299,6 +311,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       quotaFor: async (orgId) => (await plans.planOf(orgId)).rateLimitPerMinute,
       unauthenticatedQuota: config.publicRateLimit,
       redisUrl: config.redisUrl,
+      clock: deps.clock,
     })
     installPlanGate(api, plans)
     installUserActionCheck(api, auth.verifyUserAction)

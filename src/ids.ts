@@ -45,7 +45,8 @@ function randomBase36(length: number): string {
   return out
 }
 
-export function newId(kind: IdKind, now: number = Date.now()): string {
+/** A new id of `kind`, its time part from `now` (epoch ms, read from the injected Clock). */
+export function newId(kind: IdKind, now: number): string {
   const time = now.toString(36).padStart(10, '0').slice(-10)
   return `${idPrefixes[kind]}-${time.slice(0, 5)}-${time.slice(5)}-${randomBase36(16)}`
 }

@@ -6,7 +6,7 @@ import { autoBootstrap, connectInstructions, runBootstrapCommand } from './cli/b
 import { emulatorUsage, runEmulatorCommand } from './cli/emulator.ts'
 import { openForCommand, runMasterKeyCommand } from './cli/master-key.ts'
 import { runOrgPlanCommand } from './cli/org-plan.ts'
-import { systemClock } from './clock.ts'
+import { OffsetClock, systemClock } from './clock.ts'
 import { type Config, ConfigError, type ConfigInput, DEFAULT_PORT, loadConfig } from './config.ts'
 import { MasterKeyError } from './custody/secret-box.ts'
 import { emulatorInstructions } from './domains/emulator/instructions.ts'
@@ -236,17 +236,19 @@ async function start(flags: Flags): Promise<number> {
   let app: Awaited<ReturnType<typeof buildApp>>
   let bootstrapped: Awaited<ReturnType<typeof autoBootstrap>>
   let devChain: DevChain | undefined
+  // Development: the wall clock plus an offset the emulator's clock control moves.
+  const clock = config.profile === 'development' ? new OffsetClock() : systemClock
   try {
     devChain = devChainFor(config)
     app = await buildApp(config, {
       database,
-      clock: systemClock,
+      clock,
       secrets,
       devChain,
       operatorToken: operator?.token,
     })
     // Before listening, so bootstrap.json exists once the server answers.
-    bootstrapped = await autoBootstrap(app, config, database.db)
+    bootstrapped = await autoBootstrap(app, config, database.db, { clock })
   } catch (err) {
     await database.close()
     throw err

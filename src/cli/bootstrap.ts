@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { App } from '../app.ts'
-import { systemClock } from '../clock.ts'
+import { type Clock, systemClock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import { type Db, isUniqueViolation } from '../db/database.ts'
 import { type BootstrapResult, createAuthDomain } from '../domains/auth/index.ts'
@@ -51,10 +51,10 @@ export async function autoBootstrap(
   app: App,
   config: Config,
   db: Db,
-  options: { staleClaimMs?: number } = {},
+  options: { clock: Clock; staleClaimMs?: number },
 ): Promise<{ file: string; result: BootstrapResult } | undefined> {
   if (await app.walletd.auth.context.repos.orgs.anyOrg()) return undefined
-  const now = new Date()
+  const now = options.clock.now()
   const staleBefore = new Date(now.getTime() - (options.staleClaimMs ?? 5 * 60_000)).toISOString()
   await db
     .deleteFrom('first_start_claims')

@@ -31,10 +31,11 @@ export function createImportSigner(deps: {
   secrets: SecretBox
   /** The previous master key while a rotation is in progress (decrypt only). */
   previousSecrets?: SecretBox
-  now?: () => Date
+  /** walletd's Clock. */
+  now: () => Date
 }): ImportSigner {
   const { db, secrets } = deps
-  const now = deps.now ?? (() => new Date())
+  const now = deps.now
 
   async function loadOrCreate(): Promise<{ publicKey: string; sealed: string }> {
     const existing = await db

@@ -79,7 +79,8 @@ export interface SoftwareKeyStoreDeps {
    * re-sealed by `resealCustodyKeys`. Never used to seal.
    */
   previousSecrets?: SecretBox
-  now?: () => Date
+  /** walletd's Clock. */
+  now: () => Date
 }
 
 /** What a key's ciphertext is bound to: moving it to another key id, org or key type fails to open. */
@@ -94,7 +95,7 @@ export function keyAssociatedData(ref: KeyRef, type: KeyType): string {
  */
 export function createSoftwareKeyStore(deps: SoftwareKeyStoreDeps): KeyStore {
   const { db, secrets } = deps
-  const now = deps.now ?? (() => new Date())
+  const now = deps.now
 
   /** Seals the material now (crypto outside any transaction); the row is written by `save`. */
   function seal(ref: KeyRef, type: SupportedKeyType, key: PrivateKey, origin: string): PreparedKey {

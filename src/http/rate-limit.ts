@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Clock } from '../clock.ts'
 import { AppError } from '../errors.ts'
 
 /**
@@ -20,10 +21,11 @@ import { AppError } from '../errors.ts'
  * request refused with 401 is counted against no org and carries no X-RateLimit-* headers; every
  * request that authenticated is counted, whatever it answers (403, 404, 402 …).
  *
- * The window is the plugin's: fixed, starting with an org's first counted request, on the wall
- * clock of the node (memory) or of Redis (shared). A Redis that cannot be reached fails open: the
- * request is served uncounted and the error logged, so an outage of the limiter is not an outage
- * of the API.
+ * The window is fixed, starting with an org's first counted request. In memory it runs on walletd's
+ * Clock (so the emulator's clock control moves it too); with Redis it runs on Redis's own clock
+ * (key expiry), shared by the nodes, which the emulator's clock does not move. A Redis that cannot
+ * be reached fails open: the request is served uncounted and the error logged, so an outage of the
+ * limiter is not an outage of the API.
  */
 export interface RateLimitDeps {
   /** Requests per minute for the org; 0 means unlimited (not counted, no headers). */
@@ -31,6 +33,39 @@ export interface RateLimitDeps {
   /** Per client address on the routes without a token (login, registration); 0 = unlimited. */
   unauthenticatedQuota: number
   redisUrl: string | undefined
+  clock: Clock
+}
+
+interface Window {
+  current: number
+  ttl: number
+  startMs: number
+}
+
+/** How many keys (orgs, client addresses) the in-memory store keeps; the oldest go first. */
+const MEMORY_KEYS = 10_000
+
+/** The in-memory store of `@fastify/rate-limit` (its `incr`/`child` contract), on walletd's Clock. */
+function clockStore(clock: Clock) {
+  const windows = new Map<string, Window>()
+  return class ClockStore {
+    incr(key: string, done: (err: Error | null, res: Window) => void, timeWindow: number): void {
+      const now = clock.now().getTime()
+      let window = windows.get(key)
+      if (!window || window.startMs + timeWindow <= now || window.startMs > now) {
+        window = { current: 0, ttl: timeWindow, startMs: now }
+      }
+      window.current++
+      window.ttl = timeWindow - (now - window.startMs)
+      windows.delete(key)
+      windows.set(key, window)
+      if (windows.size > MEMORY_KEYS) windows.delete(windows.keys().next().value as string)
+      done(null, window)
+    }
+    child(): ClockStore {
+      return this
+    }
+  }
 }
 
 export const RATE_LIMIT_WINDOW_MS = 60_000
@@ -51,8 +86,9 @@ export async function installRateLimit(app: FastifyInstance, deps: RateLimitDeps
     let lastWarning = 0
     redis.on('error', (err) => {
       // ioredis retries by itself; one line every 10 s is enough to tell the operator.
-      if (Date.now() - lastWarning < 10_000) return
-      lastWarning = Date.now()
+      const now = deps.clock.now().getTime()
+      if (Math.abs(now - lastWarning) < 10_000) return
+      lastWarning = now
       app.log.warn({ err }, 'rate-limit store (Redis) unreachable: requests are served uncounted')
     })
     app.addHook('onClose', async () => {
@@ -68,7 +104,7 @@ export async function installRateLimit(app: FastifyInstance, deps: RateLimitDeps
     hook: 'onRequest',
     timeWindow: RATE_LIMIT_WINDOW_MS,
     skipOnError: true,
-    ...(redis ? { redis, nameSpace: 'walletd-rl:' } : {}),
+    ...(redis ? { redis, nameSpace: 'walletd-rl:' } : { store: clockStore(deps.clock) }),
     keyGenerator: (request) => (request.caller ? `org:${request.caller.orgId}` : `ip:${request.ip}`),
     max: async (request) => Math.max(1, await quotaOf(request)),
     // Operational routes and unlimited plans are not counted at all.
@@ -88,11 +124,10 @@ export async function installRateLimit(app: FastifyInstance, deps: RateLimitDeps
   })
 
   // The plugin sends seconds until the reset; Dfns documents the reset as a unix time in seconds.
-  // Wall clock on purpose: the store's window runs on it, not on walletd's injectable Clock.
   app.addHook('onSend', async (_request, reply, payload) => {
     const reset = reply.getHeader('x-ratelimit-reset')
     if (reset !== undefined) {
-      reply.header('x-ratelimit-reset', Math.ceil(Date.now() / 1000) + Number(reset))
+      reply.header('x-ratelimit-reset', Math.ceil(deps.clock.now().getTime() / 1000) + Number(reset))
     }
     return payload
   })

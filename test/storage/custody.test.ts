@@ -46,10 +46,14 @@ async function fresh(options: { sqliteFile?: string } = {}) {
   const database = await createTestDatabase(options)
   opened.push(database)
   const secrets = new SecretBox(randomBytes(32))
-  return { database, secrets, store: createSoftwareKeyStore({ db: database.db, secrets }) }
+  return {
+    database,
+    secrets,
+    store: createSoftwareKeyStore({ db: database.db, secrets, now: () => new Date() }),
+  }
 }
 
-const ref = (orgId = newId('org')): KeyRef => ({ orgId, keyId: newId('key') })
+const ref = (orgId = newId('org', Date.now())): KeyRef => ({ orgId, keyId: newId('key', Date.now()) })
 
 async function appError(promise: Promise<unknown>): Promise<AppError> {
   try {
@@ -115,7 +119,7 @@ describe(`software key store (${testDialect})`, () => {
     const { store } = await fresh()
     const key = ref()
     await store.generateKey(key, ECDSA)
-    assert.equal((await appError(store.signer({ ...key, orgId: newId('org') }))).status, 404)
+    assert.equal((await appError(store.signer({ ...key, orgId: newId('org', Date.now()) }))).status, 404)
     assert.equal((await appError(store.getKey(ref()))).status, 404)
   })
 
@@ -137,7 +141,10 @@ describe(`software key store (${testDialect})`, () => {
       secrets.open(rowA.sealed_private_key, keyAssociatedData({ ...a, keyId: b.keyId }, ECDSA)),
     )
     assert.throws(() =>
-      secrets.open(rowA.sealed_private_key, keyAssociatedData({ ...a, orgId: newId('org') }, ECDSA)),
+      secrets.open(
+        rowA.sealed_private_key,
+        keyAssociatedData({ ...a, orgId: newId('org', Date.now()) }, ECDSA),
+      ),
     )
     assert.throws(() => secrets.open(rowA.sealed_private_key, keyAssociatedData(a, SCHNORR)))
 
@@ -153,7 +160,7 @@ describe(`software key store (${testDialect})`, () => {
     assert.ok(!err.message.includes(rowA.sealed_private_key))
 
     // Move A to another org: it no longer decrypts there either.
-    const otherOrg = newId('org')
+    const otherOrg = newId('org', Date.now())
     await database.db
       .updateTable('custody_keys')
       .set({ org_id: otherOrg })
@@ -170,7 +177,11 @@ describe(`software key store (${testDialect})`, () => {
     const { store, database } = await fresh()
     const key = ref()
     await store.generateKey(key, EDDSA)
-    const stranger = createSoftwareKeyStore({ db: database.db, secrets: new SecretBox(randomBytes(32)) })
+    const stranger = createSoftwareKeyStore({
+      db: database.db,
+      secrets: new SecretBox(randomBytes(32)),
+      now: () => new Date(),
+    })
     const signer = await stranger.signer(key)
     assert.equal((await appError(signer.sign({ kind: 'eddsa', message: new Uint8Array(3) }))).status, 500)
   })
@@ -199,7 +210,7 @@ describe(`software key store (${testDialect})`, () => {
     )
     const other: DatabaseHandle = database.openAnother()
     t.after(() => other.close())
-    const nodeB = createSoftwareKeyStore({ db: other.db, secrets })
+    const nodeB = createSoftwareKeyStore({ db: other.db, secrets, now: () => new Date() })
     const key = ref()
     const held = await store.generateKey(key, SCHNORR)
     await signAndVerify(nodeB, key, SCHNORR, held.publicKey)
@@ -266,11 +277,16 @@ describe(`master-key rotation (${testDialect})`, () => {
         return { key, type, held: await oldStore.generateKey(key, type) }
       }),
     )
-    const oldSigner = createImportSigner({ db: database.db, secrets: oldBox })
+    const oldSigner = createImportSigner({ db: database.db, secrets: oldBox, now: () => new Date() })
     const signersBefore = await oldSigner.describe()
 
     const newBox = new SecretBox(randomBytes(32))
-    const rotating = createSoftwareKeyStore({ db: database.db, secrets: newBox, previousSecrets: oldBox })
+    const rotating = createSoftwareKeyStore({
+      db: database.db,
+      secrets: newBox,
+      previousSecrets: oldBox,
+      now: () => new Date(),
+    })
     // Mid-rotation: new keys are sealed with the new box, old ones still open through the fallback.
     const midKey = ref()
     const midHeld = await rotating.generateKey(midKey, EDDSA)
@@ -286,12 +302,15 @@ describe(`master-key rotation (${testDialect})`, () => {
     const again = await resealCustodyKeys({ db: database.db, secrets: newBox, previousSecrets: oldBox })
     assert.deepEqual(again, { resealed: 0, current: keys.length + 2, unreadable: [] })
 
-    const newOnly = createSoftwareKeyStore({ db: database.db, secrets: newBox })
+    const newOnly = createSoftwareKeyStore({ db: database.db, secrets: newBox, now: () => new Date() })
     for (const { key, type, held } of keys) await signAndVerify(newOnly, key, type, held.publicKey)
     await signAndVerify(newOnly, midKey, EDDSA, midHeld.publicKey)
-    assert.deepEqual(await createImportSigner({ db: database.db, secrets: newBox }).describe(), signersBefore)
+    assert.deepEqual(
+      await createImportSigner({ db: database.db, secrets: newBox, now: () => new Date() }).describe(),
+      signersBefore,
+    )
 
-    const oldOnly = createSoftwareKeyStore({ db: database.db, secrets: oldBox })
+    const oldOnly = createSoftwareKeyStore({ db: database.db, secrets: oldBox, now: () => new Date() })
     const stale = await oldOnly.signer(keys[0]!.key)
     assert.equal(
       (await appError(stale.sign({ kind: 'ecdsa', digest: new Uint8Array(32).fill(9) }))).status,
@@ -374,7 +393,7 @@ describe(`stored keys behind the chain layer (${testDialect})`, () => {
 describe(`key export and import (${testDialect})`, () => {
   it('export → decrypt with the recipient key → import re-encrypted to GET /signers → same key', async () => {
     const { store, database, secrets } = await fresh()
-    const importSigner = createImportSigner({ db: database.db, secrets })
+    const importSigner = createImportSigner({ db: database.db, secrets, now: () => new Date() })
     for (const [type, protocol] of [
       [ECDSA, 'CGGMP21'],
       [SCHNORR, 'FROST_BITCOIN'],
@@ -433,16 +452,19 @@ describe(`key export and import (${testDialect})`, () => {
   it('the import signer is one key per deployment, stable across calls and nodes', async () => {
     const { database, secrets } = await fresh()
     const [a, b] = await Promise.all([
-      createImportSigner({ db: database.db, secrets }).describe(),
-      createImportSigner({ db: database.db, secrets }).describe(),
+      createImportSigner({ db: database.db, secrets, now: () => new Date() }).describe(),
+      createImportSigner({ db: database.db, secrets, now: () => new Date() }).describe(),
     ])
     assert.deepEqual(a, b)
-    assert.deepEqual(await createImportSigner({ db: database.db, secrets }).describe(), a)
+    assert.deepEqual(
+      await createImportSigner({ db: database.db, secrets, now: () => new Date() }).describe(),
+      a,
+    )
   })
 
   it('bad export and import bodies are 400s naming the field', async () => {
     const { store, database, secrets } = await fresh()
-    const importSigner = createImportSigner({ db: database.db, secrets })
+    const importSigner = createImportSigner({ db: database.db, secrets, now: () => new Date() })
     const key = ref()
     await store.generateKey(key, EDDSA)
     const goodKey = Buffer.from(secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true)).toString(

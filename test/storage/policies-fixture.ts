@@ -58,7 +58,7 @@ export const initiator = { userId: 'us-initiator', kind: 'CustomerEmployee' as c
 /** A transfer of `usdc` USDC (priced at 1 USD) from `walletId`, as the wallets domain would describe it. */
 export function transfer(over: Partial<WalletSignActivity> & { usdc?: number } = {}): WalletSignActivity {
   const { usdc = 10, ...rest } = over
-  const requestId = rest.requestId ?? newId('transfer')
+  const requestId = rest.requestId ?? newId('transfer', Date.now())
   return {
     kind: 'Wallets:Sign',
     orgId: ORG,
@@ -76,7 +76,7 @@ export function transfer(over: Partial<WalletSignActivity> & { usdc?: number } =
 
 /** A Hash signature: nothing to price, no recipient. */
 export function hashSignature(over: Partial<WalletSignActivity> = {}): WalletSignActivity {
-  const requestId = over.requestId ?? newId('signature')
+  const requestId = over.requestId ?? newId('signature', Date.now())
   return transfer({
     requestId,
     requestField: 'signatureRequest',

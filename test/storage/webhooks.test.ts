@@ -19,7 +19,7 @@ describe(`webhook storage (${testDialect})`, () => {
   after(() => database.dispose())
 
   const insertWebhook = async (secrets: SecretBox, secret: string) => {
-    const id = newId('webhook')
+    const id = newId('webhook', Date.now())
     const orgId = `or-${randomBytes(4).toString('hex')}`
     await createWebhookRepository(database.dialect).insert(database.db, {
       id,

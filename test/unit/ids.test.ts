@@ -12,7 +12,7 @@ import {
 describe('resource ids', () => {
   it('have the Dfns shape for every prefix', () => {
     for (const kind of Object.keys(idPrefixes) as (keyof typeof idPrefixes)[]) {
-      const id = newId(kind)
+      const id = newId(kind, Date.now())
       assert.match(id, /^[a-z]{2,4}-[0-9a-z]{5}-[0-9a-z]{5}-[0-9a-z]{16}$/)
       assert.ok(id.startsWith(`${idPrefixes[kind]}-`))
       assert.ok(isIdOf(kind, id))
@@ -41,9 +41,9 @@ describe('resource ids', () => {
       },
       { or: 'or', us: 'us', wa: 'wa', key: 'key', xfr: 'xfr' },
     )
-    assert.match(newId('policy'), /^plc-/)
-    assert.match(newId('policyEvaluation'), /^plce-/)
-    assert.match(newId('webhookEvent'), /^whe-/)
+    assert.match(newId('policy', Date.now()), /^plc-/)
+    assert.match(newId('policyEvaluation', Date.now()), /^plce-/)
+    assert.match(newId('webhookEvent', Date.now()), /^whe-/)
   })
 
   it('encode their creation time in the first ten base36 characters', () => {
@@ -53,7 +53,7 @@ describe('resource ids', () => {
   })
 
   it('are recognised by kind and shape only', () => {
-    const wallet = newId('wallet')
+    const wallet = newId('wallet', Date.now())
     assert.ok(isIdOf('wallet', wallet))
     assert.ok(!isIdOf('key', wallet))
     assert.ok(!isIdOf('wallet', wallet.toUpperCase()))
@@ -64,7 +64,7 @@ describe('resource ids', () => {
 
 describe('pagination tokens', () => {
   it('round-trip an id and refuse anything else', () => {
-    const id = newId('wallet')
+    const id = newId('wallet', Date.now())
     const token = encodePaginationToken(id)
     assert.match(token, /^[A-Za-z0-9_-]+$/)
     assert.equal(decodePaginationToken(token), id)

@@ -35,9 +35,9 @@ export function createPlanService(deps: {
   const defaultPlan = planTemplate('Developer', deps.defaultRateLimit)
 
   const planOf = async (orgId: string): Promise<Plan> => {
-    const now = Date.now()
+    const now = deps.clock.now().getTime()
     const hit = cache.get(orgId)
-    if (hit && hit.until > now) return hit.plan
+    if (hit && hit.until > now && hit.until - cacheMs <= now) return hit.plan
     const plan = (await deps.repository.find(orgId)) ?? defaultPlan
     if (cache.size > 10_000) cache.clear()
     cache.set(orgId, { plan, until: now + cacheMs })

@@ -41,6 +41,21 @@ describe(`walletd emulator (${testDialect})`, () => {
     assert.ok(Number.isFinite(Date.parse(JSON.parse(shown.stdout).now)))
   })
 
+  it('clock advance and clock set move it forward; back in time exits 1 with the 400', async () => {
+    const before = Date.parse(JSON.parse((await emulator(['clock'])).stdout).now)
+    const advanced = await emulator(['clock', 'advance', '3600'])
+    assert.equal(advanced.code, 0, advanced.stderr)
+    const after = Date.parse(JSON.parse(advanced.stdout).now)
+    assert.ok(after >= before + 3_600_000, `${after} is an hour after ${before}`)
+    const target = new Date(after + 86_400_000).toISOString()
+    const set = await emulator(['clock', 'set', target])
+    assert.equal(set.code, 0, set.stderr)
+    assert.ok(Date.parse(JSON.parse(set.stdout).now) >= Date.parse(target))
+    const back = await emulator(['clock', 'set', new Date(before).toISOString()])
+    assert.equal(back.code, 1)
+    assert.equal(JSON.parse(back.stderr).error.details.field, 'setTo')
+  })
+
   it('mailbox: reads the registration code a user was mailed, then clears it', async () => {
     const credentials = JSON.parse(fs.readFileSync(path.join(dir, 'bootstrap.json'), 'utf8'))
     const root = rootClientFrom(server.baseUrl, credentials)

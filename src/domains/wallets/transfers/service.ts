@@ -141,8 +141,9 @@ export function createTransfersService(deps: TransfersDeps) {
     if (existing.walletId !== walletId || existing.canonicalBody !== canonicalJson(body))
       throw conflict(existing)
     // A concurrent twin is being decided right now: answer with its decision, not its first state.
-    const deadline = Date.now() + REPLAY_WAIT_MS
-    while (existing.status === 'Executing' && !existing.cleared && Date.now() < deadline) {
+    // A bound on how long this request waits (real time, like any request timeout), not a business deadline.
+    const patience = AbortSignal.timeout(REPLAY_WAIT_MS)
+    while (existing.status === 'Executing' && !existing.cleared && !patience.aborted) {
       await sleep(10)
       existing = (await repository.findById(existing.id)) ?? existing
     }
