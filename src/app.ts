@@ -39,7 +39,7 @@ import { ErrorRecorder } from './http/error-recorder.ts'
 import { installJsonBodyParser, refuseNulCharacters } from './http/json-body.ts'
 import { type LazySchemaCompilers, lazySchemaCompilers } from './http/lazy-schemas.ts'
 import { MethodIndex } from './http/method-index.ts'
-import { installMetrics } from './http/metrics.ts'
+import { countSqlStatements, installMetrics } from './http/metrics.ts'
 import { openApiOptions } from './http/openapi.ts'
 import { notServedError, registerNotServedRoutes } from './http/out-of-scope.ts'
 import { installPermissionGuard } from './http/permission-guard.ts'
@@ -194,6 +194,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // Before any route, so the document lists them all (/metrics included).
   await app.register(swagger, openApiOptions(config.publicUrl))
   const metrics = installMetrics(app)
+  countSqlStatements(metrics, () => deps.database.statements())
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   let draining = false

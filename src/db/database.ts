@@ -14,6 +14,12 @@ export interface DatabaseHandle {
   readonly dialect: Dialect
   /** Where the data lives, with any password removed: safe to log. */
   readonly location: string
+  /**
+   * SQL statements sent to the database since it was opened (transaction control included): each
+   * is a round trip on PostgreSQL. Exposed as `walletd_sql_statements_total` at /metrics, so a
+   * benchmark can count the statements a request costs.
+   */
+  statements(): number
   close(): Promise<void>
 }
 
@@ -86,9 +92,16 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
     sqlite.pragma('busy_timeout = 5000')
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma(`synchronous = ${target.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+    const statements = cachedStatements(sqlite)
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) })
     sqliteConnections.set(db, sqlite)
-    return { db, dialect: 'sqlite', location: target.file, close: () => db.destroy() }
+    return {
+      db,
+      dialect: 'sqlite',
+      location: target.file,
+      statements: () => statements.count,
+      close: () => db.destroy(),
+    }
   }
   const pg = requireDriver('pg') as typeof PgDriver
   // PostgreSQL returns int8 as a string by default; our bigint columns hold counters and amounts
@@ -107,8 +120,54 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
       code: 'WALLETD_PG_CONNECTION_LOST',
     })
   })
+  let count = 0
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown
+    ;(client as { query: unknown }).query = (...args: unknown[]) => {
+      count++
+      return query(...args)
+    }
+  })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return { db, dialect: 'postgres', location: redactUrl(target.url), close: () => db.destroy() }
+  return {
+    db,
+    dialect: 'postgres',
+    location: redactUrl(target.url),
+    statements: () => count,
+    close: () => db.destroy(),
+  }
+}
+
+/** How many prepared statements a SQLite connection keeps: walletd's queries are a few hundred shapes. */
+const STATEMENT_CACHE_SIZE = 500
+
+/**
+ * The connection Kysely's SQLite adapter sees: better-sqlite3's, with each prepared statement kept
+ * by its SQL text. The adapter prepares every query it runs, and compiling the same SQL again on
+ * each request was a measurable share of a request's CPU (BENCHMARKS.md). Reusing a statement is
+ * safe here: the adapter runs one query at a time on its connection (it holds a lock for the query,
+ * or for the whole stream), and SQLite recompiles a statement by itself if the schema changed.
+ * Least recently used statements are dropped past the cap, so queries built with a varying number
+ * of placeholders cannot grow it without bound.
+ */
+function cachedStatements(sqlite: SQLiteDriver.Database) {
+  const cache = new Map<string, SQLiteDriver.Statement>()
+  return {
+    count: 0,
+    close: () => sqlite.close(),
+    prepare(sqlText: string): SQLiteDriver.Statement {
+      this.count++
+      let statement = cache.get(sqlText)
+      if (statement) {
+        cache.delete(sqlText)
+      } else {
+        statement = sqlite.prepare(sqlText)
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
+      }
+      cache.set(sqlText, statement)
+      return statement
+    },
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { collectDefaultMetrics, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client'
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
 
@@ -105,4 +105,17 @@ function renderHttpMetrics(all: Series[]): string {
     lines.push(`walletd_http_request_duration_seconds_count{${labels}} ${h.count}`)
   }
   return `${lines.join('\n')}\n`
+}
+
+/** `walletd_sql_statements_total`: the statements this node sent to its database, read when scraped. */
+export function countSqlStatements(registry: Registry, statements: () => number): void {
+  new Counter({
+    name: 'walletd_sql_statements_total',
+    help: 'SQL statements sent to the database by this node (transaction control included).',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(statements())
+    },
+  })
 }

@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { DfnsApiClient } from '@dfns/sdk'
+import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import pg from 'pg'
+import { type ServerProcess, startWalletd } from '../lib/processes.ts'
+import { type BenchCase, median, type ResultRow } from '../lib/types.ts'
+
+/**
+ * Issue 14: what the hot paths cost the server, per request, against what bounds them.
+ *
+ * - Authenticated read (`getWallet` through the SDK) against the trivial route (`GET /healthz`),
+ *   both called sequentially from this process: server CPU per request from /proc, and the SQL
+ *   statements it sent (from `walletd_sql_statements_total` at /metrics, read before and after).
+ * - The SDK's whole signature flow for a Hash (user-action init, user action, signature request)
+ *   against one raw secp256k1 signature with the library walletd signs with (@noble/curves), timed
+ *   in this process.
+ *
+ * Sequential calls, so the figures are per request, not throughput. With `DATABASE_URL` set the
+ * same is measured on a fresh PostgreSQL database beside SQLite (statements are round trips there).
+ */
+const CALLS = Number(process.env.BENCH_HOT_PATH_CALLS ?? 300)
+
+interface PathCost {
+  cpuMicros: number
+  statements: number
+}
+
+async function statementsSoFar(baseUrl: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text()
+  const line = text.split('\n').find((l) => l.startsWith('walletd_sql_statements_total'))
+  if (!line) throw new Error('walletd_sql_statements_total is missing from /metrics')
+  return Number(line.split(' ').pop())
+}
+
+/** Server CPU and SQL statements per call of `call`, over `CALLS` sequential calls. */
+async function costOf(server: ServerProcess, call: () => Promise<unknown>): Promise<PathCost> {
+  // A scrape runs statements of its own (the webhook queue gauges): measured, then taken off.
+  const first = await statementsSoFar(server.baseUrl)
+  const statementsBefore = await statementsSoFar(server.baseUrl)
+  const cpuBefore = server.cpuSeconds() ?? 0
+  for (let i = 0; i < CALLS; i++) await call()
+  const cpu = (server.cpuSeconds() ?? 0) - cpuBefore
+  const statements = (await statementsSoFar(server.baseUrl)) - statementsBefore - (statementsBefore - first)
+  return { cpuMicros: (cpu * 1e6) / CALLS, statements: statements / CALLS }
+}
+
+function clientOf(server: ServerProcess & { dataDir: string }): DfnsApiClient {
+  const { orgId, serviceAccount } = JSON.parse(
+    fs.readFileSync(path.join(server.dataDir, 'bootstrap.json'), 'utf8'),
+  )
+  return new DfnsApiClient({
+    baseUrl: server.baseUrl,
+    orgId,
+    authToken: serviceAccount.accessToken,
+    signer: new AsymmetricKeySigner({ credId: serviceAccount.credId, privateKey: serviceAccount.privateKey }),
+  })
+}
+
+/** Microseconds of CPU for one raw secp256k1 signature of a 32-byte hash, median of `rounds` batches. */
+function rawSignatureMicros(rounds: number): number {
+  const key = secp256k1.utils.randomSecretKey()
+  const hash = new Uint8Array(32).fill(7)
+  for (let i = 0; i < 200; i++) secp256k1.sign(hash, key, { prehash: false })
+  const batches: number[] = []
+  for (let r = 0; r < rounds; r++) {
+    const started = process.cpuUsage()
+    for (let i = 0; i < CALLS; i++) secp256k1.sign(hash, key, { prehash: false })
+    const used = process.cpuUsage(started)
+    batches.push((used.user + used.system) / CALLS)
+  }
+  return median(batches)
+}
+
+async function measure(
+  label: string,
+  env: NodeJS.ProcessEnv,
+  rounds: number,
+  log: (line: string) => void,
+): Promise<{ read: PathCost; trivial: PathCost; signature: PathCost }> {
+  const walletd = await startWalletd({ env: { WALLETD_DEV_CHAIN: 'false', ...env } })
+  try {
+    const client = clientOf(walletd)
+    const wallet = await client.wallets.createWallet({ body: { network: 'EthereumSepolia' } })
+    const read = () => client.wallets.getWallet({ walletId: wallet.id })
+    const trivial = async () => (await fetch(`${walletd.baseUrl}/healthz`)).arrayBuffer()
+    const sign = () =>
+      client.wallets.generateSignature({
+        walletId: wallet.id,
+        body: { kind: 'Hash', hash: `0x${'ab'.repeat(32)}` },
+      })
+    // Warm-up: schemas compile, the JIT settles, the signing key is loaded.
+    for (let i = 0; i < 100; i++) await Promise.all([read(), trivial()])
+    for (let i = 0; i < 30; i++) await sign()
+    const reads: PathCost[] = []
+    const trivials: PathCost[] = []
+    const signatures: PathCost[] = []
+    for (let r = 1; r <= rounds; r++) {
+      trivials.push(await costOf(walletd, trivial))
+      reads.push(await costOf(walletd, read))
+      signatures.push(await costOf(walletd, sign))
+      log(
+        `${label} round ${r}: read ${reads.at(-1)!.cpuMicros.toFixed(0)} µs, trivial ${trivials.at(-1)!.cpuMicros.toFixed(0)} µs, signature flow ${signatures.at(-1)!.cpuMicros.toFixed(0)} µs`,
+      )
+    }
+    const pick = (all: PathCost[]) => ({
+      cpuMicros: median(all.map((c) => c.cpuMicros)),
+      statements: median(all.map((c) => c.statements)),
+    })
+    return { read: pick(reads), trivial: pick(trivials), signature: pick(signatures) }
+  } finally {
+    await walletd.stop()
+  }
+}
+
+/** A fresh database on the PostgreSQL server of `url`, dropped by the returned function. */
+async function freshPostgres(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `walletd_bench_${Date.now()}`
+  const admin = new pg.Client({ connectionString: url })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  const target = new URL(url)
+  target.pathname = `/${name}`
+  return {
+    url: target.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url })
+      await c.connect()
+      await c.query(`drop database if exists ${name} with (force)`)
+      await c.end()
+    },
+  }
+}
+
+function rowsFor(
+  label: string,
+  m: { read: PathCost; trivial: PathCost; signature: PathCost },
+  raw: number,
+): ResultRow[] {
+  return [
+    {
+      metric: `${label}: authenticated read, server CPU per request`,
+      unit: 'µs',
+      value: m.read.cpuMicros,
+      baseline: m.trivial.cpuMicros,
+      target: '≤ 5× the trivial route',
+      met: m.read.cpuMicros <= 5 * m.trivial.cpuMicros,
+    },
+    {
+      metric: `${label}: authenticated read, SQL statements per request`,
+      unit: 'statements',
+      value: m.read.statements,
+      target: '≤ 2',
+      met: m.read.statements <= 2,
+    },
+    {
+      metric: `${label}: Hash signature flow (3 requests), server CPU`,
+      unit: 'µs',
+      value: m.signature.cpuMicros,
+      baseline: raw,
+      target: '≤ 3× one raw signature',
+      met: m.signature.cpuMicros <= 3 * raw,
+    },
+    {
+      metric: `${label}: Hash signature flow, SQL statements`,
+      unit: 'statements',
+      value: m.signature.statements,
+      target: '≤ 12',
+      met: m.signature.statements <= 12,
+    },
+  ]
+}
+
+const hotPaths: BenchCase = {
+  name: 'hot-paths',
+  title: 'Hot paths: authenticated read and the signature flow, per request',
+  async run({ rounds, log }) {
+    const raw = rawSignatureMicros(rounds)
+    log(`raw secp256k1 signature (@noble/curves): ${raw.toFixed(0)} µs`)
+    // An empty DATABASE_URL keeps the SQLite run on SQLite when the bench itself was given one.
+    const rows = rowsFor('SQLite', await measure('SQLite', { DATABASE_URL: '' }, rounds, log), raw)
+    const notes = [
+      `${CALLS} sequential calls per round from the SDK in the bench process, ${rounds} rounds after warm-up; medians. Server CPU from /proc/<pid>/stat (10 ms ticks, so a figure is ± 10 ms / ${CALLS}); statements from walletd_sql_statements_total.`,
+      'Baselines: GET /healthz of the same process for the read; one raw secp256k1 signature of a 32-byte hash with @noble/curves (the library walletd signs with), CPU of this process, for the signature flow.',
+    ]
+    const pgUrl = process.env.DATABASE_URL
+    if (pgUrl) {
+      const database = await freshPostgres(pgUrl)
+      try {
+        rows.push(
+          ...rowsFor(
+            'PostgreSQL',
+            await measure(
+              'PostgreSQL',
+              { DATABASE_URL: database.url, WALLETD_OPERATOR_TOKEN: randomBytes(24).toString('hex') },
+              rounds,
+              log,
+            ),
+            raw,
+          ),
+        )
+      } finally {
+        await database.drop()
+      }
+    } else {
+      notes.push('PostgreSQL not measured in this run: set DATABASE_URL to add it.')
+    }
+    return { rows, notes }
+  },
+}
+
+export default hotPaths
