@@ -137,9 +137,9 @@ export const routeTable: Readonly<Record<string, RouteRule>> = {
   'POST /auth/credentials': signed(null, 'auth.createCredential', 'Add a credential', [409]),
   'PUT /auth/credentials/activate': signed(null, 'auth.activateCredential', 'Activate a credential', [412]),
   'PUT /auth/credentials/deactivate': signed(null, 'auth.deactivateCredential', 'Deactivate a credential', [412]),
-  'POST /auth/credentials/code': notServed('credential codes', 'auth.createCredentialCode', 'Create a one-time code to add a credential from another device'),
-  'POST /auth/credentials/code/init': notServed('credential codes', 'auth.createCredentialChallengeWithCode', 'Start adding a credential with a one-time code'),
-  'POST /auth/credentials/code/verify': notServed('credential codes', 'auth.createCredentialWithCode', 'Add a credential with a one-time code'),
+  'POST /auth/credentials/code': signed(null, 'auth.createCredentialCode', 'Create a one-time code to add a credential from another device', [429]),
+  'POST /auth/credentials/code/init': open('auth.createCredentialChallengeWithCode', 'Start adding a credential with a one-time code', [401, 429]),
+  'POST /auth/credentials/code/verify': open('auth.createCredentialWithCode', 'Add a credential with a one-time code', [401, 409]),
   // --- auth: applications (read only) -----------------------------------------------------------
   'GET /auth/apps': read(null, 'auth.listApplications', 'List applications'),
   'GET /auth/apps/:appId': read(null, 'auth.getApplication', 'Get an application'),

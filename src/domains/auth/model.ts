@@ -3,7 +3,13 @@
 export type UserKind = 'CustomerEmployee' | 'EndUser'
 export type TokenKind = 'ServiceAccount' | 'Pat' | 'Token' | 'Temp'
 export type CredentialKind = 'Fido2' | 'Key' | 'PasswordProtectedKey' | 'Password' | 'Totp' | 'RecoveryKey'
-export type ChallengePurpose = 'UserAction' | 'Login' | 'Registration' | 'Credential' | 'Recovery'
+export type ChallengePurpose =
+  | 'UserAction'
+  | 'Login'
+  | 'Registration'
+  | 'Credential'
+  | 'CredentialWithCode'
+  | 'Recovery'
 
 export interface User {
   id: string

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AuthContext } from '../services/context.ts'
 import { registerActionRoutes } from './actions.ts'
 import { registerAppRoutes } from './apps.ts'
+import { registerCredentialCodeRoutes } from './credential-codes.ts'
 import { registerCredentialRoutes } from './credentials.ts'
 import { registerJwksRoute } from './jwks.ts'
 import { registerLoginRoutes } from './login.ts'
@@ -20,6 +21,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext): void
   registerServiceAccountRoutes(app, ctx)
   registerPatRoutes(app, ctx)
   registerCredentialRoutes(app, ctx)
+  registerCredentialCodeRoutes(app, ctx)
   registerAppRoutes(app, ctx)
   registerJwksRoute(app, ctx)
 }

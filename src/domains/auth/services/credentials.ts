@@ -118,22 +118,40 @@ export async function initCredential(
   body: { kind: string },
 ): Promise<CredentialChallengeView> {
   requireLoginSession(caller, 'Adding a credential')
-  const kind = body.kind as CredentialKind
+  return credentialChallengeFor(
+    ctx,
+    { id: caller.userId, orgId: caller.orgId, username: caller.username },
+    body.kind,
+    'Credential',
+  )
+}
+
+/**
+ * A challenge a new credential of `kind` attests, for `user`: `Credential` (asked for with a login
+ * session) or `CredentialWithCode` (asked for with a credential code, answered without a token).
+ */
+export async function credentialChallengeFor(
+  ctx: AuthContext,
+  user: { id: string; orgId: string; username: string },
+  requestedKind: string,
+  purpose: 'Credential' | 'CredentialWithCode',
+  clientAddress?: string,
+): Promise<CredentialChallengeView> {
+  const kind = requestedKind as CredentialKind
+  const field = purpose === 'Credential' ? 'kind' : 'credentialKind'
   if (!registrableKinds.has(kind)) {
     throw new AppError(
       'validation_failed',
-      `Invalid body.kind: walletd registers Key, PasswordProtectedKey, Fido2 and RecoveryKey credentials, not ${kind}.`,
-      {
-        details: { field: 'kind' },
-      },
+      `Invalid body.${field}: walletd registers Key, PasswordProtectedKey, Fido2 and RecoveryKey credentials, not ${kind}.`,
+      { details: { field } },
     )
   }
   const now = ctx.clock.now()
   const challenge: Challenge = {
     id: newId('challenge', now.getTime()),
-    orgId: caller.orgId,
-    purpose: 'Credential',
-    userId: caller.userId,
+    orgId: user.orgId,
+    purpose,
+    userId: user.id,
     tokenId: null,
     challenge: newChallengeValue(),
     allowedCredIds: [],
@@ -143,12 +161,13 @@ export async function initCredential(
     payload: null,
     expiresAt: challengeExpiry(ctx),
     usedAt: null,
+    clientAddress: clientAddress ?? null,
   }
   await ctx.repos.challenges.create(challenge, now)
-  const existing = await ctx.repos.credentials.listOfUser(caller.userId)
+  const existing = await ctx.repos.credentials.listOfUser(user.id)
   return {
     kind,
-    user: { id: caller.userId, displayName: caller.username, name: caller.username },
+    user: { id: user.id, displayName: user.username, name: user.username },
     challengeIdentifier: challenge.id,
     challenge: challenge.challenge,
     rp: { id: ctx.rp.id, name: 'walletd' },
@@ -177,17 +196,24 @@ export async function createCredential(
     orgId: caller.orgId,
     userId: caller.userId,
   })
+  return addAttestedCredential(ctx, challenge, body)
+}
+
+/** Verify the new credential against its challenge, consume the challenge, store the credential. */
+export async function addAttestedCredential(
+  ctx: AuthContext,
+  challenge: Challenge,
+  body: NewCredential & { credentialName: string },
+): Promise<CredentialView> {
   if (challenge.credentialKind !== body.credentialKind) {
     throw new AppError(
       'bad_request',
       `Challenge token is not valid: it was issued for a ${challenge.credentialKind} credential.`,
-      {
-        details: { challengeIdentifier: challenge.id },
-      },
+      { details: { challengeIdentifier: challenge.id } },
     )
   }
-  const user = await ctx.repos.users.find(caller.orgId, caller.userId)
-  if (!user) throw new AppError('not_found', `user ${caller.userId} not found`)
+  const user = await ctx.repos.users.find(challenge.orgId, challenge.userId)
+  if (!user) throw new AppError('not_found', `user ${challenge.userId} not found`)
   const credential = await verifyNewCredential(
     ctx,
     challenge,
