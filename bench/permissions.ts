@@ -27,7 +27,7 @@ import { SecretBox } from '../src/custody/secret-box.ts'
 import { createAuthDomain } from '../src/domains/auth/index.ts'
 import { createPermissionRepository } from '../src/domains/permissions/repository.ts'
 import { createPermissionsService, permissionOperationSource } from '../src/domains/permissions/service.ts'
-import { createPlansDomain } from '../src/domains/plans/index.ts'
+import { createPlansModule } from '../src/domains/plans/index.ts'
 import { installAuthentication } from '../src/http/authenticate.ts'
 import { installPermissionGuard } from '../src/http/permission-guard.ts'
 import { installRateLimit } from '../src/http/rate-limit.ts'
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     mailer: commandMailer(config, systemClock),
   })
   const org = await auth.bootstrapOrg()
-  const plans = createPlansDomain({ db: handle.db, clock: systemClock, defaultRateLimit: 0 })
+  const plans = createPlansModule({ db: handle.db, clock: systemClock, defaultRateLimit: 0 }).service
   await plans.change(org.orgId, { rateLimitPerMinute: QUOTA })
   const repository = createPermissionRepository(handle.db)
   const permissions = createPermissionsService({

@@ -15,20 +15,13 @@ import { registerClockRoutes } from './domains/emulator/clock-routes.ts'
 import { devChainTimeFollower } from './domains/emulator/clock-sync.ts'
 import { registerMailboxRoutes } from './domains/emulator/mailbox-routes.ts'
 import { type EmulatorRoutes, mountEmulator, OPERATOR_GUARDED } from './domains/emulator/mount.ts'
-import { registerFeeRoutes } from './domains/networks/fees.ts'
-import { createInitialGrants } from './domains/permissions/grants.ts'
-import { createPermissionRepository } from './domains/permissions/repository.ts'
-import { registerPermissionRoutes } from './domains/permissions/routes.ts'
-import {
-  createPermissionsService,
-  type PermissionsService,
-  permissionOperationSource,
-} from './domains/permissions/service.ts'
-import { createPlansDomain, installPlanGate, type PlanService } from './domains/plans/index.ts'
+import { createNetworksModule } from './domains/networks/index.ts'
+import { createPermissionsModule, type PermissionsService } from './domains/permissions/index.ts'
+import { createPlansModule, installPlanGate, type PlanService } from './domains/plans/index.ts'
 import { createPriceSource } from './domains/policies/prices.ts'
 import { registerPolicyRoutes } from './domains/policies/routes.ts'
 import { createPoliciesDomain, type PoliciesDomain } from './domains/policies/service.ts'
-import { createWalletsDomain, type WalletsDomain } from './domains/wallets/index.ts'
+import { createWalletsModule, type WalletsModule } from './domains/wallets/index.ts'
 import { INTERRUPTED_SWEEP_MS } from './domains/wallets/signatures/execution.ts'
 import { createTransfersModule } from './domains/wallets/transfers/index.ts'
 import { createWebhooksModule, DELIVERY_JOB, type WebhooksModule } from './domains/webhooks/index.ts'
@@ -88,7 +81,7 @@ export type App = FastifyInstance & {
     readonly policies: PoliciesDomain
     readonly plans: PlanService
     readonly permissions: PermissionsService
-    readonly wallets: WalletsDomain
+    readonly wallets: WalletsModule
     readonly webhooks: WebhooksModule
     /** The one background-work queue: domains register their job kinds on it. */
     readonly jobs: JobRunner
@@ -219,10 +212,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // which cost them a third of bare fastify's throughput (BENCHMARKS.md). Error handling, body
   // parsing and metrics are installed on the root before it, and inherited.
   let auth!: ReturnType<typeof createAuthDomain>
-  let plans!: ReturnType<typeof createPlansDomain>
+  let plans!: PlanService
   let policies!: ReturnType<typeof createPoliciesDomain>
-  let permissions!: ReturnType<typeof createPermissionsService>
-  let wallets!: ReturnType<typeof createWalletsDomain>
+  let permissions!: PermissionsService
+  let wallets!: ReturnType<typeof createWalletsModule>
   let webhooks!: WebhooksModule
   let webhookRetention: NodeJS.Timeout | undefined
   let approvalSweep: NodeJS.Timeout | undefined
@@ -265,12 +258,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       // The URL's half of the NUL rule (json-body.ts checks bodies as it parses them).
       refuseNulCharacters(request)
     })
-    plans = createPlansDomain({
+    plans = createPlansModule({
       db: deps.database.db,
       clock: deps.clock,
       defaultRateLimit: config.defaultRateLimit,
-    })
-    const permissionOperations = permissionOperationSource(createPermissionRepository(deps.database.db))
+    }).service
     const prices = createPriceSource({
       table: config.prices,
       url: config.priceUrl,
@@ -289,6 +281,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       assertFeature: (orgId, feature) => plans.requireFeature(orgId, feature),
       logger: app.log,
     })
+    // Assignments name the auth domain's users and tokens; auth asks `grants` when it creates an
+    // identity. Both are used per request, once `auth` (just below) exists.
+    const permissionsModule = createPermissionsModule({
+      db: deps.database.db,
+      clock: deps.clock,
+      users: { find: (orgId, userId) => auth.context.repos.users.find(orgId, userId) },
+      tokens: { find: (orgId, tokenId) => auth.context.repos.tokens.find(orgId, tokenId) },
+      changes: policies.changeRequests,
+    })
+    permissions = permissionsModule.service
     auth = createAuthDomain({
       db: deps.database.db,
       clock: deps.clock,
@@ -296,12 +298,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       config,
       mailer,
       // A permission granted at creation is decided like a direct assignment, policies included.
-      grants: createInitialGrants({
-        repository: createPermissionRepository(deps.database.db),
-        operations: permissionOperations,
-        changes: policies.changeRequests,
-        now: () => deps.clock.now(),
-      }),
+      grants: permissionsModule.grants,
     })
     // One hook per concern, in pipeline order: authentication (onRequest), the per-org rate limit
     // (route-level onRequest, so after authentication), then in preValidation the plan gate, the
@@ -316,19 +313,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     })
     installPlanGate(api, plans)
     installUserActionCheck(api, auth.verifyUserAction)
-    installPermissionGuard(api, permissionOperations)
+    installPermissionGuard(api, permissionsModule.operations)
 
     auth.registerRoutes(api)
 
     registerPolicyRoutes(api, policies)
-    permissions = createPermissionsService({
-      repository: createPermissionRepository(deps.database.db),
-      users: auth.context.repos.users,
-      tokens: auth.context.repos.tokens,
-      clock: deps.clock,
-      changes: policies.changeRequests,
-    })
-    registerPermissionRoutes(api, permissions)
+    permissionsModule.registerRoutes(api)
     // Reads expire approvals lazily; this sweep also expires the ones nobody reads, so their
     // requests are rejected and their change requests dropped on time. Idempotent across nodes.
     approvalSweep = setInterval(() => {
@@ -376,7 +366,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     }, 3_600_000)
     webhookRetention.unref()
 
-    wallets = createWalletsDomain({
+    wallets = createWalletsModule({
       db: deps.database.db,
       clock: deps.clock,
       keyStore,
@@ -388,7 +378,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       people: auth.context.repos.users,
       plans,
       // For body-dependent operations (Wallets:Tags:Add, Keys:Reuse): the guard's own source.
-      operations: permissionOperations,
+      operations: permissionsModule.operations,
       governance: policies.governance,
       // Wallet, key and signature changes emit their webhook events in their own transaction.
       decorateRepositories: (repositories) => webhooks.emittingRepositories(repositories),
@@ -417,7 +407,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         const created = []
         for (const w of list) {
           created.push(
-            await wallets.wallets.create(endUser, {
+            await wallets.service.create(endUser, {
               network: w.network,
               ...(w.name ? { name: w.name } : {}),
             }),
@@ -426,7 +416,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         return created
       },
     }
-    registerFeeRoutes(api, evm)
+    createNetworksModule({ evm }).registerRoutes(api)
     // Signature requests whose node stopped mid-signing are ended Failed by whichever node looks
     // first: once at start, then periodically. Idempotent across nodes (conditional updates).
     const failInterrupted = () =>

@@ -1,7 +1,7 @@
 import { systemClock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import { createOrgRepository } from '../domains/auth/repositories/orgs.ts'
-import { createPlansDomain, type PlanChange } from '../domains/plans/index.ts'
+import { createPlansModule, type PlanChange } from '../domains/plans/index.ts'
 import {
   type BooleanFeature,
   booleanFeatures,
@@ -106,7 +106,7 @@ export async function runOrgPlanCommand(
       process.stderr.write(`org ${orgId} not found on ${database.location}\n`)
       return 1
     }
-    const plans = createPlansDomain({
+    const { service: plans } = createPlansModule({
       db: database.db,
       clock: systemClock,
       defaultRateLimit: config.defaultRateLimit,

@@ -3,7 +3,7 @@ import type { WalletRepository } from './repository.ts'
 import type { SignaturesContext } from './signatures/context.ts'
 
 /**
- * Everything the wallet service needs, built once by `createWalletsDomain`: what the key and
+ * Everything the wallet service needs, built once by `createWalletsModule`: what the key and
  * signature services need (each declares its own), and the wallet repository itself, which serves
  * them as the wallets of a key.
  */

@@ -18,8 +18,9 @@ import { createSignatureService, type SignatureService } from './signatures/serv
 
 type Repositories = Pick<WalletsContext, 'keys' | 'wallets' | 'signatures'>
 
-export interface WalletsDomain {
-  readonly wallets: WalletService
+export interface WalletsModule {
+  /** Wallets; the key and signature services sit beside it. */
+  readonly service: WalletService
   readonly keys: KeyService
   readonly signatures: SignatureService
   /** For seeding (benchmarks, fixtures) without the API. */
@@ -31,7 +32,7 @@ export interface WalletsDomain {
  * Wallets, keys, signature requests and key export/import. Keys live in `keyStore`; signatures are produced by src/chains; signature requests on
  * wallets pass through `governance` (the policy engine) when given.
  */
-export function createWalletsDomain(deps: {
+export function createWalletsModule(deps: {
   db: Db
   clock: Clock
   keyStore: KeyStore
@@ -44,7 +45,7 @@ export function createWalletsDomain(deps: {
   decorateRepositories?: (repositories: Repositories) => Repositories
   /** The longest a price lookup may take (a signature request's lease covers it); default 2 s. */
   priceTimeoutMs?: number
-}): WalletsDomain {
+}): WalletsModule {
   const base: Repositories = {
     keys: createKeyRepository(deps.db),
     wallets: createWalletRepository(deps.db),
@@ -64,7 +65,7 @@ export function createWalletsDomain(deps: {
     if (resolved.requestId.startsWith('sig-')) await signatures.onApprovalResolved(resolved)
   })
   return {
-    wallets,
+    service: wallets,
     keys,
     signatures,
     walletRepository: ctx.wallets,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { ManualClock } from '../../../src/clock.ts'
-import { createPlansDomain, installPlanGate, type PlanService } from '../../../src/domains/plans/index.ts'
+import { createPlansModule, installPlanGate, type PlanService } from '../../../src/domains/plans/index.ts'
 import { isAppError } from '../../../src/errors.ts'
 import type { Caller } from '../../../src/http/context.ts'
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts'
@@ -24,7 +24,7 @@ describe('plan gate', () => {
   let app: FastifyInstance
   before(async () => {
     database = await createTestDatabase()
-    plans = createPlansDomain({ db: database.db, clock: new ManualClock(0), defaultRateLimit: 0 })
+    plans = createPlansModule({ db: database.db, clock: new ManualClock(0), defaultRateLimit: 0 }).service
     app = Fastify({ logger: false })
     app.decorateRequest('caller', undefined)
     app.addHook('onRequest', async (request) => {

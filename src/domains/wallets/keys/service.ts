@@ -39,7 +39,7 @@ export interface WalletsOfKey {
   delegateByKey(orgId: string, keyId: string, userId: string, trx?: Db): Promise<void>
 }
 
-/** What the key service needs; built once by `createWalletsDomain`. */
+/** What the key service needs; built once by `createWalletsModule`. */
 export interface KeysContext {
   readonly db: Db
   readonly clock: Clock

@@ -22,7 +22,7 @@ export interface WalletLookup {
   requireWallet(caller: Caller, walletId: string): Promise<SigningWallet>
 }
 
-/** What the signature service and its execution need; built once by `createWalletsDomain`. */
+/** What the signature service and its execution need; built once by `createWalletsModule`. */
 export interface SignaturesContext {
   readonly db: Db
   readonly clock: Clock

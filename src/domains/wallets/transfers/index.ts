@@ -6,7 +6,7 @@ import type { Db } from '../../../db/database.ts'
 import type { JobRunner } from '../../../jobs/index.ts'
 import type { WalletGovernance } from '../../policies/governance.ts'
 import type { PriceSource } from '../../policies/prices.ts'
-import type { WalletsDomain } from '../index.ts'
+import type { WalletsModule } from '../index.ts'
 import { createTransferExecutor, EXECUTE_JOB } from './executor.ts'
 import { createTransferRepository, type TransferRepository } from './repository.ts'
 import { registerTransferRoutes } from './routes.ts'
@@ -15,7 +15,7 @@ import { createTransfersService, type TransfersService } from './service.ts'
 export interface TransfersDeps {
   readonly db: Db
   readonly clock: Clock
-  readonly wallets: WalletsDomain
+  readonly wallets: WalletsModule
   readonly keyStore: KeyStore
   readonly evm: EvmEndpoints
   readonly jobs: JobRunner
@@ -44,7 +44,7 @@ export function createTransfersModule(deps: TransfersDeps): {
     db: deps.db,
     clock: deps.clock,
     repository,
-    wallets: deps.wallets.wallets,
+    wallets: deps.wallets.service,
     keys: deps.wallets.keys,
     evm: deps.evm,
     jobs: deps.jobs,

@@ -1,0 +1,57 @@
+/**
+ * The permissions module: /permissions and its assignments, the operation source the permission
+ * guard (and any domain with a body-dependent operation) asks, and the rule for what a new
+ * identity is granted at creation. One repository serves all three.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Clock } from '../../clock.ts'
+import type { Db } from '../../db/database.ts'
+import type { OperationSource } from '../../http/permission-guard.ts'
+import { createInitialGrants, type InitialGrants, type PermissionChangeGate } from './grants.ts'
+import { createPermissionRepository } from './repository.ts'
+import { registerPermissionRoutes } from './routes.ts'
+import {
+  createPermissionsService,
+  type PermissionsService,
+  type PermissionsServiceDeps,
+  permissionOperationSource,
+} from './service.ts'
+
+export type { InitialGrants, PermissionChangeGate } from './grants.ts'
+export type { PermissionsService } from './service.ts'
+
+export interface PermissionsModule {
+  readonly service: PermissionsService
+  /** What a caller holds; the permission guard's source. */
+  readonly operations: OperationSource
+  /** What a new service account or PAT receives (asked by the auth domain before it writes one). */
+  readonly grants: InitialGrants
+  registerRoutes(app: FastifyInstance): void
+}
+
+export function createPermissionsModule(deps: {
+  db: Db
+  clock: Clock
+  /** The identities an assignment names (the auth domain's users and tokens). */
+  users: PermissionsServiceDeps['users']
+  tokens: PermissionsServiceDeps['tokens']
+  /** The policy engine's change gate; without it every change applies at once. */
+  changes?: PermissionChangeGate
+}): PermissionsModule {
+  const repository = createPermissionRepository(deps.db)
+  const operations = permissionOperationSource(repository)
+  const service = createPermissionsService({
+    repository,
+    users: deps.users,
+    tokens: deps.tokens,
+    clock: deps.clock,
+    ...(deps.changes ? { changes: deps.changes } : {}),
+  })
+  const grants = createInitialGrants({
+    repository,
+    operations,
+    ...(deps.changes ? { changes: deps.changes } : {}),
+    now: () => deps.clock.now(),
+  })
+  return { service, operations, grants, registerRoutes: (app) => registerPermissionRoutes(app, service) }
+}
