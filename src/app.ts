@@ -13,6 +13,8 @@ import { type DatabaseHandle, pingDatabase } from './db/database.ts'
 import { type AuthDomain, createAuthDomain } from './domains/auth/index.ts'
 import { registerClockRoutes } from './domains/emulator/clock-routes.ts'
 import { devChainTimeFollower } from './domains/emulator/clock-sync.ts'
+import { registerFaultRoutes } from './domains/emulator/fault-routes.ts'
+import { FaultBook } from './domains/emulator/faults.ts'
 import { registerMailboxRoutes } from './domains/emulator/mailbox-routes.ts'
 import { type EmulatorRoutes, mountEmulator, OPERATOR_GUARDED } from './domains/emulator/mount.ts'
 import { createNetworksModule } from './domains/networks/index.ts'
@@ -244,6 +246,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     registerChainRoutes(evm),
   ]
   if (mailbox) emulatorRoutes.push(registerMailboxRoutes(mailbox))
+  // Injected faults (development only): per node, in memory.
+  const faults = config.profile === 'development' ? new FaultBook(deps.clock) : undefined
+  if (faults) emulatorRoutes.push(registerFaultRoutes(faults))
   let interruptedSweep: NodeJS.Timeout | undefined
   await app.register(async (api) => {
     api.addHook('onRequest', async (request) => {
@@ -305,6 +310,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     // user action and the permission guard. The rate limit registers before any route: it hooks
     // itself onto each route as it is added.
     installAuthentication(api, auth.authenticate)
+    if (faults) api.addHook('onRequest', faults.hook())
     await installRateLimit(api, {
       quotaFor: async (orgId) => (await plans.planOf(orgId)).rateLimitPerMinute,
       unauthenticatedQuota: config.publicRateLimit,

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import type { DfnsError } from '@dfns/sdk'
 import { createTestDatabase, type TestDatabase, testDialect } from '../../helpers/database.ts'
 import { rootClientFrom } from '../../helpers/sdk.ts'
 import {
@@ -69,6 +70,35 @@ describe(`walletd emulator (${testDialect})`, () => {
     assert.ok(items[0].text.includes((created as unknown as { registrationCode: string }).registrationCode))
     assert.equal((await emulator(['mailbox', 'clear'])).code, 0)
     assert.deepEqual(JSON.parse((await emulator(['mailbox'])).stdout).items, [])
+  })
+
+  it('faults: add, list, remove, clear; the SDK meets the fault', async () => {
+    const credentials = JSON.parse(fs.readFileSync(path.join(dir, 'bootstrap.json'), 'utf8'))
+    const root = rootClientFrom(server.baseUrl, credentials)
+    const added = await emulator([
+      'faults',
+      'add',
+      '{"route":"/wallets","method":"GET","status":503,"times":1}',
+    ])
+    assert.equal(added.code, 0, added.stderr)
+    const fault = JSON.parse(added.stdout)
+    await assert.rejects(root.wallets.listWallets(), (e: DfnsError) => e.httpStatus === 503)
+    assert.ok(Array.isArray((await root.wallets.listWallets()).items), 'spent after one')
+    const listed = JSON.parse((await emulator(['faults'])).stdout).items
+    assert.deepEqual(
+      listed.map((f: { id: string; fired: number }) => [f.id, f.fired]),
+      [[fault.id, 1]],
+    )
+    assert.equal((await emulator(['faults', 'remove', fault.id])).code, 0)
+    const gone = await emulator(['faults', 'remove', fault.id])
+    assert.equal(gone.code, 1)
+    assert.equal(JSON.parse(gone.stderr).error.status, 404)
+    const bad = await emulator(['faults', 'add', '{"route":"/wallets","status":302}'])
+    assert.equal(bad.code, 1)
+    assert.equal(JSON.parse(bad.stderr).error.details.field, 'status')
+    await emulator(['faults', 'add', '{"route":"*","status":500}'])
+    assert.equal((await emulator(['faults', 'clear'])).code, 0)
+    assert.deepEqual(JSON.parse((await emulator(['faults'])).stdout).items, [])
   })
 
   it('a wrong token exits 1 with the 401; an unknown control exits 2 with the usage', async () => {
