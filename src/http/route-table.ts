@@ -86,7 +86,7 @@ export const routeTable: Readonly<Record<string, RouteRule>> = {
   'POST /auth/login/init': open('auth.createLoginChallenge', 'Start a login: get a challenge to sign', [404, 422]),
   'POST /auth/login': open('auth.login', 'Complete a login with the signed challenge', [401]),
   'POST /auth/login/delegated': signed('Auth:Login:Delegated', 'auth.delegatedLogin', 'Log in as an end user on their behalf', [404, 422]),
-  'POST /auth/login/code': notServed('login codes', 'auth.sendLoginCode', 'Email a one-time login code'),
+  'POST /auth/login/code': open('auth.sendLoginCode', 'Email a one-time login code', [429]),
   'POST /auth/login/social': notServed('social login', 'auth.socialLogin', 'Log in with a social identity provider'),
   'POST /auth/login/sso/init': notServed('sso login', 'auth.ssoLoginInit', 'Start a single sign-on login'),
   'POST /auth/login/sso': notServed('sso login', 'auth.ssoLogin', 'Complete a single sign-on login'),
@@ -96,7 +96,7 @@ export const routeTable: Readonly<Record<string, RouteRule>> = {
   'POST /auth/registration/enduser': withRegistrationToken('auth.registerEndUser', 'Complete an end-user registration with wallets', [409, 501]),
   'POST /auth/registration/delegated': signed('Auth:Register:Delegated', 'auth.createDelegatedRegistrationChallenge', 'Start the registration of an end user on their behalf', [409]),
   'POST /auth/registration/social': notServed('social registration', 'auth.createSocialRegistrationChallenge', 'Start a registration with a social identity provider'),
-  'PUT /auth/registration/code': notServed('registration codes', 'auth.resendRegistrationCode', 'Email a new registration code'),
+  'PUT /auth/registration/code': open('auth.resendRegistrationCode', 'Email a new registration code', [429]),
   // --- auth: recovery ---------------------------------------------------------------------------
   'POST /auth/recover/user/code': open('auth.sendRecoveryCode', 'Email a recovery code', [429]),
   'POST /auth/recover/user/init': open('auth.createRecoveryChallenge', 'Start a recovery with the emailed code and a recovery credential', [401, 429]),

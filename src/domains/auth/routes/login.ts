@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { callerOf } from '../../../http/context.ts'
+import { UsernameOrgBody } from '../flow-schemas.ts'
 import {
   ChallengeView,
   DelegatedLoginBody,
@@ -11,6 +12,7 @@ import {
 } from '../schemas.ts'
 import type { AuthContext } from '../services/context.ts'
 import { delegatedLogin, initLogin, login, logout } from '../services/login.ts'
+import { sendLoginCode } from '../services/login-codes.ts'
 import { tags, typed } from './shared.ts'
 
 const TokenView = Type.Object({ token: Type.String() })
@@ -21,6 +23,11 @@ export function registerLoginRoutes(fastify: FastifyInstance, ctx: AuthContext):
     '/auth/login/init',
     { schema: { tags, body: LoginInitBody, response: { 200: ChallengeView } } },
     async (request) => initLogin(ctx, request.body, request.ip),
+  )
+  app.post(
+    '/auth/login/code',
+    { schema: { tags, body: UsernameOrgBody, response: { 200: MessageView } } },
+    async (request) => sendLoginCode(ctx, request.body, request.ip),
   )
   app.post(
     '/auth/login',

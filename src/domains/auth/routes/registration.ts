@@ -2,8 +2,10 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { callerOf } from '../../../http/context.ts'
 import { WalletView } from '../../wallets/schemas.ts'
+import { UsernameOrgBody } from '../flow-schemas.ts'
 import {
   DelegatedRegistrationBody,
+  MessageView,
   RegisterBody,
   RegisterEndUserBody,
   RegistrationChallengeView,
@@ -11,6 +13,7 @@ import {
   RegistrationView,
 } from '../schemas.ts'
 import type { AuthContext } from '../services/context.ts'
+import { resendRegistrationCode } from '../services/login-codes.ts'
 import {
   completeEndUserRegistration,
   completeRegistration,
@@ -48,6 +51,11 @@ export function registerRegistrationRoutes(fastify: FastifyInstance, ctx: AuthCo
       },
     },
     async (request) => completeEndUserRegistration(ctx, callerOf(request), request.body),
+  )
+  app.put(
+    '/auth/registration/code',
+    { schema: { tags, body: UsernameOrgBody, response: { 200: MessageView } } },
+    async (request) => resendRegistrationCode(ctx, request.body, request.ip),
   )
   app.post(
     '/auth/registration/delegated',

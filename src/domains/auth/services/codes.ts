@@ -68,6 +68,8 @@ export async function issueUserCode(
     groups?: number
     /** Override the lifetime with an exact expiry (credential codes). */
     expiresAt?: Date
+    /** Make the code and its stored hash another way (registration codes keep their own form). */
+    make?: () => { code: string; hash: string }
   },
 ): Promise<{ code: string; expiresAt: string }> {
   const now = ctx.clock.now()
@@ -82,14 +84,15 @@ export async function issueUserCode(
     )
   }
   if (input.clientAddress) await assertAddressMayAskForCode(ctx, input.clientAddress)
-  const code = newOneTimeCode(input.groups ?? 3)
+  const made = input.make?.()
+  const code = made?.code ?? newOneTimeCode(input.groups ?? 3)
   const expiresAt = (input.expiresAt ?? new Date(now.getTime() + input.lifetimeMs)).toISOString()
   await ctx.repos.codes.create({
     id: newId('oneTimeCode', now.getTime()),
     orgId: input.orgId,
     userId: input.userId,
     purpose: input.purpose,
-    codeHash: hashCode(code),
+    codeHash: made?.hash ?? hashCode(code),
     payload: null,
     attempts: 0,
     clientAddress: input.clientAddress,

@@ -3,6 +3,7 @@ import type { Caller } from '../../../http/context.ts'
 import { lifetimes, type User } from '../model.ts'
 import type { ChallengeView, SignChallengeBody } from '../schemas.ts'
 import { answerChallenge, issueSigningChallenge, openChallenge } from './challenges.ts'
+import { redeemUserCode } from './codes.ts'
 import type { AuthContext } from './context.ts'
 import { startSession } from './issuance.ts'
 import { assertAddressMayOpen, makeRoomForUser } from './open-limits.ts'
@@ -17,7 +18,7 @@ function assertCanLogIn(user: User): void {
 
 export async function initLogin(
   ctx: AuthContext,
-  body: { username: string; orgId: string },
+  body: { username: string; orgId: string; loginCode?: string | undefined },
   clientAddress: string,
 ): Promise<ChallengeView> {
   const user = await ctx.repos.users.findByUsername(body.orgId, body.username)
@@ -28,6 +29,10 @@ export async function initLogin(
   }
   assertCanLogIn(user)
   await assertAddressMayOpen(ctx, clientAddress)
+  // A login code (sendLoginCode), when sent, must be valid and is spent here (login-codes.ts).
+  if (body.loginCode !== undefined) {
+    await redeemUserCode(ctx, user.id, 'Login', body.loginCode, 'Login code is not valid for this user.')
+  }
   await makeRoomForUser(ctx, user.id, 'Login')
   return issueSigningChallenge(ctx, {
     orgId: user.orgId,

@@ -95,7 +95,7 @@ export async function createUser(
   return { ...(await userView(ctx, user)), registrationCode }
 }
 
-function registrationMail(user: User, code: string) {
+export function registrationMail(user: User, code: string) {
   return {
     to: user.username,
     subject: 'Your walletd registration code',
