@@ -15,6 +15,8 @@ import { registerClockRoutes } from './domains/emulator/clock-routes.ts'
 import { devChainTimeFollower } from './domains/emulator/clock-sync.ts'
 import { registerFaultRoutes } from './domains/emulator/fault-routes.ts'
 import { FaultBook } from './domains/emulator/faults.ts'
+import { Journal } from './domains/emulator/journal.ts'
+import { registerJournalRoutes } from './domains/emulator/journal-routes.ts'
 import { registerMailboxRoutes } from './domains/emulator/mailbox-routes.ts'
 import { type EmulatorRoutes, mountEmulator, OPERATOR_GUARDED } from './domains/emulator/mount.ts'
 import { createNetworksModule } from './domains/networks/index.ts'
@@ -249,8 +251,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // Injected faults (development only): per node, in memory.
   const faults = config.profile === 'development' ? new FaultBook(deps.clock) : undefined
   if (faults) emulatorRoutes.push(registerFaultRoutes(faults))
+  const journal = config.profile === 'development' ? new Journal(deps.clock, config.journalSize) : undefined
+  if (journal) emulatorRoutes.push(registerJournalRoutes(journal))
   let interruptedSweep: NodeJS.Timeout | undefined
   await app.register(async (api) => {
+    // First, so every API request is journaled, the ones refused by the hooks below included.
+    journal?.install(api)
     api.addHook('onRequest', async (request) => {
       const url = request.routeOptions.url
       // HEAD is answered by the GET route (fastify adds it), so it is authenticated and guarded as GET.

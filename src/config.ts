@@ -78,6 +78,8 @@ export interface Config {
   readonly smtpUrl: string | undefined
   /** The From address of walletd's e-mails. */
   readonly mailFrom: string
+  /** Development: how many API requests (with their responses) the emulator's journal keeps; 0 = none. */
+  readonly journalSize: number
 }
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>
@@ -115,6 +117,7 @@ const envNames: Record<keyof Config, string> = {
   webhookTimeoutMs: 'WALLETD_WEBHOOK_TIMEOUT_MS',
   smtpUrl: 'WALLETD_SMTP_URL',
   mailFrom: 'WALLETD_MAIL_FROM',
+  journalSize: 'WALLETD_JOURNAL_SIZE',
 }
 
 export const configEnvNames: Readonly<Record<keyof Config, string>> = envNames
@@ -125,7 +128,7 @@ export const configEnvNames: Readonly<Record<keyof Config, string>> = envNames
  * who sets one believes it does something. Other modules add their development-only environment
  * variables here (the dev chain's, the seed file).
  */
-export const developmentOnlyEnv: readonly string[] = ['WALLETD_OPERATOR_TOKEN']
+export const developmentOnlyEnv: readonly string[] = ['WALLETD_OPERATOR_TOKEN', 'WALLETD_JOURNAL_SIZE']
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -325,6 +328,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     webhookTimeoutMs: integer('webhook timeout', pick('webhookTimeoutMs') ?? 10_000, 100, 60_000),
     smtpUrl,
     mailFrom: str('mailFrom', 'walletd <walletd@localhost>'),
+    journalSize: integer('journal size', pick('journalSize') ?? 1000, 0, 100_000),
   }
   return Object.freeze(config)
 }

@@ -107,10 +107,12 @@ describe('configuration', () => {
       (err: unknown) =>
         err instanceof ConfigError && /profile must be development or production/.test(err.message),
     )
+    // A value each setting accepts (numbers for the numeric ones).
+    const sample = (name: string) => (name === 'WALLETD_JOURNAL_SIZE' ? '10' : 'x'.repeat(32))
     for (const name of developmentOnlyEnv) {
-      assert.equal(loadConfig({}, { [name]: 'x'.repeat(32) }).profile, 'development')
+      assert.equal(loadConfig({}, { [name]: sample(name) }).profile, 'development')
       assert.throws(
-        () => loadConfig({ profile: 'production' }, { [name]: 'x'.repeat(32) }),
+        () => loadConfig({ profile: 'production' }, { [name]: sample(name) }),
         (err: unknown) =>
           err instanceof ConfigError && err.message.startsWith(`${name}: only for the development`),
       )

@@ -101,6 +101,25 @@ describe(`walletd emulator (${testDialect})`, () => {
     assert.deepEqual(JSON.parse((await emulator(['faults'])).stdout).items, [])
   })
 
+  it('journal: reads requests by route and status, with no token in it; clears', async () => {
+    const credentials = JSON.parse(fs.readFileSync(path.join(dir, 'bootstrap.json'), 'utf8'))
+    const root = rootClientFrom(server.baseUrl, credentials)
+    const wallet = await root.wallets.createWallet({ body: { network: 'EthereumSepolia' } })
+    const read = await emulator(['journal', 'route=/wallets', 'method=POST', 'status=200'])
+    assert.equal(read.code, 0, read.stderr)
+    const { items } = JSON.parse(read.stdout)
+    assert.equal(items[0].response.body.id, wallet.id)
+    assert.ok(!read.stdout.includes(credentials.serviceAccount.accessToken))
+    const bad = await emulator(['journal', 'status=teapot'])
+    assert.equal(bad.code, 1)
+    assert.equal(JSON.parse(bad.stderr).error.details.field, 'status')
+    assert.equal((await emulator(['journal', 'clear'])).code, 0)
+    assert.deepEqual(
+      JSON.parse((await emulator(['journal', 'route=/wallets', 'method=POST'])).stdout).items,
+      [],
+    )
+  })
+
   it('a wrong token exits 1 with the 401; an unknown control exits 2 with the usage', async () => {
     const wrong = await emulator(['clock'], { WALLETD_OPERATOR_TOKEN: 'not-the-operator-token-0123456789' })
     assert.equal(wrong.code, 1)
