@@ -8,9 +8,9 @@
 
 import { ManualClock } from '../src/clock.ts'
 import type { WalletSignActivity } from '../src/domains/policies/activity.ts'
+import { createPoliciesModule } from '../src/domains/policies/index.ts'
 import { createPriceSource } from '../src/domains/policies/prices.ts'
-import { createPoliciesDomain } from '../src/domains/policies/service.ts'
-import { VelocityLedger } from '../src/domains/policies/velocity-ledger.ts'
+import { createVelocityLedger } from '../src/domains/policies/velocity-ledger.ts'
 import { newId } from '../src/ids.ts'
 import { openBenchDatabase } from './lib/database.ts'
 import { percentile } from './lib/types.ts'
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     const start = Date.parse('2026-01-01T00:00:00.000Z')
     const now = start + WINDOW_MINUTES * MINUTE
     const clock = new ManualClock(now)
-    const domain = createPoliciesDomain({
+    const domain = createPoliciesModule({
       db: handle.db,
       clock,
       prices: createPriceSource({ table: { USDC: 1 } }),
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       },
     ]
     for (const rule of rules) {
-      await domain.policies.create(ORG, {
+      await domain.service.create(ORG, {
         name: rule.kind,
         activityKind: 'Wallets:Sign',
         rule,
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     }
 
     log(`recording ${PRIOR} prior requests on wa-busy inside the window (${dialect})…`)
-    const ledger = new VelocityLedger(handle.db)
+    const ledger = createVelocityLedger(handle.db)
     const loadStart = performance.now()
     const spacing = (WINDOW_MINUTES * MINUTE - 10 * MINUTE) / PRIOR
     for (let i = 0; i < PRIOR; i++) {

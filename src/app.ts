@@ -22,9 +22,8 @@ import { type EmulatorRoutes, mountEmulator, OPERATOR_GUARDED } from './domains/
 import { createNetworksModule } from './domains/networks/index.ts'
 import { createPermissionsModule, type PermissionsService } from './domains/permissions/index.ts'
 import { createPlansModule, installPlanGate, type PlanService } from './domains/plans/index.ts'
+import { createPoliciesModule, type PoliciesModule } from './domains/policies/index.ts'
 import { createPriceSource } from './domains/policies/prices.ts'
-import { registerPolicyRoutes } from './domains/policies/routes.ts'
-import { createPoliciesDomain, type PoliciesDomain } from './domains/policies/service.ts'
 import { createWalletsModule, type WalletsModule } from './domains/wallets/index.ts'
 import { INTERRUPTED_SWEEP_MS } from './domains/wallets/signatures/execution.ts'
 import { createTransfersModule } from './domains/wallets/transfers/index.ts'
@@ -82,7 +81,7 @@ export type App = FastifyInstance & {
     /** Route schemas compile on first use; `walletd start` warms them up once it listens. */
     readonly schemaCompilers: LazySchemaCompilers
     readonly auth: AuthDomain
-    readonly policies: PoliciesDomain
+    readonly policies: PoliciesModule
     readonly plans: PlanService
     readonly permissions: PermissionsService
     readonly wallets: WalletsModule
@@ -217,7 +216,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // parsing and metrics are installed on the root before it, and inherited.
   let auth!: ReturnType<typeof createAuthDomain>
   let plans!: PlanService
-  let policies!: ReturnType<typeof createPoliciesDomain>
+  let policies!: PoliciesModule
   let permissions!: PermissionsService
   let wallets!: ReturnType<typeof createWalletsModule>
   let webhooks!: WebhooksModule
@@ -284,12 +283,29 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       secrets: deps.secrets,
       now: () => deps.clock.now(),
     })
-    policies = createPoliciesDomain({
+    webhooks = createWebhooksModule({
+      database: deps.database,
+      clock: deps.clock,
+      secrets: deps.secrets,
+      webhookLimit: async (orgId) => (await plans.planOf(orgId)).features.webhooks,
+      enqueue: (trx, job) => enqueueJob(trx, job, deps.clock),
+      outbound: {
+        // The SSRF guard is the production profile's; development reaches loopback receivers.
+        policy: config.profile === 'production' ? publicOnly(config.webhookAllowedCidrs) : allowAll,
+        resolve: deps.resolver ?? systemResolver,
+        timeoutMs: config.webhookTimeoutMs,
+        maxResponseBytes: 64 * 1024,
+      },
+      metrics,
+    })
+    policies = createPoliciesModule({
       db: deps.database.db,
       clock: deps.clock,
       prices,
       // Screening rules need their vendor feature on the org's plan (402 otherwise).
       assertFeature: (orgId, feature) => plans.requireFeature(orgId, feature),
+      // policy.* webhook events, written in the transaction of their change.
+      events: webhooks.policyEvents,
       logger: app.log,
     })
     // Assignments name the auth domain's users and tokens; auth asks `grants` when it creates an
@@ -329,7 +345,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
     auth.registerRoutes(api)
 
-    registerPolicyRoutes(api, policies)
+    policies.registerRoutes(api)
     permissionsModule.registerRoutes(api)
     // Reads expire approvals lazily; this sweep also expires the ones nobody reads, so their
     // requests are rejected and their change requests dropped on time. Idempotent across nodes.
@@ -347,24 +363,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     }, 60_000)
     authSweep.unref()
 
-    webhooks = createWebhooksModule({
-      database: deps.database,
-      clock: deps.clock,
-      secrets: deps.secrets,
-      webhookLimit: async (orgId) => (await plans.planOf(orgId)).features.webhooks,
-      enqueue: (trx, job) => enqueueJob(trx, job, deps.clock),
-      outbound: {
-        // The SSRF guard is the production profile's; development reaches loopback receivers.
-        policy: config.profile === 'production' ? publicOnly(config.webhookAllowedCidrs) : allowAll,
-        resolve: deps.resolver ?? systemResolver,
-        timeoutMs: config.webhookTimeoutMs,
-        maxResponseBytes: 64 * 1024,
-      },
-      metrics,
-      findPolicy: (orgId, policyId) => policies.policies.get(orgId, policyId).catch(() => undefined),
-    })
     webhooks.registerRoutes(api)
-    webhooks.listenToPolicies(policies.events)
     jobs.register(DELIVERY_JOB, {
       run: async (job) => {
         await webhooks.deliverAttempt((job.payload as { eventId: string }).eventId)

@@ -39,7 +39,7 @@ describe(`approvals (${testDialect})`, () => {
   afterEach(() => f.close())
 
   async function pendingApproval(action: Record<string, unknown>, walletId = 'wa-1'): Promise<string> {
-    await f.domain.policies.create(ORG, {
+    await f.domain.service.create(ORG, {
       name: `always ${Math.random()}`,
       activityKind: 'Wallets:Sign',
       rule: { kind: 'AlwaysTrigger' },
@@ -234,17 +234,35 @@ describe(`approvals (${testDialect})`, () => {
     assert.equal(await f.domain.approvals.dispatchResolvedApprovals(), 0, 'done once it succeeded')
   })
 
-  it('emits policy.triggered, policy.approval.pending and policy.approval.resolved', async () => {
-    const kinds: string[] = []
-    f.domain.events.subscribe((e) => {
-      kinds.push(e.kind)
-    })
-    f.domain.events.subscribe(() => {
-      throw new Error('a broken listener changes nothing')
-    })
+  it('hands policy.triggered, policy.approval.pending and policy.approval.resolved to the sink, once each', async () => {
     const id = await pendingApproval({ approvalGroups: [approvalGroup(['us-a'], 1)] })
     await f.domain.approvals.decide(ORG, id, user('us-a'), { value: 'Approved' })
-    assert.deepEqual(kinds, ['policy.triggered', 'policy.approval.pending', 'policy.approval.resolved'])
+    assert.equal(await f.domain.approvals.dispatchResolvedApprovals(), 0, 'nothing left to dispatch')
+    assert.deepEqual(
+      f.events.map((e) => e.kind),
+      ['policy.triggered', 'policy.approval.pending', 'policy.approval.resolved'],
+    )
+    const triggered = f.events[0]!
+    assert.ok(triggered.kind === 'policy.triggered' && triggered.policy?.name.startsWith('always'))
+  })
+
+  it('a failing event write fails the change with it: the approval it opened rolls back', async () => {
+    await f.domain.service.create(ORG, {
+      name: 'approve everything on wa-1',
+      activityKind: 'Wallets:Sign',
+      rule: { kind: 'AlwaysTrigger' },
+      action: { kind: 'RequestApproval', approvalGroups: [approvalGroup(['us-a'], 1)] },
+      filters: { walletId: { in: ['wa-1'] } },
+    })
+    f.onEvent = (event) => {
+      if (event.kind === 'policy.approval.pending') throw new Error('the event store refused the write')
+    }
+    await assert.rejects(f.domain.governance.governWalletRequest(transfer()), /refused the write/)
+    assert.deepEqual((await f.domain.approvals.list(ORG, {})).items, [], 'the approval rolled back')
+    f.onEvent = undefined
+    const again = await f.domain.governance.governWalletRequest(transfer())
+    assert.equal(again.status, 'Pending')
+    assert.equal((await f.domain.approvals.list(ORG, {})).items.length, 1)
   })
 })
 
@@ -274,7 +292,7 @@ describe(`approvals under concurrency (${testDialect})`, () => {
     }
     for (let round = 0; round < 10; round++) {
       runs.length = 0
-      const policy = await f.domain.policies.create(ORG, {
+      const policy = await f.domain.service.create(ORG, {
         name: `round ${round}`,
         activityKind: 'Wallets:Sign',
         rule: { kind: 'AlwaysTrigger' },
@@ -304,7 +322,7 @@ describe(`approvals under concurrency (${testDialect})`, () => {
 
   it('the same user deciding twice at once records one decision (the other is 409 or 412)', async () => {
     const other = nodes()
-    await f.domain.policies.create(ORG, {
+    await f.domain.service.create(ORG, {
       name: 'p',
       activityKind: 'Wallets:Sign',
       rule: { kind: 'AlwaysTrigger' },
@@ -331,7 +349,7 @@ describe(`approvals under concurrency (${testDialect})`, () => {
         runs.push(r.status)
       })
     }
-    await f.domain.policies.create(ORG, {
+    await f.domain.service.create(ORG, {
       name: 'p',
       activityKind: 'Wallets:Sign',
       rule: { kind: 'AlwaysTrigger' },

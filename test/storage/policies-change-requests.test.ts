@@ -43,7 +43,7 @@ describe(`change requests (${testDialect})`, () => {
   afterEach(() => f.close())
 
   const gatePermissions = (quorum: number, users: string[], extra: Record<string, unknown> = {}) =>
-    f.domain.policies.create(ORG, {
+    f.domain.service.create(ORG, {
       name: 'permission changes need approval',
       activityKind: 'Permissions:Modify',
       rule: { kind: 'AlwaysTrigger' },
@@ -171,7 +171,7 @@ describe(`change requests (${testDialect})`, () => {
   })
 
   it('Block on Permissions:Assign refuses the change with 403', async () => {
-    await f.domain.policies.create(ORG, {
+    await f.domain.service.create(ORG, {
       name: 'no assignments',
       activityKind: 'Permissions:Assign',
       rule: { kind: 'AlwaysTrigger' },
@@ -193,7 +193,7 @@ describe(`change requests (${testDialect})`, () => {
   })
 
   it('an approval whose applier is not registered yet stays pending until it is, then applies', async () => {
-    await f.domain.policies.create(ORG, {
+    await f.domain.service.create(ORG, {
       name: 'assignments need approval',
       activityKind: 'Permissions:Assign',
       rule: { kind: 'AlwaysTrigger' },

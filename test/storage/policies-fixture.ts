@@ -5,8 +5,12 @@
 import { ManualClock } from '../../src/clock.ts'
 import type { DatabaseHandle } from '../../src/db/database.ts'
 import type { WalletSignActivity } from '../../src/domains/policies/activity.ts'
+import {
+  createPoliciesModule,
+  type PoliciesModule,
+  type PolicyEvent,
+} from '../../src/domains/policies/index.ts'
 import { createPriceSource } from '../../src/domains/policies/prices.ts'
-import { createPoliciesDomain, type PoliciesDomain } from '../../src/domains/policies/service.ts'
 import { newId } from '../../src/ids.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts'
 
@@ -17,10 +21,14 @@ export const prices = { ETH: 2000, USDC: 1 }
 export interface PoliciesFixture {
   readonly database: TestDatabase
   readonly clock: ManualClock
-  readonly domain: PoliciesDomain
+  readonly domain: PoliciesModule
   readonly loggedErrors: Record<string, unknown>[]
+  /** The policy.* events handed to the sink, in order. */
+  readonly events: PolicyEvent[]
+  /** Called inside the change's transaction with each event; throwing fails (rolls back) the change. */
+  onEvent?: (event: PolicyEvent) => void
   /** The same domain code on another handle to the same data (a second node). */
-  secondNode(): { domain: PoliciesDomain; handle: DatabaseHandle }
+  secondNode(): { domain: PoliciesModule; handle: DatabaseHandle }
   close(): Promise<void>
 }
 
@@ -28,19 +36,27 @@ export async function policiesFixture(options: { sqliteFile?: string } = {}): Pr
   const database = await createTestDatabase(options)
   const clock = new ManualClock(T0)
   const loggedErrors: Record<string, unknown>[] = []
+  const events: PolicyEvent[] = []
+  const fixture: { onEvent?: (event: PolicyEvent) => void } = {}
   const build = (handle: DatabaseHandle) =>
-    createPoliciesDomain({
+    createPoliciesModule({
       db: handle.db,
       clock,
       prices: createPriceSource({ table: prices }),
+      // Called inside the change's transaction, as the webhooks module's writer is.
+      events: async (_trx, event) => {
+        fixture.onEvent?.(event)
+        events.push(event)
+      },
       logger: { error: (details) => loggedErrors.push(details) },
     })
   const extra: DatabaseHandle[] = []
-  return {
+  return Object.assign(fixture, {
     database,
     clock,
     domain: build(database),
     loggedErrors,
+    events,
     secondNode() {
       const handle = database.openAnother()
       extra.push(handle)
@@ -50,7 +66,7 @@ export async function policiesFixture(options: { sqliteFile?: string } = {}): Pr
       for (const handle of extra) await handle.close()
       await database.dispose()
     },
-  }
+  })
 }
 
 export const initiator = { userId: 'us-initiator', kind: 'CustomerEmployee' as const, tokenId: 'to-1' }

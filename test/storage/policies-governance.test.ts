@@ -27,7 +27,7 @@ describe(`wallet request governance (${testDialect})`, () => {
   })
   afterEach(() => f.close())
 
-  const create = (body: Record<string, unknown>) => f.domain.policies.create(ORG, body)
+  const create = (body: Record<string, unknown>) => f.domain.service.create(ORG, body)
 
   it('allows a request when no policy applies', async () => {
     const out = await f.domain.governance.governWalletRequest(transfer())

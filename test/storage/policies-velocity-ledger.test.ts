@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import fc from 'fast-check'
-import { VelocityLedger } from '../../src/domains/policies/velocity-ledger.ts'
+import { createVelocityLedger, type VelocityLedger } from '../../src/domains/policies/velocity-ledger.ts'
 import { createTestDatabase, type TestDatabase, testDialect } from '../helpers/database.ts'
 
 const MINUTE = 60_000
@@ -30,7 +30,7 @@ describe(`velocity ledger (${testDialect})`, () => {
   let ledger: VelocityLedger
   before(async () => {
     database = await createTestDatabase()
-    ledger = new VelocityLedger(database.db)
+    ledger = createVelocityLedger(database.db)
   })
   after(() => database.dispose())
 

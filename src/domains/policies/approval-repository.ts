@@ -75,17 +75,17 @@ export interface ListApprovalsOptions {
   readonly approverId?: string
 }
 
-export class ApprovalRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+export type ApprovalRepository = ReturnType<typeof createApprovalRepository>
 
-  async insert(approval: NewApproval, db: Kysely<Database> = this.db): Promise<void> {
+export function createApprovalRepository(db: Kysely<Database>) {
+  async function insert(approval: NewApproval, trx: Kysely<Database> = db): Promise<void> {
     const explicit = new Set<string>()
     let openToOrg = false
     for (const group of approval.groups) {
       if (group.approvers.userId === undefined) openToOrg = true
       else for (const userId of group.approvers.userId.in) explicit.add(userId)
     }
-    await db
+    await trx
       .insertInto('policy_approvals')
       .values({
         id: approval.id,
@@ -106,7 +106,7 @@ export class ApprovalRepository {
       })
       .execute()
     if (explicit.size > 0) {
-      await db
+      await trx
         .insertInto('policy_approval_approvers')
         .values(
           [...explicit].map((userId) => ({
@@ -119,25 +119,29 @@ export class ApprovalRepository {
     }
   }
 
-  async get(orgId: string, id: string, db: Kysely<Database> = this.db): Promise<ApprovalRecord | undefined> {
-    const row = await db
+  async function get(
+    orgId: string,
+    id: string,
+    trx: Kysely<Database> = db,
+  ): Promise<ApprovalRecord | undefined> {
+    const row = await trx
       .selectFrom('policy_approvals')
       .selectAll()
       .where('org_id', '=', orgId)
       .where('id', '=', id)
       .executeTakeFirst()
     if (!row) return undefined
-    return toRecord(row, await this.decisionRows(id, db))
+    return toRecord(row, await decisionRows(id, trx))
   }
 
-  async getById(id: string, db: Kysely<Database> = this.db): Promise<ApprovalRecord | undefined> {
-    const row = await db.selectFrom('policy_approvals').selectAll().where('id', '=', id).executeTakeFirst()
+  async function getById(id: string, trx: Kysely<Database> = db): Promise<ApprovalRecord | undefined> {
+    const row = await trx.selectFrom('policy_approvals').selectAll().where('id', '=', id).executeTakeFirst()
     if (!row) return undefined
-    return toRecord(row, await this.decisionRows(id, db))
+    return toRecord(row, await decisionRows(id, trx))
   }
 
-  private decisionRows(approvalId: string, db: Kysely<Database>): Promise<DecisionRow[]> {
-    return db
+  function decisionRows(approvalId: string, trx: Kysely<Database>): Promise<DecisionRow[]> {
+    return trx
       .selectFrom('policy_approval_decisions')
       .selectAll()
       .where('approval_id', '=', approvalId)
@@ -145,8 +149,8 @@ export class ApprovalRepository {
       .execute()
   }
 
-  async list(orgId: string, options: ListApprovalsOptions): Promise<ApprovalRecord[]> {
-    let query = this.db.selectFrom('policy_approvals').selectAll().where('org_id', '=', orgId)
+  async function list(orgId: string, options: ListApprovalsOptions): Promise<ApprovalRecord[]> {
+    let query = db.selectFrom('policy_approvals').selectAll().where('org_id', '=', orgId)
     if (options.status) query = query.where('status', '=', options.status)
     if (options.initiatorId) query = query.where('initiator_id', '=', options.initiatorId)
     if (options.after) query = query.where('id', '>', options.after)
@@ -169,7 +173,7 @@ export class ApprovalRepository {
     }
     const rows = await query.orderBy('id', 'asc').limit(options.limit).execute()
     if (rows.length === 0) return []
-    const decisions = await this.db
+    const decisions = await db
       .selectFrom('policy_approval_decisions')
       .selectAll()
       .where(
@@ -192,7 +196,7 @@ export class ApprovalRepository {
    * which on PostgreSQL row-locks it until commit, so concurrent deciders run one after another
    * and each sees the decisions committed before it. (SQLite serializes write transactions.)
    */
-  async lockPendingForDecision(id: string, now: string, trx: Kysely<Database>): Promise<boolean> {
+  async function lockPendingForDecision(id: string, now: string, trx: Kysely<Database>): Promise<boolean> {
     const result = await trx
       .updateTable('policy_approvals')
       .set({ date_updated: now })
@@ -203,7 +207,7 @@ export class ApprovalRepository {
     return Number(result.numUpdatedRows) === 1
   }
 
-  async insertDecision(
+  async function insertDecision(
     approvalId: string,
     decision: RecordedDecision,
     seq: number,
@@ -236,18 +240,18 @@ export class ApprovalRepository {
     }
   }
 
-  async decisions(approvalId: string, trx: Kysely<Database> = this.db): Promise<RecordedDecision[]> {
-    return (await this.decisionRows(approvalId, trx)).map(toDecision)
+  async function decisions(approvalId: string, trx: Kysely<Database> = db): Promise<RecordedDecision[]> {
+    return (await decisionRows(approvalId, trx)).map(toDecision)
   }
 
   /** Pending → `status`. True only for the caller that made the change. */
-  async resolve(
+  async function resolve(
     id: string,
     status: Exclude<ApprovalStatus, 'Pending'>,
     now: string,
-    db: Kysely<Database> = this.db,
+    trx: Kysely<Database> = db,
   ): Promise<boolean> {
-    let query = db
+    let query = trx
       .updateTable('policy_approvals')
       .set({ status, date_updated: now, date_resolved: now })
       .where('id', '=', id)
@@ -258,8 +262,8 @@ export class ApprovalRepository {
   }
 
   /** Pending approvals whose expiration date has been reached (optionally within one org). */
-  async dueForExpiry(now: string, limit: number, orgId?: string): Promise<string[]> {
-    let query = this.db
+  async function dueForExpiry(now: string, limit: number, orgId?: string): Promise<string[]> {
+    let query = db
       .selectFrom('policy_approvals')
       .select('id')
       .where('status', '=', 'Pending')
@@ -270,8 +274,8 @@ export class ApprovalRepository {
   }
 
   /** Resolved approvals whose handlers have not completed (crash, handler error). */
-  async undispatched(now: string, limit: number): Promise<string[]> {
-    const rows = await this.db
+  async function undispatched(now: string, limit: number): Promise<string[]> {
+    const rows = await db
       .selectFrom('policy_approvals')
       .select('id')
       .where('dispatched', '=', 0)
@@ -286,8 +290,8 @@ export class ApprovalRepository {
   }
 
   /** A lease on running the resolution handlers, so two nodes do not run them at once. */
-  async claimDispatch(id: string, now: string, until: string): Promise<boolean> {
-    const result = await this.db
+  async function claimDispatch(id: string, now: string, until: string): Promise<boolean> {
+    const result = await db
       .updateTable('policy_approvals')
       .set({ dispatch_claimed_until: until })
       .where('id', '=', id)
@@ -300,16 +304,39 @@ export class ApprovalRepository {
     return Number(result.numUpdatedRows) === 1
   }
 
-  async markDispatched(id: string): Promise<void> {
-    await this.db.updateTable('policy_approvals').set({ dispatched: 1 }).where('id', '=', id).execute()
+  /** True only for the caller that marked it (its `policy.approval.resolved` is written with it). */
+  async function markDispatched(id: string, trx: Kysely<Database> = db): Promise<boolean> {
+    const result = await trx
+      .updateTable('policy_approvals')
+      .set({ dispatched: 1 })
+      .where('id', '=', id)
+      .where('dispatched', '=', 0)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
   }
 
-  async releaseDispatchClaim(id: string): Promise<void> {
-    await this.db
+  async function releaseDispatchClaim(id: string): Promise<void> {
+    await db
       .updateTable('policy_approvals')
       .set({ dispatch_claimed_until: null })
       .where('id', '=', id)
       .where('dispatched', '=', 0)
       .execute()
+  }
+
+  return {
+    insert,
+    get,
+    getById,
+    list,
+    lockPendingForDecision,
+    insertDecision,
+    decisions,
+    resolve,
+    dueForExpiry,
+    undispatched,
+    claimDispatch,
+    markDispatched,
+    releaseDispatchClaim,
   }
 }

@@ -9,11 +9,11 @@ import { AppError, notFound } from '../../errors.ts'
 import { newId } from '../../ids.ts'
 import { cursorOf, pageOf } from '../../pagination.ts'
 import type { Initiator } from './activity.ts'
-import { type ApprovalRecord, ApprovalRepository } from './approval-repository.ts'
+import { type ApprovalRecord, createApprovalRepository } from './approval-repository.ts'
 import { assertMayDecide, type Decider, type RecordedDecision, statusAfterDecisions } from './approvals.ts'
-import { ChangeRequestRepository } from './change-request-repository.ts'
+import { createChangeRequestRepository } from './change-request-repository.ts'
 import type { ApprovalRequirement } from './engine.ts'
-import type { ErrorLogger, PolicyEventBus } from './events.ts'
+import type { ErrorLogger, PolicyEventSink } from './events.ts'
 import type {
   ActivityKind,
   Approval,
@@ -34,7 +34,8 @@ export type ApprovalResolvedHandler = (approval: ApprovalRecord) => Promise<void
 export interface ApprovalServiceDeps {
   readonly db: Kysely<Database>
   readonly clock: Clock
-  readonly events: PolicyEventBus
+  /** Where `policy.approval.*` events are written, in the transaction of their change. */
+  readonly events?: PolicyEventSink
   readonly logger?: ErrorLogger
   /** How long one node may run an approval's handlers before another may retry them. */
   readonly dispatchLeaseMs?: number
@@ -65,19 +66,23 @@ const EXPIRY_BATCH = 500
 export type ApprovalService = ReturnType<typeof createApprovalService>
 
 export function createApprovalService(deps: ApprovalServiceDeps) {
-  const repo = new ApprovalRepository(deps.db)
-  const changeRequests = new ChangeRequestRepository(deps.db)
+  const repo = createApprovalRepository(deps.db)
+  const changeRequests = createChangeRequestRepository(deps.db)
   const handlers = new Map<ActivityKind, ApprovalResolvedHandler[]>()
   const leaseMs = deps.dispatchLeaseMs ?? 60_000
   const nowIso = () => deps.clock.now().toISOString()
 
   /** The API shape; a change request inside the activity shows its current status. */
-  async function present(record: ApprovalRecord, preloaded?: Map<string, ChangeRequest>): Promise<Approval> {
+  async function present(
+    record: ApprovalRecord,
+    preloaded?: Map<string, ChangeRequest>,
+    trx: Kysely<Database> = deps.db,
+  ): Promise<Approval> {
     // `governed` is walletd's own link to the wallet request, not part of the API object.
     const { governed: _governed, ...visible } = record.activity
     let activity: ApprovalActivity = visible as ApprovalActivity
     if ('changeRequest' in activity) {
-      const current = preloaded ? preloaded.get(record.id) : await changeRequests.byApproval(record.id)
+      const current = preloaded ? preloaded.get(record.id) : await changeRequests.byApproval(record.id, trx)
       if (current) activity = { ...activity, changeRequest: current }
     }
     const approval: Approval = {
@@ -108,17 +113,21 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     if (!record) return
     try {
       for (const handler of handlers.get(record.activityKind) ?? []) await handler(record)
-      await repo.markDispatched(approvalId)
+      // Done, and announced with it: `policy.approval.resolved` shows what the handlers did (the
+      // change request Applied…), and is written once, by whoever marks the approval dispatched.
+      await deps.db.transaction().execute(async (trx) => {
+        if (!(await repo.markDispatched(approvalId, trx)) || !deps.events) return
+        const resolved = (await repo.getById(approvalId, trx)) ?? record
+        await deps.events(trx, {
+          kind: 'policy.approval.resolved',
+          orgId: record.orgId,
+          approval: await present(resolved, undefined, trx),
+        })
+      })
     } catch (err) {
       deps.logger?.error({ err, approvalId }, 'approval resolution handler failed; it will be retried')
       await repo.releaseDispatchClaim(approvalId)
-      return
     }
-    await deps.events.emit({
-      kind: 'policy.approval.resolved',
-      orgId: record.orgId,
-      approval: await present((await repo.getById(approvalId)) ?? record),
-    })
   }
 
   async function expireOne(approvalId: string): Promise<boolean> {
@@ -163,12 +172,12 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       return record
     },
 
-    /** Emits `policy.approval.pending` once the caller's transaction has committed. */
-    async announce(record: ApprovalRecord): Promise<void> {
-      await deps.events.emit({
+    /** Writes `policy.approval.pending` in `trx`, the transaction that opened the approval. */
+    async announce(record: ApprovalRecord, trx: Kysely<Database>): Promise<void> {
+      await deps.events?.(trx, {
         kind: 'policy.approval.pending',
         orgId: record.orgId,
-        approval: await present(record),
+        approval: await present(record, undefined, trx),
       })
     },
 

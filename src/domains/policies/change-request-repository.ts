@@ -33,17 +33,17 @@ function toChangeRequest(row: Row): ChangeRequest {
   return cr
 }
 
-export class ChangeRequestRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+export type ChangeRequestRepository = ReturnType<typeof createChangeRequestRepository>
 
-  async insertPending(
+export function createChangeRequestRepository(db: Kysely<Database>) {
+  async function insertPending(
     orgId: string,
     changeRequest: ChangeRequest,
     pendingKey: string,
-    db: Kysely<Database> = this.db,
+    trx: Kysely<Database> = db,
   ): Promise<void> {
     try {
-      await db
+      await trx
         .insertInto('policy_change_requests')
         .values({
           id: changeRequest.id,
@@ -66,8 +66,8 @@ export class ChangeRequestRepository {
     }
   }
 
-  async isPending(orgId: string, pendingKey: string, db: Kysely<Database> = this.db): Promise<boolean> {
-    const row = await db
+  async function isPending(orgId: string, pendingKey: string, trx: Kysely<Database> = db): Promise<boolean> {
+    const row = await trx
       .selectFrom('policy_change_requests')
       .select('id')
       .where('org_id', '=', orgId)
@@ -76,8 +76,8 @@ export class ChangeRequestRepository {
     return row !== undefined
   }
 
-  async get(orgId: string, id: string): Promise<ChangeRequest | undefined> {
-    const row = await this.db
+  async function get(orgId: string, id: string): Promise<ChangeRequest | undefined> {
+    const row = await db
       .selectFrom('policy_change_requests')
       .selectAll()
       .where('org_id', '=', orgId)
@@ -86,8 +86,11 @@ export class ChangeRequestRepository {
     return row ? toChangeRequest(row) : undefined
   }
 
-  async byApproval(approvalId: string, db: Kysely<Database> = this.db): Promise<ChangeRequest | undefined> {
-    const row = await db
+  async function byApproval(
+    approvalId: string,
+    trx: Kysely<Database> = db,
+  ): Promise<ChangeRequest | undefined> {
+    const row = await trx
       .selectFrom('policy_change_requests')
       .selectAll()
       .where('approval_id', '=', approvalId)
@@ -96,10 +99,10 @@ export class ChangeRequestRepository {
   }
 
   /** The change requests behind a page of approvals, in one query. */
-  async byApprovals(approvalIds: readonly string[]): Promise<Map<string, ChangeRequest>> {
+  async function byApprovals(approvalIds: readonly string[]): Promise<Map<string, ChangeRequest>> {
     const out = new Map<string, ChangeRequest>()
     if (approvalIds.length === 0) return out
-    const rows = await this.db
+    const rows = await db
       .selectFrom('policy_change_requests')
       .selectAll()
       .where('approval_id', 'in', [...approvalIds])
@@ -109,10 +112,14 @@ export class ChangeRequestRepository {
   }
 
   /** The pending change of each entity among `entityIds` (GET/list's `pendingChangeRequest`). */
-  async pendingFor(orgId: string, entityIds: readonly string[]): Promise<Map<string, ChangeRequest>> {
+  async function pendingFor(
+    orgId: string,
+    entityIds: readonly string[],
+    trx: Kysely<Database> = db,
+  ): Promise<Map<string, ChangeRequest>> {
     const out = new Map<string, ChangeRequest>()
     if (entityIds.length === 0) return out
-    const rows = await this.db
+    const rows = await trx
       .selectFrom('policy_change_requests')
       .selectAll()
       .where('org_id', '=', orgId)
@@ -124,13 +131,13 @@ export class ChangeRequestRepository {
   }
 
   /** Pending → `status`; true only for the caller that made the change. */
-  async resolve(
+  async function resolve(
     id: string,
     status: Exclude<ChangeRequestStatus, 'Pending'>,
     now: string,
-    db: Kysely<Database> = this.db,
+    trx: Kysely<Database> = db,
   ): Promise<boolean> {
-    const result = await db
+    const result = await trx
       .updateTable('policy_change_requests')
       .set({ status, date_resolved: now, pending_key: null })
       .where('id', '=', id)
@@ -138,6 +145,8 @@ export class ChangeRequestRepository {
       .executeTakeFirst()
     return Number(result.numUpdatedRows) === 1
   }
+
+  return { insertPending, isPending, get, byApproval, byApprovals, pendingFor, resolve }
 }
 
 export const pendingConflict = (entityId: string) =>

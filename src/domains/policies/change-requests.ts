@@ -16,9 +16,9 @@ import { newId } from '../../ids.ts'
 import type { ChangeActivity, Initiator } from './activity.ts'
 import type { ApprovalRecord } from './approval-repository.ts'
 import type { ApprovalService } from './approval-service.ts'
-import { ChangeRequestRepository, pendingConflict } from './change-request-repository.ts'
+import { createChangeRequestRepository, pendingConflict } from './change-request-repository.ts'
 import { evaluatePolicies } from './engine.ts'
-import type { ErrorLogger, PolicyEventBus } from './events.ts'
+import type { AnnounceTriggered, ErrorLogger } from './events.ts'
 import type { PolicyRepository } from './repository.ts'
 import type { ChangeOperationKind, ChangeRequest, ChangeRequestKind, PolicyEvaluation } from './schemas.ts'
 
@@ -64,14 +64,15 @@ export interface ChangeRequestServiceDeps {
   readonly clock: Clock
   readonly policies: PolicyRepository
   readonly approvals: ApprovalService
-  readonly events: PolicyEventBus
+  /** Writes `policy.triggered` in the transaction of the change it describes. */
+  readonly announceTriggered: AnnounceTriggered
   readonly logger?: ErrorLogger
 }
 
 export type ChangeRequestService = ReturnType<typeof createChangeRequestService>
 
 export function createChangeRequestService(deps: ChangeRequestServiceDeps) {
-  const repo = new ChangeRequestRepository(deps.db)
+  const repo = createChangeRequestRepository(deps.db)
   const appliers = new Map<ChangeRequestKind, ChangeApplier>()
 
   async function onApprovalResolved(approval: ApprovalRecord): Promise<void> {
@@ -143,21 +144,16 @@ export function createChangeRequestService(deps: ChangeRequestServiceDeps) {
         usdValue: undefined,
         window: () => Promise.reject(new Error('change activities have no velocity window')),
       })
-      const announce = async (approvalId?: string) => {
-        for (const evaluation of outcome.evaluations.filter((e) => e.triggered)) {
-          await deps.events.emit({
-            kind: 'policy.triggered',
-            orgId: input.orgId,
-            activityKind,
-            evaluation,
-            subjectId: changeRequest.id,
-            ...(approvalId ? { approvalId } : {}),
-          })
-        }
+      const triggered = {
+        orgId: input.orgId,
+        activityKind,
+        subjectId: changeRequest.id,
+        evaluations: outcome.evaluations,
       }
 
       if (outcome.kind === 'Block') {
-        await announce()
+        // The refusal is the change: nothing else is written.
+        await deps.db.transaction().execute((trx) => deps.announceTriggered(trx, triggered))
         throw new AppError(
           'forbidden',
           `${activityKind} on ${input.entityId} is blocked by policy. ${outcome.reason}`,
@@ -168,9 +164,9 @@ export function createChangeRequestService(deps: ChangeRequestServiceDeps) {
       }
       if (outcome.kind === 'Allow') return { outcome: 'Apply', evaluations: outcome.evaluations }
 
-      const record = await deps.db.transaction().execute(async (trx) => {
+      await deps.db.transaction().execute(async (trx) => {
         await repo.insertPending(input.orgId, changeRequest, conflictKey, trx)
-        return deps.approvals.open(
+        const record = await deps.approvals.open(
           {
             id: changeRequest.approvalId,
             orgId: input.orgId,
@@ -182,9 +178,9 @@ export function createChangeRequestService(deps: ChangeRequestServiceDeps) {
           },
           trx,
         )
+        await deps.announceTriggered(trx, { ...triggered, approvalId: record.id })
+        await deps.approvals.announce(record, trx)
       })
-      await announce(record.id)
-      await deps.approvals.announce(record)
       return { outcome: 'Pending', changeRequest }
     },
 

@@ -1,9 +1,14 @@
 /**
- * What the policy domain tells the outside world (the webhooks domain maps these to
- * `policy.triggered`, `policy.approval.pending` and `policy.approval.resolved`). Emitted after the
- * change is committed; a failing listener never undoes or fails the policy operation.
+ * What the policy domain tells the outside world: `policy.triggered`, `policy.approval.pending`
+ * and `policy.approval.resolved` (the webhooks domain turns them into webhook events). Each is
+ * handed to the sink **inside the transaction of the change it describes**: a change that rolls
+ * back announces nothing, and a sink that fails rolls the change back.
  */
-import type { ActivityKind, Approval, PolicyEvaluation } from './schemas.ts'
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/schema.ts'
+import type { ChangeRequestRepository } from './change-request-repository.ts'
+import type { PolicyRepository } from './repository.ts'
+import type { ActivityKind, Approval, Policy, PolicyEvaluation } from './schemas.ts'
 
 export type PolicyEvent =
   | {
@@ -11,6 +16,8 @@ export type PolicyEvent =
       readonly orgId: string
       readonly activityKind: ActivityKind
       readonly evaluation: PolicyEvaluation
+      /** The triggered policy as the API shows it, read in the same transaction. */
+      readonly policy?: Policy
       /** The governed request (`sig-…`) or change request (`cr-…`). */
       readonly subjectId: string
       readonly approvalId?: string
@@ -18,28 +25,46 @@ export type PolicyEvent =
   | { readonly kind: 'policy.approval.pending'; readonly orgId: string; readonly approval: Approval }
   | { readonly kind: 'policy.approval.resolved'; readonly orgId: string; readonly approval: Approval }
 
-export type PolicyEventListener = (event: PolicyEvent) => void | Promise<void>
+/** Writes an event with the change: `trx` is the change's transaction. */
+export type PolicyEventSink = (trx: Kysely<Database>, event: PolicyEvent) => Promise<void>
 
 export interface ErrorLogger {
   error(details: Record<string, unknown>, message: string): void
 }
 
-/** Fans an event out to listeners; their failures are logged, never thrown. */
-export class PolicyEventBus {
-  private readonly listeners: PolicyEventListener[] = []
-  constructor(private readonly logger: ErrorLogger | undefined) {}
-
-  subscribe(listener: PolicyEventListener): void {
-    this.listeners.push(listener)
-  }
-
-  async emit(event: PolicyEvent): Promise<void> {
-    for (const listener of this.listeners) {
-      try {
-        await listener(event)
-      } catch (err) {
-        this.logger?.error({ err, event: event.kind }, 'policy event listener failed')
-      }
+/** `policy.triggered` for each triggered evaluation of one request or change request. */
+export function createTriggerAnnouncer(deps: {
+  sink: PolicyEventSink | undefined
+  policies: PolicyRepository
+  changeRequests: ChangeRequestRepository
+}) {
+  return async function announceTriggered(
+    trx: Kysely<Database>,
+    subject: {
+      orgId: string
+      activityKind: ActivityKind
+      subjectId: string
+      evaluations: readonly PolicyEvaluation[]
+      approvalId?: string
+    },
+  ): Promise<void> {
+    if (!deps.sink) return
+    for (const evaluation of subject.evaluations.filter((e) => e.triggered)) {
+      const policy = await deps.policies.get(subject.orgId, evaluation.policyId, trx)
+      const pending = policy
+        ? (await deps.changeRequests.pendingFor(subject.orgId, [policy.id], trx)).get(policy.id)
+        : undefined
+      await deps.sink(trx, {
+        kind: 'policy.triggered',
+        orgId: subject.orgId,
+        activityKind: subject.activityKind,
+        evaluation,
+        ...(policy ? { policy: pending ? { ...policy, pendingChangeRequest: pending } : policy } : {}),
+        subjectId: subject.subjectId,
+        ...(subject.approvalId ? { approvalId: subject.approvalId } : {}),
+      })
     }
   }
 }
+
+export type AnnounceTriggered = ReturnType<typeof createTriggerAnnouncer>

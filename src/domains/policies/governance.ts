@@ -23,7 +23,7 @@ import type { WalletSignActivity } from './activity.ts'
 import type { ApprovalRecord } from './approval-repository.ts'
 import type { ApprovalService } from './approval-service.ts'
 import { evaluatePolicies, governedWallets } from './engine.ts'
-import type { PolicyEventBus } from './events.ts'
+import type { AnnounceTriggered } from './events.ts'
 import type { PriceSource } from './prices.ts'
 import type { PolicyRepository } from './repository.ts'
 import type { VelocityWindow } from './rules/types.ts'
@@ -56,7 +56,9 @@ export interface WalletGovernanceDeps {
   readonly ledger: VelocityLedger
   readonly prices: PriceSource
   readonly approvals: ApprovalService
-  readonly events: PolicyEventBus
+  /** Writes `policy.triggered` in the transaction of the decision it describes. */
+  readonly announceTriggered: AnnounceTriggered
+  readonly db: Kysely<Database>
 }
 
 export type WalletGovernance = ReturnType<typeof createWalletGovernance>
@@ -139,46 +141,51 @@ export function createWalletGovernance(deps: WalletGovernanceDeps) {
         },
       })
 
-      const announce = async (approvalId?: string) => {
-        for (const evaluation of outcome.evaluations.filter((e) => e.triggered)) {
-          await deps.events.emit({
-            kind: 'policy.triggered',
-            orgId: activity.orgId,
-            activityKind: 'Wallets:Sign',
-            evaluation,
-            subjectId: activity.requestId,
-            ...(approvalId ? { approvalId } : {}),
-          })
-        }
+      const triggered = {
+        orgId: activity.orgId,
+        activityKind: 'Wallets:Sign' as const,
+        subjectId: activity.requestId,
+        evaluations: outcome.evaluations,
       }
+      const anyTriggered = outcome.evaluations.some((e) => e.triggered)
 
       if (outcome.kind === 'Block') {
-        await deps.ledger.release(activity.requestId)
-        await announce()
+        await deps.db.transaction().execute(async (trx) => {
+          await deps.ledger.release(activity.requestId, trx)
+          await deps.announceTriggered(trx, triggered)
+        })
         return { status: 'Rejected', reason: outcome.reason, evaluations: outcome.evaluations }
       }
       if (outcome.kind === 'Allow') {
-        await announce()
+        if (anyTriggered) {
+          await deps.db.transaction().execute((trx) => deps.announceTriggered(trx, triggered))
+        }
         return { status: 'Allowed', evaluations: outcome.evaluations }
       }
-      const record = await deps.approvals.open({
-        orgId: activity.orgId,
-        initiator: activity.initiator,
-        activity: {
-          kind: 'Wallets:Sign',
-          [activity.requestField]: activity.request,
-          governed: {
-            requestId: activity.requestId,
-            ...(activity.walletId !== undefined ? { walletId: activity.walletId } : {}),
-            ...(activity.keyId !== undefined ? { keyId: activity.keyId } : {}),
-          } satisfies GovernedRef,
-        },
-        evaluations: outcome.evaluations,
-        groups: outcome.groups,
-        expiresInMinutes: outcome.expiresInMinutes,
+      const record = await deps.db.transaction().execute(async (trx) => {
+        const opened = await deps.approvals.open(
+          {
+            orgId: activity.orgId,
+            initiator: activity.initiator,
+            activity: {
+              kind: 'Wallets:Sign',
+              [activity.requestField]: activity.request,
+              governed: {
+                requestId: activity.requestId,
+                ...(activity.walletId !== undefined ? { walletId: activity.walletId } : {}),
+                ...(activity.keyId !== undefined ? { keyId: activity.keyId } : {}),
+              } satisfies GovernedRef,
+            },
+            evaluations: outcome.evaluations,
+            groups: outcome.groups,
+            expiresInMinutes: outcome.expiresInMinutes,
+          },
+          trx,
+        )
+        await deps.announceTriggered(trx, { ...triggered, approvalId: opened.id })
+        await deps.approvals.announce(opened, trx)
+        return opened
       })
-      await announce(record.id)
-      await deps.approvals.announce(record)
       return { status: 'Pending', approvalId: record.id, approval: await deps.approvals.present(record) }
     },
 

@@ -30,11 +30,11 @@ export interface ListPoliciesOptions {
   readonly status?: PolicyStatus
 }
 
-export class PolicyRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+export type PolicyRepository = ReturnType<typeof createPolicyRepository>
 
-  async insert(orgId: string, policy: Policy): Promise<void> {
-    await this.db
+export function createPolicyRepository(db: Kysely<Database>) {
+  async function insert(orgId: string, policy: Policy): Promise<void> {
+    await db
       .insertInto('policies')
       .values({
         id: policy.id,
@@ -51,8 +51,8 @@ export class PolicyRepository {
       .execute()
   }
 
-  async get(orgId: string, id: string, db: Kysely<Database> = this.db): Promise<Policy | undefined> {
-    const row = await db
+  async function get(orgId: string, id: string, trx: Kysely<Database> = db): Promise<Policy | undefined> {
+    const row = await trx
       .selectFrom('policies')
       .selectAll()
       .where('org_id', '=', orgId)
@@ -61,8 +61,8 @@ export class PolicyRepository {
     return row ? toPolicy(row) : undefined
   }
 
-  async list(orgId: string, options: ListPoliciesOptions): Promise<Policy[]> {
-    let query = this.db.selectFrom('policies').selectAll().where('org_id', '=', orgId)
+  async function list(orgId: string, options: ListPoliciesOptions): Promise<Policy[]> {
+    let query = db.selectFrom('policies').selectAll().where('org_id', '=', orgId)
     if (options.status) query = query.where('status', '=', options.status)
     if (options.after) query = query.where('id', '>', options.after)
     const rows = await query.orderBy('id', 'asc').limit(options.limit).execute()
@@ -70,8 +70,8 @@ export class PolicyRepository {
   }
 
   /** The Active policies of one activity kind: what evaluation reads on every governed request. */
-  async listActive(orgId: string, activityKind: ActivityKind): Promise<Policy[]> {
-    const rows = await this.db
+  async function listActive(orgId: string, activityKind: ActivityKind): Promise<Policy[]> {
+    const rows = await db
       .selectFrom('policies')
       .selectAll()
       .where('org_id', '=', orgId)
@@ -82,14 +82,14 @@ export class PolicyRepository {
   }
 
   /** Full replace of an Active policy; false when it is gone or no longer Active. */
-  async replace(
+  async function replace(
     orgId: string,
     id: string,
     body: PolicyBody,
     dateUpdated: string,
-    db: Kysely<Database> = this.db,
+    trx: Kysely<Database> = db,
   ): Promise<boolean> {
-    const result = await db
+    const result = await trx
       .updateTable('policies')
       .set({
         name: body.name,
@@ -106,13 +106,13 @@ export class PolicyRepository {
     return Number(result.numUpdatedRows) === 1
   }
 
-  async archive(
+  async function archive(
     orgId: string,
     id: string,
     dateUpdated: string,
-    db: Kysely<Database> = this.db,
+    trx: Kysely<Database> = db,
   ): Promise<boolean> {
-    const result = await db
+    const result = await trx
       .updateTable('policies')
       .set({ status: 'Archived', date_updated: dateUpdated })
       .where('org_id', '=', orgId)
@@ -121,4 +121,6 @@ export class PolicyRepository {
       .executeTakeFirst()
     return Number(result.numUpdatedRows) === 1
   }
+
+  return { insert, get, list, listActive, replace, archive }
 }

@@ -13,6 +13,7 @@ import { sendChange } from '../../http/change-reply.ts'
 import { callerOf } from '../../http/context.ts'
 import { pageSchema } from '../../pagination.ts'
 import { initiatorOf } from './activity.ts'
+import type { ApprovalService } from './approval-service.ts'
 import {
   ApprovalDecisionBodySchema,
   ApprovalSchema,
@@ -23,7 +24,7 @@ import {
   PolicyBodySchema,
   PolicySchema,
 } from './schemas.ts'
-import type { PoliciesDomain } from './service.ts'
+import type { PolicyService } from './service.ts'
 
 const tags = ['policies']
 const policyResponse = { 200: PolicySchema }
@@ -38,7 +39,10 @@ const PolicyBodyInput = Type.Object(
   { additionalProperties: true, description: 'See PolicyBody (SDK union).' },
 )
 
-export function registerPolicyRoutes(fastify: FastifyInstance, domain: PoliciesDomain): void {
+export function registerPolicyRoutes(
+  fastify: FastifyInstance,
+  domain: { policies: PolicyService; approvals: ApprovalService },
+): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   app.addSchema({ ...PolicyBodySchema, $id: 'PolicyBody' })
 

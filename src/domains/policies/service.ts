@@ -1,39 +1,26 @@
 /**
- * The policies domain: policy CRUD, and the composition of approvals, change requests and wallet
- * governance. `createPoliciesDomain` is what buildApp (and the other domains) use.
+ * Policy CRUD. An update or archive is a change request when a `Policies:Modify` policy triggers
+ * (202); creating a policy is never gated.
  */
-import type { Kysely } from 'kysely'
 import type { Clock } from '../../clock.ts'
-import type { Database } from '../../db/schema.ts'
 import { AppError, notFound } from '../../errors.ts'
 import type { ChangeOutcome } from '../../http/change-reply.ts'
 import { newId } from '../../ids.ts'
 import { cursorOf, pageOf } from '../../pagination.ts'
 import type { Initiator } from './activity.ts'
-import { createApprovalService } from './approval-service.ts'
-import { createChangeRequestService } from './change-requests.ts'
-import { type ErrorLogger, PolicyEventBus } from './events.ts'
-import { createWalletGovernance } from './governance.ts'
-import type { PriceSource } from './prices.ts'
-import { PolicyRepository } from './repository.ts'
+import type { ChangeRequestService } from './change-requests.ts'
+import type { PolicyRepository } from './repository.ts'
 import { ruleKindFeatures } from './rules/index.ts'
 import type { ChangeRequest, Policy, PolicyBody, PolicyStatus } from './schemas.ts'
 import { parsePolicyBody } from './validate.ts'
-import { VelocityLedger } from './velocity-ledger.ts'
 
 export type PlanFeature = NonNullable<(typeof ruleKindFeatures)[keyof typeof ruleKindFeatures]>
 
-export interface PoliciesDomainDeps {
-  readonly db: Kysely<Database>
-  readonly clock: Clock
-  readonly prices: PriceSource
-  /**
-   * The plans domain's gate: throws AppError('payment_required') when the org's plan lacks the
-   * feature. Absent ⇒ every feature is available (single-tenant/emulator default).
-   */
-  readonly assertFeature?: (orgId: string, feature: PlanFeature) => Promise<void>
-  readonly logger?: ErrorLogger
-}
+/**
+ * The plans domain's gate: throws AppError('payment_required') when the org's plan lacks the
+ * feature. Absent ⇒ every feature is available (single-tenant/emulator default).
+ */
+export type AssertFeature = (orgId: string, feature: PlanFeature) => Promise<void>
 
 /** What an update or archive produced: the policy (200) or a change request waiting (202). */
 export type PolicyChangeResult = ChangeOutcome<Policy, ChangeRequest>
@@ -46,39 +33,16 @@ export interface ListPoliciesQuery {
 
 const DEFAULT_PAGE = 20
 
-export function createPoliciesDomain(deps: PoliciesDomainDeps) {
-  const events = new PolicyEventBus(deps.logger)
-  const repo = new PolicyRepository(deps.db)
-  const ledger = new VelocityLedger(deps.db)
-  const approvals = createApprovalService({ db: deps.db, clock: deps.clock, events, logger: deps.logger })
-  const changeRequests = createChangeRequestService({
-    db: deps.db,
-    clock: deps.clock,
-    policies: repo,
-    approvals,
-    events,
-    logger: deps.logger,
-  })
-  const governance = createWalletGovernance({
-    clock: deps.clock,
-    policies: repo,
-    ledger,
-    prices: deps.prices,
-    approvals,
-    events,
-  })
-  const policies = createPolicyService({ ...deps, repo, changeRequests })
-  return { policies, approvals, changeRequests, governance, events }
-}
-
-export type PoliciesDomain = ReturnType<typeof createPoliciesDomain>
-
-interface PolicyServiceDeps extends PoliciesDomainDeps {
+export interface PolicyServiceDeps {
+  readonly clock: Clock
   readonly repo: PolicyRepository
-  readonly changeRequests: ReturnType<typeof createChangeRequestService>
+  readonly changeRequests: ChangeRequestService
+  readonly assertFeature?: AssertFeature
 }
 
-function createPolicyService(deps: PolicyServiceDeps) {
+export type PolicyService = ReturnType<typeof createPolicyService>
+
+export function createPolicyService(deps: PolicyServiceDeps) {
   const { repo, changeRequests } = deps
   const nowIso = () => deps.clock.now().toISOString()
 

@@ -73,13 +73,13 @@ export interface GovernedRequestEntry {
   readonly amountUsd: number | undefined
 }
 
-export class VelocityLedger {
-  constructor(private readonly db: Kysely<Database>) {}
+export type VelocityLedger = ReturnType<typeof createVelocityLedger>
 
+export function createVelocityLedger(db: Kysely<Database>) {
   /** Adds a request to the raw table and to its three buckets, atomically. Idempotent per id. */
-  async record(entry: GovernedRequestEntry): Promise<void> {
+  async function record(entry: GovernedRequestEntry): Promise<void> {
     const micros = entry.amountUsd === undefined ? null : toMicros(entry.amountUsd)
-    await this.db.transaction().execute(async (trx) => {
+    await db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('policy_governed_requests')
         .values({
@@ -93,7 +93,7 @@ export class VelocityLedger {
         .onConflict((oc) => oc.column('id').doNothing())
         .executeTakeFirst()
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return
-      await this.adjustBuckets(trx, entry.walletId, entry.date.getTime(), micros, 1)
+      await adjustBuckets(trx, entry.walletId, entry.date.getTime(), micros, 1)
     })
   }
 
@@ -102,7 +102,7 @@ export class VelocityLedger {
    * moved anything). Idempotent: only the first call changes the totals. Given `trx`, it runs inside
    * the caller's transaction, so the release commits together with the status that justifies it.
    */
-  async release(requestId: string, trx?: Kysely<Database>): Promise<boolean> {
+  async function release(requestId: string, trx?: Kysely<Database>): Promise<boolean> {
     const run = async (t: Kysely<Database>) => {
       const row = await t
         .updateTable('policy_governed_requests')
@@ -112,13 +112,13 @@ export class VelocityLedger {
         .returning(['wallet_id', 'date_created', 'amount_usd_micros'])
         .executeTakeFirst()
       if (!row) return false
-      await this.adjustBuckets(t, row.wallet_id, Date.parse(row.date_created), row.amount_usd_micros, -1)
+      await adjustBuckets(t, row.wallet_id, Date.parse(row.date_created), row.amount_usd_micros, -1)
       return true
     }
-    return trx ? run(trx) : this.db.transaction().execute(run)
+    return trx ? run(trx) : db.transaction().execute(run)
   }
 
-  private async adjustBuckets(
+  async function adjustBuckets(
     trx: Kysely<Database>,
     walletId: string,
     at: number,
@@ -152,13 +152,17 @@ export class VelocityLedger {
    * for signatures on the key route; a window sums several (see `governance.ts`). The velocity rules
    * ask for (now − timeframe, now], i.e. [now − timeframe + 1 ms, now + 1 ms).
    */
-  async totals(subjects: string | readonly string[], from: number, to: number): Promise<VelocityWindow> {
+  async function totals(
+    subjects: string | readonly string[],
+    from: number,
+    to: number,
+  ): Promise<VelocityWindow> {
     const ids = typeof subjects === 'string' ? [subjects] : [...new Set(subjects)]
     // One statement (UNION ALL of the ranges): one round trip per window, whatever the split.
     type Sum = number | string | null
     const parts = windowSegments(from, to).map((segment) =>
       segment.level === 'raw'
-        ? this.db
+        ? db
             .selectFrom('policy_governed_requests')
             .select([
               sql<Sum>`count(*)`.as('n'),
@@ -169,7 +173,7 @@ export class VelocityLedger {
             .where('date_created', '>=', iso(segment.from))
             .where('date_created', '<', iso(segment.to))
             .where('rejected', '=', 0)
-        : this.db
+        : db
             .selectFrom('policy_velocity_buckets')
             .select([
               sql<Sum>`sum(request_count)`.as('n'),
@@ -197,8 +201,14 @@ export class VelocityLedger {
   }
 
   /** The window the velocity rules use: the last `timeframeMinutes`, `now` included. */
-  window(subjects: string | readonly string[], now: Date, timeframeMinutes: number): Promise<VelocityWindow> {
+  function window(
+    subjects: string | readonly string[],
+    now: Date,
+    timeframeMinutes: number,
+  ): Promise<VelocityWindow> {
     const end = now.getTime() + 1
-    return this.totals(subjects, end - timeframeMinutes * MINUTE, end)
+    return totals(subjects, end - timeframeMinutes * MINUTE, end)
   }
+
+  return { record, release, totals, window }
 }

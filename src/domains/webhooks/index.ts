@@ -7,11 +7,11 @@ import { Counter, Gauge, type Registry } from 'prom-client'
 import type { Clock } from '../../clock.ts'
 import type { SecretBox } from '../../custody/secret-box.ts'
 import type { DatabaseHandle } from '../../db/database.ts'
-import type { PolicyEventBus } from '../policies/events.ts'
+import type { PolicyEventSink } from '../policies/events.ts'
 import type { TransferRepository } from '../wallets/transfers/repository.ts'
 import { createDelivery, type OutboundSettings } from './delivery.ts'
 import { createEmitter, type EmitEvent, type EnqueueJob } from './emit.ts'
-import { type PolicyLookup, policyEventListener } from './policy-events.ts'
+import { policyEventWriter } from './policy-events.ts'
 import { createWebhookRepository } from './repository.ts'
 import { registerWebhookRoutes } from './routes.ts'
 import { createWebhookService } from './service.ts'
@@ -31,7 +31,6 @@ export interface WebhooksDeps {
   readonly outbound: OutboundSettings
   /** Where the delivery metrics are registered (the `/metrics` registry). */
   readonly metrics?: Registry
-  readonly findPolicy?: PolicyLookup
 }
 
 export function createWebhooksModule(deps: WebhooksDeps) {
@@ -103,17 +102,8 @@ export function createWebhooksModule(deps: WebhooksDeps) {
     emittingTransfers(base: TransferRepository): TransferRepository {
       return emittingTransfers(db, base, emitEvent)
     },
-    /** Turns the policy domain's announcements into webhook events. */
-    listenToPolicies(bus: PolicyEventBus): void {
-      bus.subscribe(
-        policyEventListener({
-          db,
-          emit: emitEvent,
-          findPolicy: deps.findPolicy ?? (async () => undefined),
-          now: () => deps.clock.now(),
-        }),
-      )
-    },
+    /** Writes the policy domain's events in the transaction of their change. */
+    policyEvents: policyEventWriter({ emit: emitEvent, now: () => deps.clock.now() }) as PolicyEventSink,
   }
 }
 

@@ -1,29 +1,19 @@
 /**
- * The policy domain announces `policy.triggered`, `policy.approval.pending` and
- * `policy.approval.resolved` on its event bus right after the change commits (src/domains/policies/
- * events.ts). This listener turns each announcement into a webhook event in a transaction of its
- * own. Unlike the wallet, key and signature events, these are therefore written just after the
- * change rather than with it: a node stopping in that instant loses the event (README).
+ * `policy.triggered`, `policy.approval.pending` and `policy.approval.resolved`: the policy domain
+ * hands each to this sink inside the transaction of the change it describes (src/domains/policies/
+ * events.ts), and it is written there with `emitEvent`, like the wallet, key and signature events:
+ * a rolled-back change emits nothing.
  */
-import type { Db } from '../../db/database.ts'
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/schema.ts'
 import { newId } from '../../ids.ts'
-import type { PolicyEvent } from '../policies/events.ts'
-import type { Policy } from '../policies/schemas.ts'
+import type { PolicyEvent, PolicyEventSink } from '../policies/events.ts'
 import type { EmitEvent } from './emit.ts'
 
-/** The policy as the API returns it, or undefined when it cannot be read. */
-export type PolicyLookup = (orgId: string, policyId: string) => Promise<Policy | undefined>
-
-export function policyEventListener(deps: {
-  db: Db
-  emit: EmitEvent
-  findPolicy: PolicyLookup
-  now: () => Date
-}) {
-  return async (event: PolicyEvent): Promise<void> => {
+export function policyEventWriter(deps: { emit: EmitEvent; now: () => Date }): PolicyEventSink {
+  return async (trx: Kysely<Database>, event: PolicyEvent): Promise<void> => {
     if (event.kind === 'policy.triggered') {
-      const { evaluation } = event
-      const policy = await deps.findPolicy(event.orgId, evaluation.policyId)
+      const { evaluation, policy } = event
       const date = deps.now()
       const data = {
         policyEvaluation: {
@@ -38,9 +28,7 @@ export function policyEventListener(deps: {
           ...(event.approvalId ? { approvalId: event.approvalId } : {}),
         },
       }
-      await deps.db
-        .transaction()
-        .execute((trx) => deps.emit(trx, { orgId: event.orgId, kind: event.kind, data }))
+      await deps.emit(trx, { orgId: event.orgId, kind: event.kind, data })
       return
     }
     const { approval } = event
@@ -54,8 +42,6 @@ export function policyEventListener(deps: {
             status: approval.status,
           }
         : { approval }
-    await deps.db
-      .transaction()
-      .execute((trx) => deps.emit(trx, { orgId: event.orgId, kind: event.kind, data }))
+    await deps.emit(trx, { orgId: event.orgId, kind: event.kind, data })
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { DfnsApiClient } from '@dfns/sdk'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { sql } from 'kysely'
 import { keccak256, toHex } from 'viem'
 import { testDialect } from '../../helpers/database.ts'
 import { walletGuard } from '../../helpers/policies.ts'
@@ -205,6 +206,65 @@ describe(`webhook events from their causes (${testDialect})`, () => {
     )
     assert.equal(resolved.status, 'Approved')
     assert.equal(one(events, 'wallet.signature.signed').signatureRequest.status, 'Signed')
+  })
+
+  it('a policy change that rolls back emits nothing; the same change emits once it commits', async () => {
+    const wallet = await w.root.wallets.createWallet({ body: { network: 'Base' } })
+    await guard(wallet.id, {
+      kind: 'RequestApproval',
+      autoRejectTimeout: 60,
+      approvalGroups: [{ quorum: 1, approvers: { userId: { in: [approver.userId] } } }],
+    })
+    await arrived()
+    // The database refuses the approval's `policy.approval.pending` row: the transaction that opens
+    // the approval (and wrote its `policy.triggered` row just before) fails as a whole.
+    const { db } = w.database
+    if (testDialect === 'postgres') {
+      await sql`create function refuse_pending_event() returns trigger language plpgsql as $$
+        begin raise exception 'pending events refused'; end $$`.execute(db)
+      await sql`create trigger refuse_pending before insert on webhook_events for each row
+        when (new.kind = 'policy.approval.pending') execute function refuse_pending_event()`.execute(db)
+    } else {
+      await sql`create trigger refuse_pending before insert on webhook_events
+        when new.kind = 'policy.approval.pending' begin select raise(abort, 'pending events refused'); end`.execute(
+        db,
+      )
+    }
+    try {
+      await assert.rejects(
+        w.root.wallets.generateSignature({
+          walletId: wallet.id,
+          body: { kind: 'Hash', hash: keccak256('0x05') },
+        }),
+        (err: { httpStatus?: number }) => err.httpStatus === 500,
+      )
+    } finally {
+      await sql`drop trigger refuse_pending${sql.raw(testDialect === 'postgres' ? ' on webhook_events' : '')}`.execute(
+        db,
+      )
+    }
+    let events = await arrived()
+    assert.deepEqual(kinds(events), ['wallet.signature.failed', 'wallet.signature.requested'])
+    const approvals = await w.root.policies.listApprovals({ query: { status: 'Pending' } })
+    assert.equal(
+      approvals.items.filter(
+        (a) => a.activity.kind === 'Wallets:Sign' && JSON.stringify(a).includes(wallet.id),
+      ).length,
+      0,
+    )
+
+    const pending = await w.root.wallets.generateSignature({
+      walletId: wallet.id,
+      body: { kind: 'Hash', hash: keccak256('0x05') },
+    })
+    events = await arrived()
+    assert.deepEqual(kinds(events), [
+      'policy.approval.pending',
+      'policy.triggered',
+      'wallet.signature.requested',
+    ])
+    assert.equal(one(events, 'policy.approval.pending').approval.id, pending.approvalId)
+    assert.equal(one(events, 'policy.triggered').policyEvaluation.approvalId, pending.approvalId)
   })
 
   it('wallet.signature.failed when the key of a pending request is deleted before approval', async () => {

@@ -1,0 +1,84 @@
+/**
+ * The policies module: policy CRUD and its routes, approvals, change requests (the gate other
+ * domains submit their changes to) and the governance of wallet requests. See README.md.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { Clock } from '../../clock.ts'
+import type { Database } from '../../db/schema.ts'
+import { type ApprovalService, createApprovalService } from './approval-service.ts'
+import { createChangeRequestRepository } from './change-request-repository.ts'
+import { type ChangeRequestService, createChangeRequestService } from './change-requests.ts'
+import { createTriggerAnnouncer, type ErrorLogger, type PolicyEventSink } from './events.ts'
+import { createWalletGovernance, type WalletGovernance } from './governance.ts'
+import type { PriceSource } from './prices.ts'
+import { createPolicyRepository } from './repository.ts'
+import { registerPolicyRoutes } from './routes.ts'
+import { type AssertFeature, createPolicyService, type PolicyService } from './service.ts'
+import { createVelocityLedger } from './velocity-ledger.ts'
+
+export type { PolicyEvent, PolicyEventSink } from './events.ts'
+
+export interface PoliciesModuleDeps {
+  readonly db: Kysely<Database>
+  readonly clock: Clock
+  readonly prices: PriceSource
+  readonly assertFeature?: AssertFeature
+  /** Where `policy.*` events are written, in the transaction of their change (the webhooks module). */
+  readonly events?: PolicyEventSink
+  readonly logger?: ErrorLogger
+}
+
+export interface PoliciesModule {
+  /** Policy CRUD. */
+  readonly service: PolicyService
+  readonly approvals: ApprovalService
+  readonly changeRequests: ChangeRequestService
+  readonly governance: WalletGovernance
+  registerRoutes(app: FastifyInstance): void
+}
+
+export function createPoliciesModule(deps: PoliciesModuleDeps): PoliciesModule {
+  const repo = createPolicyRepository(deps.db)
+  const announceTriggered = createTriggerAnnouncer({
+    sink: deps.events,
+    policies: repo,
+    changeRequests: createChangeRequestRepository(deps.db),
+  })
+  const approvals = createApprovalService({
+    db: deps.db,
+    clock: deps.clock,
+    ...(deps.events ? { events: deps.events } : {}),
+    logger: deps.logger,
+  })
+  const changeRequests = createChangeRequestService({
+    db: deps.db,
+    clock: deps.clock,
+    policies: repo,
+    approvals,
+    announceTriggered,
+    logger: deps.logger,
+  })
+  const governance = createWalletGovernance({
+    db: deps.db,
+    clock: deps.clock,
+    policies: repo,
+    ledger: createVelocityLedger(deps.db),
+    prices: deps.prices,
+    approvals,
+    announceTriggered,
+  })
+  const service = createPolicyService({
+    clock: deps.clock,
+    repo,
+    changeRequests,
+    ...(deps.assertFeature ? { assertFeature: deps.assertFeature } : {}),
+  })
+  return {
+    service,
+    approvals,
+    changeRequests,
+    governance,
+    registerRoutes: (app) => registerPolicyRoutes(app, { policies: service, approvals }),
+  }
+}
