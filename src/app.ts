@@ -7,7 +7,7 @@ import { createEvmEndpoints, type EvmEndpoints } from './chains/evm/endpoints.ts
 import { requireNetwork } from './chains/networks.ts'
 import type { Clock } from './clock.ts'
 import type { Config } from './config.ts'
-import { createImportSigner, createSoftwareKeyStore } from './custody/index.ts'
+import { createImportSigner, createSoftwareKeyStore, type KeyStore } from './custody/index.ts'
 import type { SecretBox } from './custody/secret-box.ts'
 import { type DatabaseHandle, pingDatabase } from './db/database.ts'
 import { type AuthDomain, createAuthDomain } from './domains/auth/index.ts'
@@ -19,6 +19,9 @@ import { Journal } from './domains/emulator/journal.ts'
 import { registerJournalRoutes } from './domains/emulator/journal-routes.ts'
 import { registerMailboxRoutes } from './domains/emulator/mailbox-routes.ts'
 import { type EmulatorRoutes, mountEmulator, OPERATOR_GUARDED } from './domains/emulator/mount.ts'
+import { type SeedOutcome, seedState } from './domains/emulator/seed/run.ts'
+import { registerStateRoutes } from './domains/emulator/snapshots/routes.ts'
+import { EmulatorState } from './domains/emulator/snapshots/state.ts'
 import { createNetworksModule } from './domains/networks/index.ts'
 import { createPermissionsModule, type PermissionsService } from './domains/permissions/index.ts'
 import { createPlansModule, installPlanGate, type PlanService } from './domains/plans/index.ts'
@@ -92,6 +95,13 @@ export type App = FastifyInstance & {
     readonly mailer: Mailer
     /** The emulator's mailbox; undefined in the production profile. */
     readonly mailbox: Mailbox | undefined
+    /** Seed, reset and snapshots (development profile with the emulator controls); else undefined. */
+    readonly emulator:
+      | {
+          readonly state: EmulatorState
+          seed(input: unknown, options?: { reuse?: boolean }): Promise<SeedOutcome>
+        }
+      | undefined
     /** The JSON-RPC endpoint of every EVM network walletd can reach. */
     readonly evm: EvmEndpoints
     /** SIGTERM: `/readyz` answers 503 and responses close their connections (see `walletd start`). */
@@ -253,6 +263,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const journal = config.profile === 'development' ? new Journal(deps.clock, config.journalSize) : undefined
   if (journal) emulatorRoutes.push(registerJournalRoutes(journal))
   let interruptedSweep: NodeJS.Timeout | undefined
+  let keyStore!: KeyStore
   await app.register(async (api) => {
     // First, so every API request is journaled, the ones refused by the hooks below included.
     journal?.install(api)
@@ -278,7 +289,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       url: config.priceUrl,
       timeoutMs: config.priceTimeoutMs,
     })
-    const keyStore = createSoftwareKeyStore({
+    keyStore = createSoftwareKeyStore({
       db: deps.database.db,
       secrets: deps.secrets,
       now: () => deps.clock.now(),
@@ -446,7 +457,32 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // Handlers are registered while the domains are built above; the timer starts once the app is ready.
   if (deps.runJobs ?? true) app.addHook('onReady', async () => jobs.start())
 
+  let emulator: App['walletd']['emulator']
   if (config.profile === 'development' && deps.operatorToken !== undefined) {
+    const runJobs = deps.runJobs ?? true
+    const state = new EmulatorState({
+      database: deps.database,
+      evm,
+      clock: deps.clock,
+      hooks: {
+        pauseJobs: async () => {
+          if (runJobs) await jobs.stop()
+        },
+        resumeJobs: () => {
+          if (runJobs) jobs.start()
+        },
+        // Every cache of database state walletd keeps in memory (see the emulator README).
+        clearCaches: () => {
+          plans.clearCache()
+          auth.context.tokens.clearCache()
+          mailbox?.clear()
+        },
+      },
+    })
+    const seedDeps = { state, clock: deps.clock, auth, permissions, policies, plans, wallets, keyStore, evm }
+    emulatorRoutes.push(registerStateRoutes(seedDeps))
+    emulator = { state, seed: (input, options) => seedState(seedDeps, input, options) }
+    app.addHook('onClose', async () => state.close())
     await mountEmulator(app, { token: deps.operatorToken, routes: emulatorRoutes })
   }
 
@@ -489,6 +525,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       startDraining,
       mailer,
       mailbox,
+      emulator,
     },
   })
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes, randomInt } from 'node:crypto'
 
 /**
@@ -45,8 +46,27 @@ function randomBase36(length: number): string {
   return out
 }
 
+/**
+ * Where ids come from inside `withIdSource` (the emulator's seed): a deterministic source makes the
+ * same seed give the same ids on every run. Outside it, ids are time plus randomness.
+ */
+export type IdSource = (kind: IdKind) => string
+const idSources = new AsyncLocalStorage<IdSource>()
+
+export function withIdSource<T>(source: IdSource, run: () => Promise<T>): Promise<T> {
+  return idSources.run(source, run)
+}
+
+/** An id of the Dfns shape from a time and a 16-character base36 tail (the seed's ids). */
+export function idFromParts(kind: IdKind, timeMs: number, tail: string): string {
+  const time = timeMs.toString(36).padStart(10, '0').slice(-10)
+  return `${idPrefixes[kind]}-${time.slice(0, 5)}-${time.slice(5)}-${tail}`
+}
+
 /** A new id of `kind`, its time part from `now` (epoch ms, read from the injected Clock). */
 export function newId(kind: IdKind, now: number): string {
+  const source = idSources.getStore()
+  if (source) return source(kind)
   const time = now.toString(36).padStart(10, '0').slice(-10)
   return `${idPrefixes[kind]}-${time.slice(0, 5)}-${time.slice(5)}-${randomBase36(16)}`
 }

@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildApp } from './app.ts'
 import { createDevChain, type DevChain } from './chains/dev-chain/supervisor.ts'
@@ -11,6 +13,7 @@ import { type Config, ConfigError, type ConfigInput, DEFAULT_PORT, loadConfig } 
 import { MasterKeyError } from './custody/secret-box.ts'
 import { emulatorInstructions } from './domains/emulator/instructions.ts'
 import { loadOperatorToken } from './domains/emulator/operator-token.ts'
+import { AppError } from './errors.ts'
 import { findFloodRowsBefore, findRecordedError } from './http/error-recorder.ts'
 import { ErrorIdGenerator } from './ids.ts'
 
@@ -41,6 +44,8 @@ Options (each also settable by environment variable, see the README):
   --log-level <level>      fatal|error|warn|info|debug|trace (default info)
   --no-dev-chain           do not run the local dev chain (Anvil) for EVM networks without an RPC URL
   --profile <name>         development (default: emulator controls) | production (webhook SSRF guard on)
+  --seed <file.json>       start from this seed (development profile; schemas/seed.schema.json);
+                           what it created (ids, tokens, keys) is written to <data-dir>/seeded.json
   -h, --help               show this help
 `
 
@@ -54,6 +59,8 @@ const options = {
   'log-level': { type: 'string' },
   'no-dev-chain': { type: 'boolean' },
   profile: { type: 'string' },
+  // walletd start --seed <file>
+  seed: { type: 'string' },
   json: { type: 'boolean' },
   // walletd org plan
   plan: { type: 'string' },
@@ -224,6 +231,44 @@ function devChainFor(config: Config): DevChain | undefined {
   return createDevChain({ dataDir: config.dataDir, networks })
 }
 
+/** The seed of `walletd start --seed`: 0, or the exit code after saying what is wrong with it. */
+async function startFromSeed(
+  app: Awaited<ReturnType<typeof buildApp>>,
+  config: Config,
+  file: string,
+  devChain: DevChain | undefined,
+): Promise<number> {
+  if (!app.walletd.emulator) throw new ConfigError('--seed needs the development profile')
+  let input: unknown
+  try {
+    input = JSON.parse(fs.readFileSync(file, 'utf8'))
+  } catch (err) {
+    throw new ConfigError(`--seed ${file}: ${(err as Error).message}`)
+  }
+  // Balances and the seed's saved state need the dev chain up.
+  devChain?.start()
+  try {
+    const result = await app.walletd.emulator.seed(input, { reuse: true })
+    const out = path.join(config.dataDir, SEEDED_FILE)
+    fs.mkdirSync(config.dataDir, { recursive: true })
+    fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 })
+    fs.chmodSync(out, 0o600)
+    app.log.info(
+      { seed: file, outcome: result.outcome, orgs: result.orgs.map((o) => o.orgId), seeded: out },
+      `seed ${file} ${result.outcome}: ${result.orgs.length} org(s); ids, tokens and keys in ${out}`,
+    )
+    return 0
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status >= 500) throw err
+    const field = typeof err.details?.field === 'string' ? ` (at ${err.details.field})` : ''
+    process.stderr.write(`seed error in ${file}${field}: ${err.message}\n`)
+    return 2
+  }
+}
+
+/** What `walletd start --seed` created, for a CI script to read (like bootstrap.json). */
+const SEEDED_FILE = 'seeded.json'
+
 /** How long in-flight requests get to finish after SIGINT/SIGTERM before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 25_000
 
@@ -233,7 +278,7 @@ async function start(flags: Flags): Promise<number> {
   const operator = loadOperatorToken(config)
   // Migrates, and refuses a master key other than the deployment's before anything listens.
   const { database, secrets } = await openForCommand(config, { needsKey: true, now: systemClock.now() })
-  let app: Awaited<ReturnType<typeof buildApp>>
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined
   let bootstrapped: Awaited<ReturnType<typeof autoBootstrap>>
   let devChain: DevChain | undefined
   // Development: the wall clock plus an offset the emulator's clock control moves.
@@ -249,7 +294,20 @@ async function start(flags: Flags): Promise<number> {
     })
     // Before listening, so bootstrap.json exists once the server answers.
     bootstrapped = await autoBootstrap(app, config, database.db, { clock })
+    // The empty state reset returns to, then the seed: both before anything is answered.
+    await app.walletd.emulator?.state.init()
+    if (flags.seed !== undefined) {
+      const seeded = await startFromSeed(app, config, flags.seed, devChain)
+      if (seeded !== 0) {
+        await app.close()
+        await devChain?.stop()
+        await database.close()
+        return seeded
+      }
+    }
   } catch (err) {
+    await app?.close()
+    await devChain?.stop()
     await database.close()
     throw err
   }

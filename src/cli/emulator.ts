@@ -17,7 +17,7 @@ export const emulatorUsage = `walletd emulator <control> … [--url <base url>] 
                                      requests and responses, secrets redacted
   journal clear                      empty the journal
   seed <file.json>                   apply a seed
-  reset                              back to the seed (or to empty)
+  reset [seed|empty]                 back to the seed (default when one was applied) or to empty
   snapshots                          list the snapshots
   snapshot save|restore|delete <name>
 The operator token is read from WALLETD_OPERATOR_TOKEN, else <data-dir>/operator-token.`
@@ -85,6 +85,9 @@ export function emulatorCall(args: string[]): Call {
       break
     case 'reset':
       if (sub === undefined) return { method: 'POST', path: '/emulator/reset' }
+      if ((sub === 'seed' || sub === 'empty') && more.length === 0) {
+        return { method: 'POST', path: '/emulator/reset', body: { to: sub } }
+      }
       break
     case 'snapshots':
       if (sub === undefined) return { method: 'GET', path: '/emulator/snapshots' }

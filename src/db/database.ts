@@ -79,6 +79,15 @@ export function redactUrl(url: string): string {
 /** The driver connection behind each SQLite Kysely instance, for the migration write lock. */
 const sqliteConnections = new WeakMap<Kysely<Database>, SQLiteDriver.Database>()
 
+/**
+ * The better-sqlite3 connection behind a SQLite Kysely instance (undefined on PostgreSQL): for work
+ * Kysely cannot express (the emulator's snapshots copy the database with ATTACH and VACUUM INTO).
+ * Use it only inside `db.connection().execute(…)`, which holds Kysely's one connection meanwhile.
+ */
+export function sqliteConnectionOf(db: Kysely<Database>): SQLiteDriver.Database | undefined {
+  return sqliteConnections.get(db)
+}
+
 // Each driver is loaded only when its dialect is used: a deployment on SQLite never pays the
 // memory of pg (about 14 MB resident), nor one on PostgreSQL that of better-sqlite3.
 const requireDriver = createRequire(import.meta.url)

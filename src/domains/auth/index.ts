@@ -31,7 +31,7 @@ export interface AuthDomain {
     request: { header: string | undefined; method: string; url: string; rawBody: string | undefined },
   ): Promise<void>
   registerRoutes(app: FastifyInstance): void
-  bootstrapOrg(options?: { orgName?: string }): Promise<BootstrapResult>
+  bootstrapOrg(options?: Parameters<typeof bootstrapOrg>[1]): Promise<BootstrapResult>
   /** Delete expired challenges, unused userAction tokens, temporary tokens and codes (the sweep). */
   purgeExpired(): Promise<{ challenges: number; userActions: number; tokens: number; codes: number }>
 }

@@ -17,6 +17,8 @@ export interface PlanService {
   /** Throws 402 naming the feature and the plan when the org's plan lacks it. */
   requireFeature(orgId: string, feature: BooleanFeature): Promise<void>
   change(orgId: string, change: PlanChange): Promise<Plan>
+  /** Forget cached plans (the emulator's reset: the database they were read from changed). */
+  clearCache(): void
 }
 
 /**
@@ -46,6 +48,7 @@ export function createPlanService(deps: {
 
   return {
     planOf,
+    clearCache: () => cache.clear(),
     async requireFeature(orgId, feature) {
       const plan = await planOf(orgId)
       if (!plan.features[feature]) {

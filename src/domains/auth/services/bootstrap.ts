@@ -32,12 +32,21 @@ export interface BootstrapResult {
  */
 export async function bootstrapOrg(
   ctx: AuthContext,
-  options: { orgName?: string } = {},
+  options: {
+    orgName?: string
+    /**
+     * The emulator's seed: the root's key pair (PEMs) instead of a fresh one, and a token issued
+     * at a fixed time with a fixed expiry (deterministic, see TokenService.issue).
+     */
+    seeded?: { privateKeyPem: string; publicKeyPem: string; issuedAt: Date; expiresAt: Date }
+  } = {},
 ): Promise<BootstrapResult> {
   // Key generation stays outside the transaction.
-  const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-  const privateKey = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
-  const publicKey = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString()
+  const pair = options.seeded ? undefined : generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+  const privateKey =
+    options.seeded?.privateKeyPem ?? pair!.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  const publicKey =
+    options.seeded?.publicKeyPem ?? pair!.publicKey.export({ type: 'spki', format: 'pem' }).toString()
 
   const now = ctx.clock.now()
   const orgId = newId('org', now.getTime())
@@ -56,7 +65,7 @@ export async function bootstrapOrg(
     appId: app.id,
     kind: 'ServiceAccount',
     name: 'root',
-    expiresAt: new Date(now.getTime() + lifetimes.bootstrapToken),
+    expiresAt: options.seeded?.expiresAt ?? new Date(now.getTime() + lifetimes.bootstrapToken),
     now,
   })
   const key = tokenKeyCredential(token, publicKey, now)
@@ -96,7 +105,12 @@ export async function bootstrapOrg(
       userId: root.id,
       tokenId: token.id,
       credId: key.credId,
-      accessToken: await signToken(ctx, token, root.username),
+      accessToken: await signToken(
+        ctx,
+        token,
+        root.username,
+        options.seeded ? { issuedAt: options.seeded.issuedAt } : undefined,
+      ),
       privateKey,
     },
   }

@@ -60,7 +60,12 @@ export function tokenKeyCredential(token: AccessToken, publicKeyPem: string, now
 }
 
 /** Sign the JWT of a token row (outside any transaction: it may create the signing key). */
-export function signToken(ctx: AuthContext, token: AccessToken, username: string): Promise<string> {
+export function signToken(
+  ctx: AuthContext,
+  token: AccessToken,
+  username: string,
+  fixed?: { issuedAt: Date },
+): Promise<string> {
   return ctx.tokens.issue(
     {
       orgId: token.orgId,
@@ -71,6 +76,7 @@ export function signToken(ctx: AuthContext, token: AccessToken, username: string
       username,
     },
     new Date(token.expiresAt),
+    fixed,
   )
 }
 

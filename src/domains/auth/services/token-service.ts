@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { p256 } from '@noble/curves/nist.js'
 import { CompactSign, compactVerify } from 'jose'
 import type { Clock } from '../../../clock.ts'
 import type { SecretBox } from '../../../custody/secret-box.ts'
@@ -64,9 +65,18 @@ export class TokenService {
     this.#issuer = `walletd:${deps.region}`
   }
 
-  async issue(claims: Omit<TokenClaims, 'exp'>, expiresAt: Date): Promise<string> {
+  /**
+   * `fixed` (the emulator's seed): `iat` is the given time instead of the clock's and the ES256
+   * signature is RFC 6979's deterministic one, so the same claims give the same token, byte for
+   * byte, for as long as the deployment keeps its signing key.
+   */
+  async issue(
+    claims: Omit<TokenClaims, 'exp'>,
+    expiresAt: Date,
+    fixed?: { issuedAt: Date },
+  ): Promise<string> {
     const key = await this.signingKey()
-    const now = Math.floor(this.#deps.clock.now().getTime() / 1000)
+    const now = Math.floor((fixed?.issuedAt ?? this.#deps.clock.now()).getTime() / 1000)
     const payload = {
       iss: this.#issuer,
       aud: AUDIENCE,
@@ -84,9 +94,25 @@ export class TokenService {
       },
       [REGION_CLAIM]: { name: this.#deps.region, url: this.#deps.publicUrl },
     }
+    const header = { alg: 'ES256', typ: 'JWT', kid: key.kid }
+    if (fixed) {
+      const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`
+      const d = Buffer.from(String(key.privateKey.export({ format: 'jwk' }).d), 'base64url')
+      try {
+        const signature = p256.sign(Buffer.from(input, 'ascii'), d)
+        return `${input}.${Buffer.from(signature).toString('base64url')}`
+      } finally {
+        d.fill(0)
+      }
+    }
     return new CompactSign(Buffer.from(JSON.stringify(payload)))
-      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: key.kid })
+      .setProtectedHeader(header)
       .sign(key.privateKey)
+  }
+
+  /** Forget verified tokens (the emulator's reset: the database they were checked against changed). */
+  clearCache(): void {
+    this.#verified.clear()
   }
 
   /** The claims of a token this deployment issued and that has not expired; else a 401. */
@@ -229,6 +255,8 @@ export async function resealSigningKeys(deps: {
   }
   return report
 }
+
+const b64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url')
 
 function malformed(reason: string): AppError {
   return new AppError('unauthorized', `Bearer token is malformed: ${reason}.`, {
