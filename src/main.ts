@@ -250,9 +250,11 @@ async function startFromSeed(
   try {
     const result = await app.walletd.emulator.seed(input, { reuse: true })
     const out = path.join(config.dataDir, SEEDED_FILE)
-    fs.mkdirSync(config.dataDir, { recursive: true })
-    fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 })
-    fs.chmodSync(out, 0o600)
+    if (result.outcome !== 'present') {
+      fs.mkdirSync(config.dataDir, { recursive: true })
+      fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`, { mode: 0o600 })
+      fs.chmodSync(out, 0o600)
+    }
     app.log.info(
       { seed: file, outcome: result.outcome, orgs: result.orgs.map((o) => o.orgId), seeded: out },
       `seed ${file} ${result.outcome}: ${result.orgs.length} org(s); ids, tokens and keys in ${out}`,

@@ -6,8 +6,12 @@ import { entryIds } from './derive.ts'
 import { checkSeed } from './validate.ts'
 
 export interface SeedOutcome extends SeedResult {
-  /** `applied`: created now; `restored`: this seed was already applied here, its state was restored. */
-  outcome: 'applied' | 'restored'
+  /**
+   * `applied`: created now; `restored`: this seed was already applied here, its saved state was
+   * restored; `present` (PostgreSQL, `walletd start --seed`): its orgs exist already, nothing was
+   * changed and `orgs` is empty (seeded.json from the start that applied it stays).
+   */
+  outcome: 'applied' | 'restored' | 'present'
 }
 
 /**
@@ -27,13 +31,21 @@ export async function seedState(
   const { state } = deps
   return state.exclusive(async () => {
     if (!state.supported) {
-      for (const [i, org] of seed.orgs.entries()) {
-        const orgId = entryIds(`${org.key}/org`)('org')
-        if (await deps.auth.context.repos.orgs.orgExists(orgId)) {
-          throw new AppError('conflict', `seed orgs[${i}].key: org ${orgId} (${org.key}) exists already.`, {
+      const exists = await Promise.all(
+        seed.orgs.map((org) => deps.auth.context.repos.orgs.orgExists(entryIds(`${org.key}/org`)('org'))),
+      )
+      // A node started with the seed another node (or an earlier start) applied: nothing to do.
+      if (options.reuse && exists.every(Boolean)) return { outcome: 'present', orgs: [] }
+      const i = exists.indexOf(true)
+      if (i >= 0) {
+        const orgId = entryIds(`${seed.orgs[i]!.key}/org`)('org')
+        throw new AppError(
+          'conflict',
+          `seed orgs[${i}].key: org ${orgId} (${seed.orgs[i]!.key}) exists already.`,
+          {
             details: { field: `orgs[${i}].key`, orgId },
-          })
-        }
+          },
+        )
       }
       return { outcome: 'applied', ...(await applySeed(deps, seed)) }
     }
