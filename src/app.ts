@@ -264,6 +264,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   if (journal) emulatorRoutes.push(registerJournalRoutes(journal))
   let interruptedSweep: NodeJS.Timeout | undefined
   let keyStore!: KeyStore
+  let rateLimit: { clearCounters(): void } | undefined
   await app.register(async (api) => {
     // First, so every API request is journaled, the ones refused by the hooks below included.
     journal?.install(api)
@@ -344,7 +345,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     // itself onto each route as it is added.
     installAuthentication(api, auth.authenticate)
     if (faults) api.addHook('onRequest', faults.hook())
-    await installRateLimit(api, {
+    rateLimit = await installRateLimit(api, {
       quotaFor: async (orgId) => (await plans.planOf(orgId)).rateLimitPerMinute,
       unauthenticatedQuota: config.publicRateLimit,
       redisUrl: config.redisUrl,
@@ -475,6 +476,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         clearCaches: () => {
           plans.clearCache()
           auth.context.tokens.clearCache()
+          rateLimit?.clearCounters()
           mailbox?.clear()
         },
       },

@@ -46,8 +46,7 @@ interface Window {
 const MEMORY_KEYS = 10_000
 
 /** The in-memory store of `@fastify/rate-limit` (its `incr`/`child` contract), on walletd's Clock. */
-function clockStore(clock: Clock) {
-  const windows = new Map<string, Window>()
+function clockStore(clock: Clock, windows: Map<string, Window>) {
   return class ClockStore {
     incr(key: string, done: (err: Error | null, res: Window) => void, timeWindow: number): void {
       const now = clock.now().getTime()
@@ -70,7 +69,15 @@ function clockStore(clock: Clock) {
 
 export const RATE_LIMIT_WINDOW_MS = 60_000
 
-export async function installRateLimit(app: FastifyInstance, deps: RateLimitDeps): Promise<void> {
+/**
+ * Returns `clearCounters`, which forgets this node's in-memory windows (the emulator's reset: the
+ * orgs they counted may be gone). Counters kept in Redis are the deployment's and stay.
+ */
+export async function installRateLimit(
+  app: FastifyInstance,
+  deps: RateLimitDeps,
+): Promise<{ clearCounters(): void }> {
+  const windows = new Map<string, Window>()
   // ioredis is loaded only when a Redis is configured: it costs ~20 MB of memory at start.
   const redis = deps.redisUrl
     ? new (await import('ioredis')).Redis(deps.redisUrl, {
@@ -104,7 +111,7 @@ export async function installRateLimit(app: FastifyInstance, deps: RateLimitDeps
     hook: 'onRequest',
     timeWindow: RATE_LIMIT_WINDOW_MS,
     skipOnError: true,
-    ...(redis ? { redis, nameSpace: 'walletd-rl:' } : { store: clockStore(deps.clock) }),
+    ...(redis ? { redis, nameSpace: 'walletd-rl:' } : { store: clockStore(deps.clock, windows) }),
     keyGenerator: (request) => (request.caller ? `org:${request.caller.orgId}` : `ip:${request.ip}`),
     max: async (request) => Math.max(1, await quotaOf(request)),
     // Operational routes and unlimited plans are not counted at all.
@@ -131,4 +138,5 @@ export async function installRateLimit(app: FastifyInstance, deps: RateLimitDeps
     }
     return payload
   })
+  return { clearCounters: () => windows.clear() }
 }
