@@ -15,7 +15,7 @@ import { newServiceAccountUser } from '../../auth/services/service-accounts.ts'
 import { createUser, newPerson } from '../../auth/services/users.ts'
 import type { PermissionsService } from '../../permissions/service.ts'
 import type { PlanService } from '../../plans/index.ts'
-import type { PoliciesDomain } from '../../policies/service.ts'
+import type { PoliciesModule } from '../../policies/index.ts'
 import type { WalletsModule } from '../../wallets/index.ts'
 import type { KeyRecord } from '../../wallets/keys/repository.ts'
 import type { WalletRecord } from '../../wallets/repository.ts'
@@ -28,7 +28,7 @@ export interface SeedDeps {
   readonly clock: Clock
   readonly auth: AuthDomain
   readonly permissions: PermissionsService
-  readonly policies: PoliciesDomain
+  readonly policies: PoliciesModule
   readonly plans: PlanService
   readonly wallets: WalletsModule
   readonly keyStore: KeyStore
@@ -236,7 +236,7 @@ async function applyOrg(deps: SeedDeps, org: SeedOrg, path: string): Promise<See
     policyNames.set(name, nth + 1)
     const resolved = resolveRefs(body, ids, where)
     const created = await at(where, () =>
-      scoped(`policy/${name}/${nth}`, () => deps.policies.policies.create(orgId, resolved)),
+      scoped(`policy/${name}/${nth}`, () => deps.policies.service.create(orgId, resolved)),
     )
     result.policies.push({ name, id: created.id })
   }
