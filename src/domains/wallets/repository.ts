@@ -2,6 +2,7 @@ import type { Selectable, Transaction } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import type { Database, WalletTables } from '../../db/schema.ts'
 import { AppError } from '../../errors.ts'
+import { type KeyRecord, toKeyRecord } from './keys/repository.ts'
 
 export type WalletStatus = 'Active' | 'Inactive' | 'Archived'
 
@@ -62,6 +63,8 @@ export interface WalletRepository {
   /** Bulk insert for seeding (benchmarks, fixtures): one statement per call. */
   insertMany(wallets: readonly WalletRecord[]): Promise<void>
   find(orgId: string, walletId: string): Promise<WalletRecord | undefined>
+  /** The wallet and its key in one query (the hot read and signing paths need both). */
+  findWithKey(orgId: string, walletId: string): Promise<{ wallet: WalletRecord; key: KeyRecord } | undefined>
   /** Newest first; `beforeId` is the cursor (ids are time-ordered). */
   list(
     orgId: string,
@@ -100,6 +103,50 @@ export function createWalletRepository(db: Db): WalletRepository {
         .where('id', '=', walletId)
         .executeTakeFirst()
       return row && toWalletRecord(row)
+    },
+
+    async findWithKey(orgId, walletId) {
+      const row = await db
+        .selectFrom('wallets as w')
+        .innerJoin('keys as k', (join) =>
+          join.onRef('k.id', '=', 'w.key_id').onRef('k.org_id', '=', 'w.org_id'),
+        )
+        .selectAll('w')
+        .select([
+          'k.scheme as key_scheme',
+          'k.curve as key_curve',
+          'k.public_key as key_public_key',
+          'k.name as key_name',
+          'k.status as key_status',
+          'k.delegated_to as key_delegated_to',
+          'k.delay_delegation as key_delay_delegation',
+          'k.imported as key_imported',
+          'k.exported as key_exported',
+          'k.date_exported as key_date_exported',
+          'k.date_created as key_date_created',
+          'k.date_deleted as key_date_deleted',
+        ])
+        .where('w.org_id', '=', orgId)
+        .where('w.id', '=', walletId)
+        .executeTakeFirst()
+      if (!row) return undefined
+      const key = toKeyRecord({
+        id: row.key_id,
+        org_id: row.org_id,
+        scheme: row.key_scheme,
+        curve: row.key_curve,
+        public_key: row.key_public_key,
+        name: row.key_name,
+        status: row.key_status,
+        delegated_to: row.key_delegated_to,
+        delay_delegation: row.key_delay_delegation,
+        imported: row.key_imported,
+        exported: row.key_exported,
+        date_exported: row.key_date_exported,
+        date_created: row.key_date_created,
+        date_deleted: row.key_date_deleted,
+      })
+      return { wallet: toWalletRecord(row), key }
     },
 
     async list(orgId, { beforeId, limit, delegatedTo }) {

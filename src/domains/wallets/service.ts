@@ -36,6 +36,16 @@ export function createWalletService(ctx: WalletsContext, keys: KeyService) {
     return wallet
   }
 
+  /** The caller's wallet and its key, read together (the wallet's visibility decides the 404). */
+  async function requireWalletWithKey(
+    caller: Caller,
+    walletId: string,
+  ): Promise<{ wallet: WalletRecord; key: KeyRecord }> {
+    const found = await ctx.wallets.findWithKey(caller.orgId, walletId)
+    if (!found || !visibleTo(caller, found.wallet.delegatedTo)) throw notFound('wallet', walletId)
+    return found
+  }
+
   async function view(wallet: WalletRecord): Promise<WalletView> {
     const key = await ctx.keys.find(wallet.orgId, wallet.keyId)
     return toWalletView(wallet, keyOfWallet(wallet, new Map(key ? [[key.id, key]] : [])))
@@ -77,6 +87,7 @@ export function createWalletService(ctx: WalletsContext, keys: KeyService) {
 
   return {
     requireWallet,
+    requireWalletWithKey,
 
     async create(caller: Caller, body: CreateWalletBody): Promise<WalletView> {
       const network = requireNetwork(body.network, 'network')
@@ -125,7 +136,8 @@ export function createWalletService(ctx: WalletsContext, keys: KeyService) {
     },
 
     async get(caller: Caller, walletId: string): Promise<WalletView> {
-      return view(await requireWallet(caller, walletId))
+      const { wallet, key } = await requireWalletWithKey(caller, walletId)
+      return toWalletView(wallet, key)
     },
 
     async list(caller: Caller, query: OwnerPageQuery) {

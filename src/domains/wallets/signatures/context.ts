@@ -1,7 +1,7 @@
 import type { Clock } from '../../../clock.ts'
 import type { KeyStore } from '../../../custody/index.ts'
 import type { Db } from '../../../db/database.ts'
-import type { KeyRepository } from '../keys/repository.ts'
+import type { KeyRecord, KeyRepository } from '../keys/repository.ts'
 import type { Caller, Governance } from '../shared.ts'
 import type { SignatureRepository } from './repository.ts'
 
@@ -17,9 +17,10 @@ export interface SigningWallet {
   readonly tags: readonly string[]
 }
 
-/** The caller's wallet, or a 404 (the wallet service's `requireWallet`). */
+/** The caller's wallet, or a 404 (the wallet service's `requireWallet`); with its key in one read. */
 export interface WalletLookup {
   requireWallet(caller: Caller, walletId: string): Promise<SigningWallet>
+  requireWalletWithKey(caller: Caller, walletId: string): Promise<{ wallet: SigningWallet; key: KeyRecord }>
 }
 
 /** What the signature service and its execution need; built once by `createWalletsModule`. */

@@ -15,7 +15,7 @@ import { newId } from '../../../ids.ts'
 import { pageOf } from '../../../pagination.ts'
 import type { KeyRecord } from '../keys/repository.ts'
 import type { KeyService } from '../keys/service.ts'
-import { type Caller, pageCursor, requireUsableBy } from '../shared.ts'
+import { type Caller, pageCursor, requireUsableBy, visibleTo } from '../shared.ts'
 import type { PageQuery } from '../shared-schemas.ts'
 import type { SignaturesContext, SigningWallet, WalletLookup } from './context.ts'
 import { createSignatureExecution, INTERRUPTED_REASON } from './execution.ts'
@@ -276,11 +276,11 @@ export function createSignatureService(ctx: SignaturesContext, keys: KeyService,
 
   return {
     async createForWallet(caller: Caller, walletId: string, body: SignatureRequestBody) {
-      const wallet = await wallets.requireWallet(caller, walletId)
+      const { wallet, key } = await wallets.requireWalletWithKey(caller, walletId)
       const target = `wallet:${wallet.id}`
       const replayed = await replayFirst(caller, target, body)
       if (replayed) return replayed
-      const key = await keys.requireKey(caller, wallet.keyId)
+      if (!visibleTo(caller, key.delegatedTo)) throw notFound('key', key.id)
       requireKeyAlive(key)
       requireUsableBy(caller, `wallet ${wallet.id}`, key.delegatedTo)
       if (wallet.status !== 'Active') {
