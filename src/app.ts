@@ -27,6 +27,7 @@ import { createPermissionsModule, type PermissionsService } from './domains/perm
 import { createPlansModule, installPlanGate, type PlanService } from './domains/plans/index.ts'
 import { createPoliciesModule, type PoliciesModule } from './domains/policies/index.ts'
 import { createPriceSource } from './domains/policies/prices.ts'
+import { createHistoryModule } from './domains/wallets/history/index.ts'
 import { createWalletsModule, type WalletsModule } from './domains/wallets/index.ts'
 import { INTERRUPTED_SWEEP_MS } from './domains/wallets/signatures/execution.ts'
 import { createTransfersModule } from './domains/wallets/transfers/index.ts'
@@ -420,6 +421,24 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       decorateRepository: (repository) => webhooks.emittingTransfers(repository),
     })
     transfers.registerRoutes(api)
+    // Incoming and outgoing transfers found on chain by the block follower, assets and NFTs.
+    const history = createHistoryModule({
+      db: deps.database.db,
+      clock: deps.clock,
+      wallets: wallets.service,
+      evm,
+      jobs,
+      prices,
+      emit: webhooks.emitEvent,
+      confirmations: config.chainConfirmations,
+      pollMs: config.chainPollMs,
+      listedTokens: config.evmTokens,
+      logger: app.log,
+    })
+    history.registerRoutes(api)
+    app.addHook('onReady', async () => {
+      await history.start()
+    })
     // End users registered with `wallets` get them delegated to themselves (the registration's
     // caller is the new end user, so the wallets domain delegates each wallet to it).
     auth.context.endUserWallets = {

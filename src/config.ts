@@ -55,6 +55,12 @@ export interface Config {
   readonly devChain: boolean
   /** EVM networks the dev chain impersonates, each with its own chain id. */
   readonly devChainNetworks: readonly string[]
+  /** Blocks on top of a block before the follower records it (1: the head itself). */
+  readonly chainConfirmations: number
+  /** How often each network's block follower looks for new blocks once caught up. */
+  readonly chainPollMs: number
+  /** ERC-20 contracts shown in every wallet's assets, per network (`EthereumSepolia=0xA,0xB Base=0xC`). */
+  readonly evmTokens: Readonly<Record<string, readonly string[]>>
   /** How long a client has to send the request line and headers (Node's headersTimeout). */
   readonly headerTimeoutMs: number
   /** How long a client has to send the whole request, body included, from its first byte. */
@@ -107,6 +113,9 @@ const envNames: Record<keyof Config, string> = {
   rpcUrls: 'WALLETD_RPC_URLS',
   devChain: 'WALLETD_DEV_CHAIN',
   devChainNetworks: 'WALLETD_DEV_CHAIN_NETWORKS',
+  chainConfirmations: 'WALLETD_CHAIN_CONFIRMATIONS',
+  chainPollMs: 'WALLETD_CHAIN_POLL_MS',
+  evmTokens: 'WALLETD_EVM_TOKENS',
   headerTimeoutMs: 'WALLETD_HEADER_TIMEOUT_MS',
   requestTimeoutMs: 'WALLETD_REQUEST_TIMEOUT_MS',
   idleTimeoutMs: 'WALLETD_IDLE_TIMEOUT_MS',
@@ -217,6 +226,23 @@ export function parseRpcUrls(raw: string | undefined): Record<string, string[]> 
   return out
 }
 
+/** `Network=0xContract[,0x…]` entries separated by whitespace. */
+export function parseEvmTokens(raw: string | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  for (const entry of (raw ?? '').split(/\s+/).filter(Boolean)) {
+    const eq = entry.indexOf('=')
+    const contracts = entry
+      .slice(eq + 1)
+      .split(',')
+      .filter(Boolean)
+    if (eq <= 0 || contracts.length === 0 || contracts.some((c) => !/^0x[0-9a-fA-F]{40}$/.test(c))) {
+      throw new ConfigError(`evm tokens: entry "${entry}" must look like Network=0x<40 hex>[,0x…]`)
+    }
+    out[entry.slice(0, eq)] = contracts
+  }
+  return out
+}
+
 function flag(name: string, raw: string | number | undefined, fallback: boolean): boolean {
   if (raw === undefined) return fallback
   const v = String(raw).toLowerCase()
@@ -315,6 +341,9 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
         .map((n) => n.trim())
         .filter(Boolean),
     ),
+    chainConfirmations: integer('chain confirmations', pick('chainConfirmations') ?? 1, 1, 1000),
+    chainPollMs: integer('chain poll', pick('chainPollMs') ?? 2000, 100, 600_000),
+    evmTokens: Object.freeze(parseEvmTokens(opt('evmTokens'))),
     headerTimeoutMs,
     requestTimeoutMs,
     idleTimeoutMs: integer('idle timeout', pick('idleTimeoutMs') ?? 72_000, 100, 3_600_000),

@@ -459,8 +459,47 @@ export interface WebhookTables {
   }
 }
 
+/** What the block follower found on chain, and where it has got to (migration 0021-chain-history). */
+export interface ChainTables {
+  chain_events: {
+    id: string
+    org_id: string
+    wallet_id: string
+    network: string
+    direction: string
+    kind: string
+    block_number: number
+    block_hash: string
+    tx_hash: string
+    log_index: number | null
+    event_key: string
+    contract: string | null
+    from_address: string
+    to_address: string
+    value: string | null
+    token_id: string | null
+    fee: string | null
+    symbol: string | null
+    decimals: number | null
+    timestamp: string
+    date_created: string
+  }
+  chain_cursors: {
+    network: string
+    next_block: number
+    date_updated: string
+  }
+  chain_blocks: {
+    network: string
+    number: number
+    hash: string
+    parent_hash: string
+  }
+}
+
 export interface Database
   extends FoundationTables,
+    ChainTables,
     JobTables,
     TransferTables,
     WebhookTables,

@@ -175,10 +175,10 @@ export const routeTable: Readonly<Record<string, RouteRule>> = {
   'POST /wallets/:walletId/signatures': signed('Keys:Signatures:Create', 'wallets.generateSignature', 'Sign with the key of a wallet', [402, 409, 410, 422]),
   'GET /wallets/:walletId/signatures': read('Keys:Signatures:Read', 'wallets.listSignatures', 'List the signature requests of a wallet'),
   'GET /wallets/:walletId/signatures/:signatureId': read('Keys:Signatures:Read', 'wallets.getSignature', 'Get a signature request of a wallet'),
-  'GET /wallets/:walletId/assets': notServed('assets', 'wallets.getWalletAssets', 'List the assets of a wallet'),
-  'GET /wallets/:walletId/nfts': notServed('nfts', 'wallets.getWalletNfts', 'List the NFTs of a wallet'),
-  'GET /wallets/:walletId/history': notServed('history', 'wallets.getWalletHistory', 'List the history of a wallet'),
-  'GET /wallets/all/history': notServed('history', 'wallets.listOrgWalletHistory', 'List the history of every wallet of the org'),
+  'GET /wallets/:walletId/assets': read('Wallets:Read', 'wallets.getWalletAssets', 'List the assets of a wallet', [503]),
+  'GET /wallets/:walletId/nfts': read('Wallets:Read', 'wallets.getWalletNfts', 'List the NFTs of a wallet', [503]),
+  'GET /wallets/:walletId/history': read('Wallets:Read', 'wallets.getWalletHistory', 'List the history of a wallet'),
+  'GET /wallets/all/history': read('Wallets:Read', 'wallets.listOrgWalletHistory', 'List the history of every wallet of the org'),
   // --- wallets: transfers and transactions ------------------------------------------------------
   'POST /wallets/:walletId/transfers': signed('Wallets:Transfers:Create', 'wallets.transferAsset', 'Transfer an asset from a wallet', [404, 409, 410, 422, 503]),
   'GET /wallets/:walletId/transfers': read('Wallets:Transfers:Read', 'wallets.listTransfers', 'List the transfers of a wallet', [404]),
@@ -208,7 +208,7 @@ export const routeTable: Readonly<Record<string, RouteRule>> = {
   'GET /signers': read('Signers:ListSigners', 'signers.listSigners', 'List the signers that hold key shares'),
   // --- networks ---------------------------------------------------------------------------------
   'GET /networks/fees': read(null, 'networks.getFees', 'Estimate network fees', [503]),
-  'POST /networks/:network/call-function': notServed('call-function', 'networks.callFunction', 'Call a read-only contract function'),
+  'POST /networks/:network/call-function': read(null, 'networks.callFunction', 'Call a read-only contract function', [503]),
   // --- webhooks ---------------------------------------------------------------------------------
   'POST /webhooks': signed('Webhooks:Create', 'webhooks.createWebhook', 'Create a webhook', [402]),
   'GET /webhooks': read('Webhooks:Read', 'webhooks.listWebhooks', 'List webhooks'),

@@ -9,6 +9,7 @@ import * as firstStart from './0008-first-start.ts'
 import * as authChallengeLimits from './0010-auth-challenge-limits.ts'
 import * as authCodes from './0011-auth-codes.ts'
 import * as signatureLeases from './0020-signature-leases.ts'
+import * as chainHistory from './0021-chain-history.ts'
 import * as masterKeyCheck from './0030-master-key-check.ts'
 import * as jobs from './0040-jobs.ts'
 import * as transfers from './0041-transfers.ts'
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0010-auth-challenge-limits': authChallengeLimits,
   '0011-auth-codes': authCodes,
   '0020-signature-leases': signatureLeases,
+  '0021-chain-history': chainHistory,
   '0030-master-key-check': masterKeyCheck,
   '0040-jobs': jobs,
   '0041-transfers': transfers,

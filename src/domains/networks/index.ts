@@ -1,9 +1,11 @@
 /**
- * The networks domain: what walletd tells about the networks themselves (fee estimates). It has no
+ * The networks domain: what walletd tells about the networks themselves (fee estimates, read-only
+ * contract calls in call-function.ts). It has no
  * tables; the network registry is src/chains/networks.ts and the endpoints src/chains/evm.
  */
 import type { FastifyInstance } from 'fastify'
 import type { EvmEndpoints } from '../../chains/evm/endpoints.ts'
+import { registerCallFunctionRoute } from './call-function.ts'
 import { registerNetworkRoutes } from './routes.ts'
 import { createNetworksService, type NetworksService } from './service.ts'
 
@@ -16,5 +18,11 @@ export interface NetworksModule {
 
 export function createNetworksModule(deps: { evm: EvmEndpoints }): NetworksModule {
   const service = createNetworksService(deps)
-  return { service, registerRoutes: (app) => registerNetworkRoutes(app, service) }
+  return {
+    service,
+    registerRoutes(app) {
+      registerNetworkRoutes(app, service)
+      registerCallFunctionRoute(app, deps.evm)
+    },
+  }
 }

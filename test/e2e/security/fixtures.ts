@@ -19,6 +19,12 @@ export interface OtherOrg {
   readonly rootUserId: string
 }
 
+/**
+ * Path parameters that name no org's resource (a network of `/networks/:network/…`): the same for
+ * every org, so there is no other org's id to refuse.
+ */
+export const publicParams: ReadonlySet<string> = new Set(['network'])
+
 /** The chain the checked app reaches (set by the test that starts it): transfers need real funds. */
 export const fixtureChain: { rpcUrl?: string } = {}
 

@@ -35,7 +35,7 @@ describe(`routes walletd does not serve (${testDialect})`, () => {
     return row.used_at
   }
 
-  it('the SDK gets 501 naming the domain, not 404 (transactions, assets, nfts)', async () => {
+  it('the SDK gets 501 naming the domain, not 404 (transactions, exchanges, swaps)', async () => {
     const refusals: [() => Promise<unknown>, string][] = [
       [
         () =>
@@ -45,8 +45,8 @@ describe(`routes walletd does not serve (${testDialect})`, () => {
           }),
         'transactions',
       ],
-      [() => w.root.wallets.getWalletAssets({ walletId: 'wa-01' }), 'assets'],
-      [() => w.root.wallets.getWalletNfts({ walletId: 'wa-01' }), 'nfts'],
+      [() => w.root.exchanges.listExchanges({}), 'exchanges'],
+      [() => w.root.swaps.listSwaps({}), 'swaps'],
     ]
     for (const [call, domain] of refusals) {
       await assert.rejects(

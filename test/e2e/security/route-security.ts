@@ -25,7 +25,7 @@ import {
   type TokenIdentity,
   type Walletd,
 } from '../../helpers/sdk.ts'
-import { idFixtures, type OtherOrg, sampleBodies } from './fixtures.ts'
+import { idFixtures, type OtherOrg, publicParams, sampleBodies } from './fixtures.ts'
 
 export interface ServedRoute {
   readonly key: string
@@ -188,7 +188,7 @@ export function routeSecurityTests(ctx: SecurityContext): void {
       })
     }
 
-    if (/:\w+/.test(key)) {
+    if (served.params.some((p) => !publicParams.has(p))) {
       it(`${key}: another org’s id → 404`, async () => {
         const ctx = context()
         const r = route()
