@@ -1,6 +1,7 @@
 import net from 'node:net'
 import path from 'node:path'
 import { MASTER_KEY_ENV, parseMasterKey } from './custody/secret-box.ts'
+import { type OidcProviderConfig, parseOidcProviders } from './domains/auth/oidc-config.ts'
 import { parsePriceTable } from './domains/policies/prices.ts'
 import { parseCidrList, publicOnly } from './net/address-policy.ts'
 
@@ -86,6 +87,8 @@ export interface Config {
   readonly mailFrom: string
   /** Development: how many API requests (with their responses) the emulator's journal keeps; 0 = none. */
   readonly journalSize: number
+  /** OpenID Connect providers for social login and single sign-on, each bound to an org. */
+  readonly oidcProviders: readonly OidcProviderConfig[]
 }
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>
@@ -127,6 +130,7 @@ const envNames: Record<keyof Config, string> = {
   smtpUrl: 'WALLETD_SMTP_URL',
   mailFrom: 'WALLETD_MAIL_FROM',
   journalSize: 'WALLETD_JOURNAL_SIZE',
+  oidcProviders: 'WALLETD_OIDC_PROVIDERS',
 }
 
 export const configEnvNames: Readonly<Record<keyof Config, string>> = envNames
@@ -311,6 +315,12 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (smtpUrl !== undefined && !/^smtps?:\/\/[^/]/.test(smtpUrl)) {
     throw new ConfigError('smtp url must start with smtp:// or smtps://')
   }
+  let oidcProviders: OidcProviderConfig[]
+  try {
+    oidcProviders = parseOidcProviders(opt('oidcProviders'))
+  } catch (err) {
+    throw new ConfigError(`oidc providers: ${(err as Error).message}`)
+  }
   const config: Config = {
     profile,
     host,
@@ -358,6 +368,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     smtpUrl,
     mailFrom: str('mailFrom', 'walletd <walletd@localhost>'),
     journalSize: integer('journal size', pick('journalSize') ?? 1000, 0, 100_000),
+    oidcProviders: Object.freeze(oidcProviders),
   }
   return Object.freeze(config)
 }

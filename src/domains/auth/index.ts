@@ -14,6 +14,7 @@ import { registerAuthRoutes } from './routes/index.ts'
 import { authenticate } from './services/authentication.ts'
 import { type BootstrapResult, bootstrapOrg } from './services/bootstrap.ts'
 import { type AuthContext, authRepositories } from './services/context.ts'
+import { OidcProviders } from './services/oidc.ts'
 import { purgeExpiredAuthState } from './services/open-limits.ts'
 import { TokenService } from './services/token-service.ts'
 import { consumeUserAction } from './services/user-actions.ts'
@@ -42,7 +43,7 @@ export function createAuthDomain(deps: {
   secrets: SecretBox
   /** During a master-key rotation, the previous key (see resealSigningKeys). */
   previousSecrets?: SecretBox
-  config: Pick<Config, 'region' | 'publicUrl'>
+  config: Pick<Config, 'region' | 'publicUrl'> & Partial<Pick<Config, 'oidcProviders'>>
   /**
    * The grant rule with the policy engine's change gate (the app passes it). Without it (CLI,
    * benchmarks) grants are decided on the caller's permissions alone, with no policies.
@@ -73,6 +74,7 @@ export function createAuthDomain(deps: {
         now: () => deps.clock.now(),
       }),
     mailer: deps.mailer,
+    oidc: new OidcProviders(deps.config.oidcProviders ?? [], deps.clock),
   }
   return {
     context,

@@ -4,7 +4,7 @@ import type { AuthTables } from '../../../db/schema.ts'
 
 type CodeRow = Selectable<AuthTables['auth_codes']>
 
-export type CodePurpose = 'Recovery' | 'Login' | 'Credential' | 'Registration' | 'Sso'
+export type CodePurpose = 'Recovery' | 'Login' | 'Credential' | 'Registration' | 'Sso' | 'IdToken'
 
 /** A one-time code as stored: its hash, never the code. */
 export interface OneTimeCode {

@@ -10,12 +10,14 @@ import { registerPatRoutes } from './pats.ts'
 import { registerRecoveryRoutes } from './recovery.ts'
 import { registerRegistrationRoutes } from './registration.ts'
 import { registerServiceAccountRoutes } from './service-accounts.ts'
+import { registerSocialRoutes } from './social.ts'
 import { registerUserRoutes } from './users.ts'
 
 export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext): void {
   registerLoginRoutes(app, ctx)
   registerRegistrationRoutes(app, ctx)
   registerRecoveryRoutes(app, ctx)
+  registerSocialRoutes(app, ctx)
   registerActionRoutes(app, ctx)
   registerUserRoutes(app, ctx)
   registerServiceAccountRoutes(app, ctx)

@@ -62,7 +62,7 @@ export async function issueUserCode(
   input: {
     orgId: string
     userId: string
-    purpose: Exclude<CodePurpose, 'Sso'>
+    purpose: Exclude<CodePurpose, 'Sso' | 'IdToken'>
     lifetimeMs: number
     clientAddress: string | null
     groups?: number
@@ -112,7 +112,7 @@ export async function issueUserCode(
 export async function redeemUserCode(
   ctx: AuthContext,
   userId: string,
-  purpose: Exclude<CodePurpose, 'Sso'>,
+  purpose: Exclude<CodePurpose, 'Sso' | 'IdToken'>,
   code: string,
   failure: string,
 ): Promise<OneTimeCode> {

@@ -14,6 +14,7 @@ import { createOrgRepository, type OrgRepository } from '../repositories/orgs.ts
 import { createUserActionRepository, type UserActionRepository } from '../repositories/user-actions.ts'
 import { createUserRepository, type UserRepository } from '../repositories/users.ts'
 import type { RelyingParty } from './credential-verifier.ts'
+import type { OidcProviders } from './oidc.ts'
 import type { TokenService } from './token-service.ts'
 
 /** The repositories of the auth domain over one connection (or one transaction). */
@@ -54,6 +55,8 @@ export interface AuthContext {
   /** What a new service account or PAT may be given (the permissions domain's rule). */
   grants: InitialGrants
   mailer: Mailer
+  /** The OpenID Connect issuers the operator trusts (social login, single sign-on). */
+  oidc: OidcProviders
   /**
    * The wallets domain, as end-user registration with `wallets` uses it. Set by the app once the
    * wallets domain exists; without it (CLI) such a registration is a 501.

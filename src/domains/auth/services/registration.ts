@@ -6,7 +6,7 @@ import { DEFAULT_END_USER_PERMISSION } from '../../permissions/repository.ts'
 import { type Challenge, type Credential, lifetimes, type User } from '../model.ts'
 import type { RegisterBody, RegisterEndUserBody, RegistrationChallengeView } from '../schemas.ts'
 import { challengeExpiry, newChallengeValue } from './challenges.ts'
-import { type AuthContext, inTransaction } from './context.ts'
+import { type AuthContext, type AuthRepositories, inTransaction } from './context.ts'
 import {
   authenticatorSelection,
   pubKeyCredParams,
@@ -221,37 +221,47 @@ export async function delegatedRegistration(
   caller: Caller,
   body: { email: string; kind: 'EndUser'; externalId?: string | undefined },
 ): Promise<RegistrationChallengeView> {
-  const username = body.email.trim()
-  let user = await ctx.repos.users.findByUsername(caller.orgId, username)
-  if (user && (user.isRegistered || user.kind !== 'EndUser')) {
-    throw new AppError('conflict', `User ${username} already exists.`, { details: { userId: user.id } })
-  }
-  if (!user) {
-    const now = ctx.clock.now()
-    const endUser = newPerson({
-      orgId: caller.orgId,
-      username,
-      kind: 'EndUser',
-      externalId: body.externalId,
-      registrationCode: newRegistrationCode(),
-      now,
-    })
-    await inTransaction(ctx, async (repos) => {
-      await repos.users.create(endUser)
-      const endUserAccess = await repos.permissions.findPermissionByName(
-        caller.orgId,
-        DEFAULT_END_USER_PERMISSION,
-      )
-      if (endUserAccess && !endUserAccess.isArchived) {
-        await repos.permissions.assign({
-          orgId: caller.orgId,
-          permissionId: endUserAccess.id,
-          identityId: endUser.id,
-          now,
-        })
-      }
-    })
-    user = endUser
-  }
+  const user = await unregisteredEndUser(ctx, caller.orgId, body.email.trim(), body.externalId)
   return registrationChallengeFor(ctx, user)
+}
+
+/**
+ * The end user `username` of an org that has not registered yet: found, or created with
+ * `DfnsDefaultEndUserAccess` (unless that permission is archived). 409 when the name belongs to a
+ * registered user or to someone who is not an end user. `link` is written in the same transaction
+ * as a new user (social registration links the OpenID identity).
+ */
+export async function unregisteredEndUser(
+  ctx: AuthContext,
+  orgId: string,
+  username: string,
+  externalId?: string | undefined,
+  link?: (repos: AuthRepositories, user: User) => Promise<void>,
+): Promise<User> {
+  const existing = await ctx.repos.users.findByUsername(orgId, username)
+  if (existing && (existing.isRegistered || existing.kind !== 'EndUser')) {
+    throw new AppError('conflict', `User ${username} already exists.`, { details: { userId: existing.id } })
+  }
+  if (existing) {
+    if (link) await inTransaction(ctx, (repos) => link(repos, existing))
+    return existing
+  }
+  const now = ctx.clock.now()
+  const endUser = newPerson({
+    orgId,
+    username,
+    kind: 'EndUser',
+    externalId,
+    registrationCode: newRegistrationCode(),
+    now,
+  })
+  await inTransaction(ctx, async (repos) => {
+    await repos.users.create(endUser)
+    const endUserAccess = await repos.permissions.findPermissionByName(orgId, DEFAULT_END_USER_PERMISSION)
+    if (endUserAccess && !endUserAccess.isArchived) {
+      await repos.permissions.assign({ orgId, permissionId: endUserAccess.id, identityId: endUser.id, now })
+    }
+    if (link) await link(repos, endUser)
+  })
+  return endUser
 }
