@@ -49,6 +49,7 @@ const webhooks: BenchCase = {
       notes: [
         `A burst of ${r.events} \`wallet.blockchainevent.detected\` events (the size the block follower writes), each committed by \`emitEvent\` in its own transaction, ${r.inFlight} transactions at a time, on ${r.dialect} (temp file); walletd's own job runner (default poll 250 ms, ${r.inFlight} jobs at once) signs and POSTs them to a receiver in another process, which times each arrival. Throughput = events / (last receipt − first commit); latency = receipt − commit, per event, so it includes the wait in the queue behind the rest of the burst. Median of ${r.rounds} rounds.`,
         `Baseline: the same bodies POSTed by a bare keep-alive HTTP loop, ${r.inFlight} in flight, to the same receiver in the same run (rounds alternate). Issue 12 sets no numeric target.`,
+        'Why walletd is an order of magnitude below the bare loop: every delivery is at least three committed writes of its own (the claim, the recorded outcome, the job settlement) besides the commit that emitted it, and they queue on the database (SQLite has one writer and `synchronous=full` syncs each commit), so deliveries are bound by commits per second, not by HTTP; the burst then waits in the queue, which is what the latency shows. Batching claims and settlements would raise it.',
         `Run by \`bench/webhooks.ts\` as a child process (standalone: \`node --import tsx bench/webhooks.ts\`). Load average after the case: ${loadAverage()}.`,
       ],
     }
