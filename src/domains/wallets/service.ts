@@ -57,8 +57,7 @@ export function createWalletService(ctx: WalletsContext, keys: KeyService) {
    */
   function addressFor(network: NetworkInfo, key: KeyRecord): string | null {
     if (network.requiresActivation) return null
-    const type = { scheme: key.scheme, curve: key.curve } as Parameters<typeof deriveAddress>[1]
-    return deriveAddress(network, type, Buffer.from(key.publicKey, 'hex')) ?? null
+    return deriveAddress(network, key, Buffer.from(key.publicKey, 'hex')) ?? null
   }
 
   function newWallet(
@@ -116,7 +115,7 @@ export function createWalletService(ctx: WalletsContext, keys: KeyService) {
         }
         const key = await keys.requireKey(caller, requested.id)
         keys.requireLive(key)
-        requireKeyTypeForNetwork(network, { scheme: key.scheme, curve: key.curve } as never, 'signingKey.id')
+        requireKeyTypeForNetwork(network, key, 'signingKey.id')
         const wallet = newWallet(caller, network, key, body)
         await ctx.wallets.insert(wallet)
         return toWalletView(wallet, key)
@@ -210,7 +209,7 @@ export function createWalletService(ctx: WalletsContext, keys: KeyService) {
       const { network: _network, name, externalId, ...material } = body
       const created = await keys.importMaterial(caller, material, {})
       const { key } = created
-      requireKeyTypeForNetwork(network, { scheme: key.scheme, curve: key.curve } as never, 'protocol')
+      requireKeyTypeForNetwork(network, key, 'protocol')
       const wallet = newWallet(caller, network, key, {
         ...(name !== undefined ? { name } : {}),
         ...(externalId !== undefined ? { externalId } : {}),

@@ -11,8 +11,8 @@ export function toWalletView(wallet: WalletRecord, key: KeyRecord): WalletView {
     ...(wallet.address !== null ? { address: wallet.address } : {}),
     signingKey: {
       id: key.id,
-      scheme: key.scheme as WalletView['signingKey']['scheme'],
-      curve: key.curve as WalletView['signingKey']['curve'],
+      scheme: key.scheme,
+      curve: key.curve,
       publicKey: key.publicKey,
       ...(key.delegatedTo ? { delegatedTo: key.delegatedTo } : {}),
     },

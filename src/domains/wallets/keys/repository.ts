@@ -1,7 +1,9 @@
 import type { Selectable, Transaction } from 'kysely'
+import { Value } from 'typebox/value'
 import { type Db, isUniqueViolation } from '../../../db/database.ts'
 import type { Database, WalletTables } from '../../../db/schema.ts'
 import { AppError } from '../../../errors.ts'
+import { Curve, Scheme } from './schemas.ts'
 
 export type KeyStatus = 'Active' | 'Archived'
 
@@ -9,8 +11,8 @@ export type KeyStatus = 'Active' | 'Archived'
 export interface KeyRecord {
   readonly id: string
   readonly orgId: string
-  readonly scheme: string
-  readonly curve: string
+  readonly scheme: Scheme
+  readonly curve: Curve
   /** Hex without 0x: compressed SEC1 for secp256k1, 32 bytes for ed25519. */
   readonly publicKey: string
   readonly name: string | null
@@ -27,11 +29,21 @@ export interface KeyRecord {
 type KeyRow = Selectable<WalletTables['keys']>
 type Executor = Db | Transaction<Database>
 
+/** A stored scheme or curve walletd does not know is corruption, not a key to hand out. */
+function known<T>(schema: typeof Scheme | typeof Curve, value: string, row: KeyRow): T {
+  if (!Value.Check(schema, value)) {
+    throw new AppError('internal', undefined, {
+      cause: new Error(`key ${row.id} has an unknown scheme or curve: ${row.scheme}/${row.curve}`),
+    })
+  }
+  return value as T
+}
+
 export const toKeyRecord = (row: KeyRow): KeyRecord => ({
   id: row.id,
   orgId: row.org_id,
-  scheme: row.scheme,
-  curve: row.curve,
+  scheme: known<Scheme>(Scheme, row.scheme, row),
+  curve: known<Curve>(Curve, row.curve, row),
   publicKey: row.public_key,
   name: row.name,
   status: row.status as KeyStatus,

@@ -5,7 +5,9 @@ import { Id, Name } from '../shared-schemas.ts'
 /** Request and response schemas of the key routes, key export/import and `GET /signers`. */
 
 export const Scheme = Type.Enum(['DH', 'ECDSA', 'EdDSA', 'Schnorr'])
+export type Scheme = Static<typeof Scheme>
 export const Curve = Type.Enum(['ed25519', 'secp256k1', 'stark'])
+export type Curve = Static<typeof Curve>
 const Protocol = Type.Enum(['CGGMP24', 'FROST', 'FROST_BITCOIN', 'GLOW20_DH', 'KU23', 'CGGMP21'])
 
 // --- keys -----------------------------------------------------------------------------------------

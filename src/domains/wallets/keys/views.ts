@@ -5,8 +5,8 @@ import type { KeyView } from './schemas.ts'
 export function toKeyView(key: KeyRecord): KeyView {
   return {
     id: key.id,
-    scheme: key.scheme as KeyView['scheme'],
-    curve: key.curve as KeyView['curve'],
+    scheme: key.scheme,
+    curve: key.curve,
     publicKey: key.publicKey,
     masterKey: false,
     ...(key.name !== null ? { name: key.name } : {}),

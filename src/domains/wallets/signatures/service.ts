@@ -9,7 +9,7 @@ import {
   type SignatureRequestBody,
   transferFactsOf,
 } from '../../../chains/index.ts'
-import type { KeySigner, KeyType } from '../../../custody/index.ts'
+import type { KeySigner } from '../../../custody/index.ts'
 import { AppError, notFound } from '../../../errors.ts'
 import { newId } from '../../../ids.ts'
 import { pageOf } from '../../../pagination.ts'
@@ -76,8 +76,8 @@ export function createSignatureService(ctx: SignaturesContext, keys: KeyService,
    */
   async function validate(network: NetworkInfo, key: KeyRecord, body: SignatureRequestBody): Promise<void> {
     const validationSigner: KeySigner = {
-      scheme: key.scheme as KeyType['scheme'],
-      curve: key.curve as KeyType['curve'],
+      scheme: key.scheme,
+      curve: key.curve,
       publicKey: Uint8Array.from(Buffer.from(key.publicKey, 'hex')),
       sign: async () => {
         throw new ValidationComplete()
@@ -301,7 +301,7 @@ export function createSignatureService(ctx: SignaturesContext, keys: KeyService,
       if (replayed) return replayed
       requireKeyAlive(key)
       requireUsableBy(caller, `key ${key.id}`, key.delegatedTo)
-      const network = networkForKeySignature({ scheme: key.scheme, curve: key.curve } as KeyType, {
+      const network = networkForKeySignature(key, {
         network: body.network,
         blockchainKind: body.blockchainKind,
       })
