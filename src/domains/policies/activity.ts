@@ -5,8 +5,9 @@
  */
 
 import type { Caller } from '../../http/context.ts'
+import type { ActivityKind } from './policy-body.ts'
 import type { AssetAmount } from './prices.ts'
-import type { ActivityKind, ChangeRequest } from './schemas.ts'
+import type { ChangeRequest } from './schemas.ts'
 
 export type InitiatorKind = 'CustomerEmployee' | 'EndUser' | 'ServiceAccount' | 'Pat'
 

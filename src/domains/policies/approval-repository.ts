@@ -12,13 +12,8 @@ import { AppError } from '../../errors.ts'
 import type { InitiatorKind } from './activity.ts'
 import type { RecordedDecision } from './approvals.ts'
 import type { ApprovalRequirement } from './engine.ts'
-import type {
-  ActivityKind,
-  ApprovalActivity,
-  ApprovalStatus,
-  DecisionValue,
-  PolicyEvaluation,
-} from './schemas.ts'
+import type { ActivityKind } from './policy-body.ts'
+import type { ApprovalActivity, ApprovalStatus, DecisionValue, PolicyEvaluation } from './schemas.ts'
 
 export interface ApprovalRecord {
   readonly id: string

@@ -14,8 +14,8 @@ import { assertMayDecide, type Decider, type RecordedDecision, statusAfterDecisi
 import { createChangeRequestRepository } from './change-request-repository.ts'
 import type { ApprovalRequirement } from './engine.ts'
 import type { ErrorLogger, PolicyEventSink } from './events.ts'
+import type { ActivityKind } from './policy-body.ts'
 import type {
-  ActivityKind,
   Approval,
   ApprovalActivity,
   ApprovalDecisionBody,

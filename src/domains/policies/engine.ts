@@ -4,8 +4,9 @@
  * function (the velocity ledger), so the combination logic is testable on its own.
  */
 import type { GovernedActivity, GovernedWallet, WalletSignActivity } from './activity.ts'
+import type { ApprovalGroup } from './policy-body.ts'
 import { evaluateRule, type RuleInput } from './rules/index.ts'
-import type { ApprovalGroup, Policy, PolicyEvaluation } from './schemas.ts'
+import type { Policy, PolicyEvaluation } from './schemas.ts'
 
 /** One approval group of the merged approval, remembering which policy asked for it. */
 export interface ApprovalRequirement extends ApprovalGroup {

@@ -7,8 +7,9 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import type { ChangeRequestRepository } from './change-request-repository.ts'
+import type { ActivityKind } from './policy-body.ts'
 import type { PolicyRepository } from './repository.ts'
-import type { ActivityKind, Approval, Policy, PolicyEvaluation } from './schemas.ts'
+import type { Approval, Policy, PolicyEvaluation } from './schemas.ts'
 
 export type PolicyEvent =
   | {

@@ -4,7 +4,8 @@
  */
 import type { Kysely, Selectable } from 'kysely'
 import type { Database } from '../../db/schema.ts'
-import type { Action, ActivityKind, Filters, Policy, PolicyBody, PolicyStatus, Rule } from './schemas.ts'
+import type { Action, ActivityKind, Filters, PolicyBody, Rule } from './policy-body.ts'
+import type { Policy, PolicyStatus } from './schemas.ts'
 
 type PolicyRow = Selectable<Database['policies']>
 

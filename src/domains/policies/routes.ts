@@ -2,9 +2,9 @@
  * /v2/policies and /v2/policy-approvals. Thin: authentication, user action and (when wired) the
  * permission guard run before these handlers (see route-table.ts); the rules live in the services.
  *
- * The policy body is checked by `parsePolicyBody` rather than by a route schema: the SDK's union
- * fails as a whole under JSON-schema validation ("matches no member"), while the domain validator
- * names the field (`action.kind: Block is not allowed for Policies:Modify`).
+ * The policy body is validated by the domain against `PolicyBodySchema` (validate.ts) rather than
+ * by the route: the framework would refuse a body that matches no member of the union without
+ * naming a field, while the domain names it (`action.kind: Block is not allowed for Policies:Modify`).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
@@ -14,14 +14,13 @@ import { callerOf } from '../../http/context.ts'
 import { pageSchema } from '../../pagination.ts'
 import { initiatorOf } from './activity.ts'
 import type { ApprovalService } from './approval-service.ts'
+import { limits, PolicyBodySchema } from './policy-body.ts'
 import {
   ApprovalDecisionBodySchema,
   ApprovalSchema,
   ChangeRequestSchema,
   ListApprovalsQuerySchema,
   ListPoliciesQuerySchema,
-  limits,
-  PolicyBodySchema,
   PolicySchema,
 } from './schemas.ts'
 import type { PolicyService } from './service.ts'
@@ -33,7 +32,7 @@ const changeResponse = { 200: PolicySchema, 202: ChangeRequestSchema }
 const approvalResponse = { 200: ApprovalSchema }
 const PolicyParams = Type.Object({ policyId: Type.String({ minLength: 1, maxLength: limits.id }) })
 const ApprovalParams = Type.Object({ approvalId: Type.String({ minLength: 1, maxLength: limits.id }) })
-/** Any JSON object; the domain validator checks it field by field (the union is for the docs). */
+/** Any JSON object here; the domain checks it against `PolicyBodySchema` (registered as `PolicyBody`). */
 const PolicyBodyInput = Type.Object(
   {},
   { additionalProperties: true, description: 'See PolicyBody (SDK union).' },

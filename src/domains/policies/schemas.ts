@@ -1,324 +1,30 @@
 /**
- * Policy v2 schemas, shaped exactly like `@dfns/sdk` 0.8.21 (generated/policies/types.d.ts).
- *
- * Every piece (rule configuration, action, filters) is its own schema so the validator in
- * validate.ts can check the pieces one at a time and name the failing field; `PolicyBodySchema`
- * is the whole discriminated union (activityKind × rule × action × filters) for OpenAPI and types.
- * Objects are closed (`additionalProperties: false`): a filter the table does not allow for an
- * activity kind is an unknown property and is refused by name.
+ * The route schemas of policies and approvals (queries, the decision body, the responses) and the
+ * types the domain returns, each the `Static` of its response schema. The policy body is in
+ * policy-body.ts. Responses are serialized through these schemas: fields not declared here never
+ * leave the server.
  */
-import { type Static, type TSchema, Type } from 'typebox'
+import { type Static, Type } from 'typebox'
 import { pageQuery } from '../../pagination.ts'
+import {
+  type Action,
+  type ActivityKind,
+  activityKinds,
+  type Filters,
+  limits,
+  type Rule,
+} from './policy-body.ts'
 
 const closed = { additionalProperties: false } as const
+/**
+ * Rule, action, filters, activity and change-request bodies are stored exactly as validated, so
+ * their response schemas stay open (rather than repeat the union) while carrying the precise type.
+ */
+const open = <T>() => Type.Unsafe<T>(Type.Object({}, { additionalProperties: true }))
+const openWithKind = <T>() =>
+  Type.Unsafe<T>(Type.Object({ kind: Type.String() }, { additionalProperties: true }))
 
-/** Bounds on every list and string a policy may carry (style: every input string has a maxLength). */
-export const limits = {
-  name: 256,
-  id: 128,
-  ids: 1000,
-  address: 256,
-  addresses: 10_000,
-  tag: 128,
-  tags: 100,
-  categoryIds: 1000,
-  approvalGroups: 50,
-  groupName: 256,
-  quorum: 1000,
-  template: 256,
-  reason: 1024,
-  /** autoRejectTimeout, in minutes: a year. The reference sets no bound; an unbounded one is a typo trap. */
-  autoRejectTimeout: 525_600,
-  /** Velocity window, in minutes (reference: 1..43,200). */
-  timeframeMin: 1,
-  timeframeMax: 43_200,
-} as const
-
-const IdString = Type.String({ minLength: 1, maxLength: limits.id })
-const IdList = Type.Object({ in: Type.Array(IdString, { maxItems: limits.ids }) }, closed)
-const CategoryIds = Type.Array(Type.Integer({ minimum: 0 }), { maxItems: limits.categoryIds })
-// Shared by the Chainalysis prescreening (outgoing) and screening (incoming) rules.
-const ChainalysisAlerts = Type.Object(
-  {
-    alertLevel: Type.Union([
-      Type.Literal('LOW'),
-      Type.Literal('MEDIUM'),
-      Type.Literal('HIGH'),
-      Type.Literal('SEVERE'),
-    ]),
-    categoryIds: CategoryIds,
-  },
-  closed,
-)
-const ChainalysisExposures = Type.Object(
-  { direct: Type.Object({ categoryIds: CategoryIds }, closed) },
-  closed,
-)
-const ChainalysisFallback = Type.Object(
-  {
-    skipUnscreenableTransaction: Type.Boolean(),
-    skipUnsupportedNetwork: Type.Boolean(),
-    skipUnsupportedAsset: Type.Boolean(),
-    skipChainalysisFailure: Type.Boolean(),
-  },
-  closed,
-)
-const Currency = Type.Literal('USD')
-/** A limit may arrive as `1000` or (docs example) `"1000"`; validate.ts stores a number. */
-const Limit = Type.Union([
-  Type.Number({ minimum: 0 }),
-  Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$', maxLength: 32 }),
-])
-const Timeframe = Type.Integer({ minimum: limits.timeframeMin, maximum: limits.timeframeMax })
-
-// --- rules -------------------------------------------------------------------------------------
-
-export const ruleConfigurationSchemas = {
-  AlwaysTrigger: Type.Object({}, closed),
-  TransactionRecipientWhitelist: Type.Object(
-    {
-      addresses: Type.Array(Type.String({ minLength: 1, maxLength: limits.address }), {
-        maxItems: limits.addresses,
-      }),
-    },
-    closed,
-  ),
-  TransactionAmountLimit: Type.Object({ limit: Limit, currency: Currency }, closed),
-  TransactionAmountVelocity: Type.Object({ limit: Limit, currency: Currency, timeframe: Timeframe }, closed),
-  TransactionCountVelocity: Type.Object({ limit: Limit, timeframe: Timeframe }, closed),
-  ChainalysisTransactionPrescreening: Type.Object(
-    {
-      alerts: ChainalysisAlerts,
-      exposures: ChainalysisExposures,
-      addresses: Type.Object({ categoryIds: CategoryIds }, closed),
-      userIdTemplate: Type.Optional(Type.String({ maxLength: limits.template })),
-      fallbackBehaviours: ChainalysisFallback,
-    },
-    closed,
-  ),
-  ChainalysisTransactionScreening: Type.Object(
-    {
-      alerts: ChainalysisAlerts,
-      exposures: ChainalysisExposures,
-      userIdTemplate: Type.Optional(Type.String({ maxLength: limits.template })),
-      fallbackBehaviours: ChainalysisFallback,
-    },
-    closed,
-  ),
-  GlobalLedgerTransactionPrescreening: Type.Object(
-    {
-      riskScoreThreshold: Type.Number({ minimum: 0, maximum: 100 }),
-      fallbackBehaviours: Type.Object(
-        {
-          skipUnscreenableTransaction: Type.Boolean(),
-          skipUnsupportedNetwork: Type.Boolean(),
-          skipUnsupportedAsset: Type.Boolean(),
-          skipGlobalLedgerFailure: Type.Boolean(),
-        },
-        closed,
-      ),
-    },
-    closed,
-  ),
-  TravelRuleTransactionPrescreening: Type.Object(
-    {
-      vendor: Type.Literal('Notabene'),
-      autoTriggerTimeoutSeconds: Type.Integer({ minimum: 0 }),
-      autoClearAfterDeliveredTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
-    },
-    closed,
-  ),
-} as const satisfies Record<string, TSchema>
-
-export type RuleKind = keyof typeof ruleConfigurationSchemas
-export const ruleKinds = Object.keys(ruleConfigurationSchemas) as RuleKind[]
-
-/** Configurations as stored (after validate.ts): limits are numbers, never strings. */
-type Normalized<T> = T extends { limit: unknown } ? Omit<T, 'limit'> & { limit: number } : T
-export type RuleConfiguration<K extends RuleKind> = Normalized<Static<(typeof ruleConfigurationSchemas)[K]>>
-
-export type Rule = {
-  [K in RuleKind]: K extends 'AlwaysTrigger'
-    ? { kind: K; configuration?: RuleConfiguration<K> }
-    : { kind: K; configuration: RuleConfiguration<K> }
-}[RuleKind]
-
-const ruleSchema = (kind: RuleKind) =>
-  kind === 'AlwaysTrigger'
-    ? Type.Object(
-        { kind: Type.Literal(kind), configuration: Type.Optional(ruleConfigurationSchemas[kind]) },
-        closed,
-      )
-    : Type.Object({ kind: Type.Literal(kind), configuration: ruleConfigurationSchemas[kind] }, closed)
-
-// --- actions -----------------------------------------------------------------------------------
-
-export const ApprovalGroupSchema = Type.Object(
-  {
-    name: Type.Optional(Type.String({ maxLength: limits.groupName })),
-    quorum: Type.Integer({ minimum: 1, maximum: limits.quorum }),
-    // `{}` means anyone in the org may decide.
-    approvers: Type.Object({ userId: Type.Optional(IdList) }, closed),
-    initiatorCanApprove: Type.Optional(Type.Boolean()),
-    serviceAccountsCanApprove: Type.Optional(Type.Boolean()),
-  },
-  closed,
-)
-export type ApprovalGroup = Static<typeof ApprovalGroupSchema>
-
-export const actionSchemas = {
-  RequestApproval: Type.Object(
-    {
-      kind: Type.Literal('RequestApproval'),
-      approvalGroups: Type.Array(ApprovalGroupSchema, { minItems: 1, maxItems: limits.approvalGroups }),
-      autoRejectTimeout: Type.Optional(
-        Type.Union([Type.Integer({ minimum: 1, maximum: limits.autoRejectTimeout }), Type.Null()]),
-      ),
-    },
-    closed,
-  ),
-  Block: Type.Object({ kind: Type.Literal('Block') }, closed),
-  NoAction: Type.Object({ kind: Type.Literal('NoAction') }, closed),
-} as const satisfies Record<string, TSchema>
-
-export type ActionKind = keyof typeof actionSchemas
-export type Action = Static<(typeof actionSchemas)[ActionKind]>
-export type RequestApprovalAction = Static<typeof actionSchemas.RequestApproval>
-
-// --- filters -----------------------------------------------------------------------------------
-
-const WalletFilters = Type.Object(
-  {
-    walletId: Type.Optional(IdList),
-    walletTags: Type.Optional(
-      Type.Object(
-        {
-          hasAny: Type.Optional(
-            Type.Array(Type.String({ maxLength: limits.tag }), { maxItems: limits.tags }),
-          ),
-          hasAll: Type.Optional(
-            Type.Array(Type.String({ maxLength: limits.tag }), { maxItems: limits.tags }),
-          ),
-        },
-        closed,
-      ),
-    ),
-  },
-  closed,
-)
-const PermissionFilters = Type.Object({ permissionId: IdList }, closed)
-const PolicyFilters = Type.Object({ policyId: IdList }, closed)
-const NoFilters = Type.Object({}, closed)
-
-// --- the combination table (the SDK union) --------------------------------------------------
-
-export const activityKinds = [
-  'Wallets:Sign',
-  'Wallets:IncomingTransaction',
-  'Permissions:Modify',
-  'Permissions:Assign',
-  'Policies:Modify',
-  'Registry:Addresses:Modify',
-  'Registry:ContractSchemas:Modify',
-] as const
-export type ActivityKind = (typeof activityKinds)[number]
-
-export interface ActivityRules {
-  readonly rules: readonly RuleKind[]
-  readonly actions: readonly ActionKind[]
-  readonly filters: TSchema
-}
-
-export const allowedCombinations: Readonly<Record<ActivityKind, ActivityRules>> = {
-  'Wallets:Sign': {
-    rules: [
-      'AlwaysTrigger',
-      'TransactionRecipientWhitelist',
-      'TransactionAmountLimit',
-      'TransactionAmountVelocity',
-      'TransactionCountVelocity',
-      'ChainalysisTransactionPrescreening',
-      'GlobalLedgerTransactionPrescreening',
-      'TravelRuleTransactionPrescreening',
-    ],
-    actions: ['RequestApproval', 'Block', 'NoAction'],
-    filters: WalletFilters,
-  },
-  'Wallets:IncomingTransaction': {
-    rules: ['ChainalysisTransactionScreening'],
-    actions: ['NoAction'],
-    filters: WalletFilters,
-  },
-  'Permissions:Modify': {
-    rules: ['AlwaysTrigger'],
-    actions: ['RequestApproval', 'Block'],
-    filters: PermissionFilters,
-  },
-  'Permissions:Assign': {
-    rules: ['AlwaysTrigger'],
-    actions: ['RequestApproval', 'Block'],
-    filters: PermissionFilters,
-  },
-  'Policies:Modify': { rules: ['AlwaysTrigger'], actions: ['RequestApproval'], filters: PolicyFilters },
-  'Registry:Addresses:Modify': {
-    rules: ['AlwaysTrigger'],
-    actions: ['RequestApproval', 'Block'],
-    filters: NoFilters,
-  },
-  'Registry:ContractSchemas:Modify': {
-    rules: ['AlwaysTrigger'],
-    actions: ['RequestApproval', 'Block'],
-    filters: NoFilters,
-  },
-}
-
-/** The whole union, one member per activity kind, for OpenAPI (validate.ts checks piece by piece). */
-export const PolicyBodySchema = Type.Union(
-  activityKinds.map((activityKind) => {
-    const combo = allowedCombinations[activityKind]
-    return Type.Object(
-      {
-        name: Type.String({ minLength: 1, maxLength: limits.name }),
-        activityKind: Type.Literal(activityKind),
-        rule: Type.Union(combo.rules.map(ruleSchema)),
-        action: Type.Union(combo.actions.map((kind) => actionSchemas[kind])),
-        filters: Type.Optional(combo.filters),
-      },
-      closed,
-    )
-  }),
-)
-
-export interface WalletFilter {
-  walletId?: { in: string[] }
-  walletTags?: { hasAny?: string[]; hasAll?: string[] }
-}
-export type Filters =
-  | WalletFilter
-  | { permissionId: { in: string[] } }
-  | { policyId: { in: string[] } }
-  | Record<string, never>
-
-/** A validated create/update body (update is a full replace with the same body). */
-export interface PolicyBody {
-  name: string
-  activityKind: ActivityKind
-  rule: Rule
-  action: Action
-  filters?: Filters
-}
-
-export type PolicyStatus = 'Active' | 'Archived'
-
-export interface Policy extends PolicyBody {
-  id: string
-  status: PolicyStatus
-  dateCreated: string
-  dateUpdated: string
-  pendingChangeRequest?: ChangeRequest
-}
-
-// --- approvals ---------------------------------------------------------------------------------
+// --- requests -----------------------------------------------------------------------------------
 
 export const ApprovalDecisionBodySchema = Type.Object(
   {
@@ -329,39 +35,86 @@ export const ApprovalDecisionBodySchema = Type.Object(
 )
 export type ApprovalDecisionBody = Static<typeof ApprovalDecisionBodySchema>
 
-export const ListPoliciesQuerySchema = pageQuery({
-  status: Type.Optional(Type.Union([Type.Literal('Active'), Type.Literal('Archived')])),
-})
+const PolicyStatusSchema = Type.Enum(['Active', 'Archived'])
+export type PolicyStatus = Static<typeof PolicyStatusSchema>
+const ApprovalStatusSchema = Type.Enum(['Pending', 'Approved', 'Denied', 'Expired'])
+export type ApprovalStatus = Static<typeof ApprovalStatusSchema>
+const DecisionValueSchema = Type.Enum(['Approved', 'Denied'])
+export type DecisionValue = Static<typeof DecisionValueSchema>
+
+export const ListPoliciesQuerySchema = pageQuery({ status: Type.Optional(PolicyStatusSchema) })
 
 export const ListApprovalsQuerySchema = pageQuery({
-  status: Type.Optional(
-    Type.Union([
-      Type.Literal('Pending'),
-      Type.Literal('Approved'),
-      Type.Literal('Denied'),
-      Type.Literal('Expired'),
-    ]),
-  ),
+  status: Type.Optional(ApprovalStatusSchema),
   initiatorId: Type.Optional(Type.String({ maxLength: limits.id })),
   approverId: Type.Optional(Type.String({ maxLength: limits.id })),
 })
 
-export type ApprovalStatus = 'Pending' | 'Approved' | 'Denied' | 'Expired'
-export type DecisionValue = 'Approved' | 'Denied'
+// --- change requests ----------------------------------------------------------------------------
 
-export interface PolicyEvaluation {
-  policyId: string
-  triggered: boolean
-  reason: string
-  context?: Record<string, unknown>
-}
+const ChangeRequestKindSchema = Type.Enum(['Permission', 'Assignment', 'Policy'])
+export type ChangeRequestKind = Static<typeof ChangeRequestKindSchema>
+const ChangeOperationKindSchema = Type.Enum(['Create', 'Update', 'Delete'])
+export type ChangeOperationKind = Static<typeof ChangeOperationKindSchema>
+const ChangeRequestStatusSchema = Type.Enum(['Pending', 'Applied', 'Rejected', 'Failed'])
+export type ChangeRequestStatus = Static<typeof ChangeRequestStatusSchema>
 
-export interface ApprovalDecision {
-  userId: string
-  date: string
-  value: DecisionValue
-  reason: string | null
-}
+const RequesterSchema = Type.Object({
+  userId: Type.String(),
+  tokenId: Type.Optional(Type.String()),
+  appId: Type.Optional(Type.String()),
+})
+export type Requester = Static<typeof RequesterSchema>
+
+export const ChangeRequestSchema = Type.Object({
+  id: Type.String(),
+  kind: ChangeRequestKindSchema,
+  operationKind: ChangeOperationKindSchema,
+  status: ChangeRequestStatusSchema,
+  requester: RequesterSchema,
+  entityId: Type.String(),
+  approvalId: Type.String(),
+  dateCreated: Type.String(),
+  dateResolved: Type.Optional(Type.String()),
+  body: open<Record<string, unknown>>(),
+})
+export type ChangeRequest = Static<typeof ChangeRequestSchema>
+
+// --- policies -----------------------------------------------------------------------------------
+
+export const PolicySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  status: PolicyStatusSchema,
+  dateCreated: Type.String(),
+  dateUpdated: Type.String(),
+  activityKind: Type.Enum(activityKinds),
+  rule: Type.Unsafe<Rule>(
+    Type.Object({ kind: Type.String(), configuration: Type.Optional(open<Record<string, unknown>>()) }),
+  ),
+  action: openWithKind<Action>(),
+  filters: Type.Optional(open<Filters>()),
+  pendingChangeRequest: Type.Optional(ChangeRequestSchema),
+})
+export type Policy = Static<typeof PolicySchema>
+
+// --- approvals ----------------------------------------------------------------------------------
+
+const PolicyEvaluationSchema = Type.Object({
+  policyId: Type.String(),
+  triggered: Type.Boolean(),
+  reason: Type.String(),
+  context: Type.Optional(open<Record<string, unknown>>()),
+})
+export type PolicyEvaluation = Static<typeof PolicyEvaluationSchema>
+
+const ApprovalDecisionSchema = Type.Object({
+  userId: Type.String(),
+  date: Type.String(),
+  value: DecisionValueSchema,
+  reason: Type.Union([Type.String(), Type.Null()]),
+})
+export type ApprovalDecision = Static<typeof ApprovalDecisionSchema>
 
 /** `activity` is the SDK's union: `{kind:'Wallets:Sign', signatureRequest|transferRequest|…}` or `{kind, changeRequest}`. */
 export interface ApprovalActivity {
@@ -369,113 +122,16 @@ export interface ApprovalActivity {
   [request: string]: unknown
 }
 
-export interface Approval {
-  id: string
-  initiatorId: string
-  activity: ApprovalActivity
-  status: ApprovalStatus
-  expirationDate?: string
-  dateCreated: string
-  dateUpdated: string
-  dateResolved?: string
-  policyEvaluations: PolicyEvaluation[]
-  decisions: ApprovalDecision[]
-}
-
-// --- change requests ----------------------------------------------------------------------------
-
-export type ChangeRequestKind = 'Permission' | 'Assignment' | 'Policy'
-export type ChangeOperationKind = 'Create' | 'Update' | 'Delete'
-export type ChangeRequestStatus = 'Pending' | 'Applied' | 'Rejected' | 'Failed'
-
-export interface Requester {
-  userId: string
-  tokenId?: string
-  appId?: string
-}
-
-export interface ChangeRequest {
-  id: string
-  kind: ChangeRequestKind
-  operationKind: ChangeOperationKind
-  status: ChangeRequestStatus
-  requester: Requester
-  entityId: string
-  approvalId: string
-  dateCreated: string
-  dateResolved?: string
-  body: Record<string, unknown>
-}
-
-// --- responses (serialization and OpenAPI) -----------------------------------------------------
-// Rule, action, filters, activity and change-request bodies are unions of the SDK's shapes; they are
-// stored exactly as validated, so the response schemas keep them open rather than repeat the union.
-
-const OpenObject = Type.Object({}, { additionalProperties: true })
-
-export const ChangeRequestSchema = Type.Object({
-  id: Type.String(),
-  kind: Type.Union([Type.Literal('Permission'), Type.Literal('Assignment'), Type.Literal('Policy')]),
-  operationKind: Type.Union([Type.Literal('Create'), Type.Literal('Update'), Type.Literal('Delete')]),
-  status: Type.Union([
-    Type.Literal('Pending'),
-    Type.Literal('Applied'),
-    Type.Literal('Rejected'),
-    Type.Literal('Failed'),
-  ]),
-  requester: Type.Object({
-    userId: Type.String(),
-    tokenId: Type.Optional(Type.String()),
-    appId: Type.Optional(Type.String()),
-  }),
-  entityId: Type.String(),
-  approvalId: Type.String(),
-  dateCreated: Type.String(),
-  dateResolved: Type.Optional(Type.String()),
-  body: OpenObject,
-})
-
-export const PolicySchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  status: Type.Union([Type.Literal('Active'), Type.Literal('Archived')]),
-  dateCreated: Type.String(),
-  dateUpdated: Type.String(),
-  activityKind: Type.String(),
-  rule: Type.Object({ kind: Type.String(), configuration: Type.Optional(OpenObject) }),
-  action: Type.Object({ kind: Type.String() }, { additionalProperties: true }),
-  filters: Type.Optional(OpenObject),
-  pendingChangeRequest: Type.Optional(ChangeRequestSchema),
-})
-
 export const ApprovalSchema = Type.Object({
   id: Type.String(),
   initiatorId: Type.String(),
-  activity: Type.Object({ kind: Type.String() }, { additionalProperties: true }),
-  status: Type.Union([
-    Type.Literal('Pending'),
-    Type.Literal('Approved'),
-    Type.Literal('Denied'),
-    Type.Literal('Expired'),
-  ]),
+  activity: openWithKind<ApprovalActivity>(),
+  status: ApprovalStatusSchema,
   expirationDate: Type.Optional(Type.String()),
   dateCreated: Type.String(),
   dateUpdated: Type.String(),
   dateResolved: Type.Optional(Type.String()),
-  policyEvaluations: Type.Array(
-    Type.Object({
-      policyId: Type.String(),
-      triggered: Type.Boolean(),
-      reason: Type.String(),
-      context: Type.Optional(OpenObject),
-    }),
-  ),
-  decisions: Type.Array(
-    Type.Object({
-      userId: Type.String(),
-      date: Type.String(),
-      value: Type.Union([Type.Literal('Approved'), Type.Literal('Denied')]),
-      reason: Type.Union([Type.String(), Type.Null()]),
-    }),
-  ),
+  policyEvaluations: Type.Array(PolicyEvaluationSchema),
+  decisions: Type.Array(ApprovalDecisionSchema),
 })
+export type Approval = Static<typeof ApprovalSchema>

@@ -9,9 +9,10 @@ import { newId } from '../../ids.ts'
 import { cursorOf, pageOf } from '../../pagination.ts'
 import type { Initiator } from './activity.ts'
 import type { ChangeRequestService } from './change-requests.ts'
+import type { PolicyBody } from './policy-body.ts'
 import type { PolicyRepository } from './repository.ts'
 import { ruleKindFeatures } from './rules/index.ts'
-import type { ChangeRequest, Policy, PolicyBody, PolicyStatus } from './schemas.ts'
+import type { ChangeRequest, Policy, PolicyStatus } from './schemas.ts'
 import { parsePolicyBody } from './validate.ts'
 
 export type PlanFeature = NonNullable<(typeof ruleKindFeatures)[keyof typeof ruleKindFeatures]>

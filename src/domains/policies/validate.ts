@@ -2,34 +2,97 @@
  * Turns an untrusted create/update body into a `PolicyBody`, or throws a 400 whose message and
  * `details.field` name the first field that is wrong.
  *
- * The SDK's union is checked piece by piece (activity kind → rule kind → configuration → action →
- * filters) instead of as one union: a union failure only says "matches no member", which names no
- * field; checking in this order lets the error say e.g. `action.kind: Block is not allowed for
- * Policies:Modify`.
+ * `PolicyBodySchema` decides: a body is valid exactly when it matches the union. A union failure
+ * only says "matches no member", which names no field, so a refused body is explained by walking the
+ * same schema: the member of its activity kind, then the rule and action members of their kinds,
+ * then the filters (e.g. `action.kind: Block is not allowed for Policies:Modify`). What the schema
+ * cannot say (a count limit must be whole, a quorum must be reachable) is checked after it.
  */
 import type { TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import { AppError } from '../../errors.ts'
 import {
   type Action,
-  type ActionKind,
   type ActivityKind,
-  actionSchemas,
-  activityKinds,
-  allowedCombinations,
   type Filters,
-  limits,
   type PolicyBody,
+  PolicyBodySchema,
   type Rule,
   type RuleKind,
-  ruleConfigurationSchemas,
-} from './schemas.ts'
+} from './policy-body.ts'
+
+/** What a body that passed `PolicyBodySchema` is (the union is built from the table at run time). */
+interface ValidBody {
+  name: string
+  activityKind: ActivityKind
+  rule: { kind: RuleKind; configuration?: Record<string, unknown> }
+  action: Action
+  filters?: Filters
+}
 
 const invalid = (field: string, problem: string): AppError =>
   new AppError('validation_failed', `${field}: ${problem}`, { details: { field, problem } })
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
+
+export function parsePolicyBody(input: unknown): PolicyBody {
+  if (!Value.Check(PolicyBodySchema, input)) throw explain(input)
+  const body = input as unknown as ValidBody
+  const policy: PolicyBody = {
+    name: body.name,
+    activityKind: body.activityKind,
+    rule: normalizedRule(body.rule),
+    action: reachable(body.action),
+  }
+  if (body.filters !== undefined) policy.filters = body.filters
+  return policy
+}
+
+/** Docs send `"1000"`, the SDK sends `1000`: both are accepted, the number is stored. */
+function normalizedRule(rule: ValidBody['rule']): Rule {
+  if (rule.configuration === undefined) return { kind: rule.kind } as Rule
+  const configuration: Record<string, unknown> = { ...rule.configuration }
+  if (typeof configuration.limit === 'string') configuration.limit = Number(configuration.limit)
+  if (rule.kind === 'TransactionCountVelocity' && !Number.isInteger(configuration.limit)) {
+    throw invalid('rule.configuration.limit', 'must be a whole number of requests')
+  }
+  return { kind: rule.kind, configuration } as Rule
+}
+
+/**
+ * A quorum larger than the list of named approvers can never be reached: refuse it now rather than
+ * leave every future approval pending until it expires.
+ */
+function reachable(action: Action): Action {
+  if (action.kind !== 'RequestApproval') return action
+  action.approvalGroups.forEach((group, index) => {
+    const listed = group.approvers.userId?.in
+    if (listed && group.quorum > new Set(listed).size) {
+      throw invalid(
+        `action.approvalGroups[${index}].quorum`,
+        `is ${group.quorum} but only ${new Set(listed).size} approvers are listed`,
+      )
+    }
+  })
+  return action
+}
+
+// --- explaining a refusal, from the schema itself -------------------------------------------------
+
+interface ObjectSchema extends TSchema {
+  properties: Record<string, TSchema & { const?: string; maxLength?: number; anyOf?: ObjectSchema[] }>
+  required?: string[]
+}
+
+/** The members of a union of objects told apart by a literal property (`activityKind`, `kind`). */
+const membersOf = (union: TSchema | undefined): ObjectSchema[] => (union as { anyOf: ObjectSchema[] }).anyOf
+const discriminant = (member: ObjectSchema, key: string): string => member.properties[key]!.const!
+
+function expectObject(value: unknown, field: string): Record<string, unknown> {
+  if (!isObject(value)) throw invalid(field, 'must be an object')
+  return value
+}
 
 /** `/a/b/0` → `a.b[0]` so the error names the field the way a developer writes it. */
 function fieldPath(prefix: string, instancePath: string): string {
@@ -40,6 +103,7 @@ function fieldPath(prefix: string, instancePath: string): string {
   return out
 }
 
+/** The first error of one piece, named by its field. */
 function check(schema: TSchema, value: unknown, prefix: string): void {
   const errors = Value.Errors(schema, value)
   if (errors.length === 0) return
@@ -48,8 +112,10 @@ function check(schema: TSchema, value: unknown, prefix: string): void {
   const extra = errors.find((e) => e.keyword === 'additionalProperties')
   if (extra) {
     const names = (extra.params as { additionalProperties?: string[] }).additionalProperties ?? []
-    const field = fieldPath(prefix, `${extra.instancePath}/${names[0] ?? ''}`)
-    throw invalid(field, 'is not an allowed field here')
+    throw invalid(
+      fieldPath(prefix, `${extra.instancePath}/${names[0] ?? ''}`),
+      'is not an allowed field here',
+    )
   }
   const missing = errors.find((e) => e.keyword === 'required')
   if (missing) {
@@ -60,101 +126,75 @@ function check(schema: TSchema, value: unknown, prefix: string): void {
   throw invalid(fieldPath(prefix, first.instancePath), first.message)
 }
 
-const expectObject = (value: unknown, field: string): Record<string, unknown> => {
-  if (!isObject(value)) throw invalid(field, 'must be an object')
-  return value
+/** Picks the member of `union` whose `kind` is the value's, or names the kinds allowed. */
+function memberOfKind(
+  union: TSchema | undefined,
+  value: Record<string, unknown>,
+  field: string,
+  activityKind: string,
+): ObjectSchema {
+  const members = membersOf(union)
+  const member = members.find((m) => discriminant(m, 'kind') === value.kind)
+  if (member) return member
+  const allowed = members.map((m) => discriminant(m, 'kind')).join(', ')
+  throw invalid(
+    `${field}.kind`,
+    `${String(value.kind)} is not allowed for ${activityKind} (allowed: ${allowed})`,
+  )
 }
 
-export function parsePolicyBody(input: unknown): PolicyBody {
-  const body = expectObject(input, 'body')
-  for (const key of Object.keys(body)) {
-    if (!['name', 'activityKind', 'rule', 'action', 'filters'].includes(key)) {
-      throw invalid(key, 'is not an allowed field here')
+/** Why a body matches no member of `PolicyBodySchema`, in the order a reader fixes a body. */
+function explain(input: unknown): AppError {
+  try {
+    const body = expectObject(input, 'body')
+    const members = membersOf(PolicyBodySchema)
+    const fields = Object.keys(members[0]!.properties)
+    for (const key of Object.keys(body)) {
+      if (!fields.includes(key)) throw invalid(key, 'is not an allowed field here')
     }
-  }
-  const { name, activityKind } = body
-  if (typeof name !== 'string' || name.length === 0) throw invalid('name', 'must be a non-empty string')
-  if (name.length > limits.name) throw invalid('name', `must not have more than ${limits.name} characters`)
-  if (typeof activityKind !== 'string' || !(activityKinds as readonly string[]).includes(activityKind)) {
-    throw invalid('activityKind', `must be one of ${activityKinds.join(', ')}`)
-  }
-  const kind = activityKind as ActivityKind
-  const combo = allowedCombinations[kind]
-
-  const rule = parseRule(expectObject(body.rule, 'rule'), kind, combo.rules)
-  const action = parseAction(expectObject(body.action, 'action'), kind, combo.actions)
-
-  const policy: PolicyBody = { name, activityKind: kind, rule, action }
-  if (body.filters !== undefined) {
-    const filters = expectObject(body.filters, 'filters')
-    check(combo.filters, filters, 'filters')
-    policy.filters = filters as Filters
-  }
-  return policy
-}
-
-function parseRule(
-  rule: Record<string, unknown>,
-  activityKind: ActivityKind,
-  allowed: readonly RuleKind[],
-): Rule {
-  const kind = rule.kind
-  if (typeof kind !== 'string' || !(allowed as readonly string[]).includes(kind)) {
-    throw invalid(
-      'rule.kind',
-      `${String(kind)} is not allowed for ${activityKind} (allowed: ${allowed.join(', ')})`,
-    )
-  }
-  for (const key of Object.keys(rule)) {
-    if (key !== 'kind' && key !== 'configuration')
-      throw invalid(`rule.${key}`, 'is not an allowed field here')
-  }
-  const ruleKind = kind as RuleKind
-  if (rule.configuration === undefined) {
-    if (ruleKind === 'AlwaysTrigger') return { kind: ruleKind }
-    throw invalid('rule.configuration', `is required for ${ruleKind}`)
-  }
-  const configuration = expectObject(rule.configuration, 'rule.configuration')
-  check(ruleConfigurationSchemas[ruleKind], configuration, 'rule.configuration')
-  // Docs send "1000", the SDK sends 1000: accept both, store the number.
-  const normalized = { ...configuration }
-  if (typeof normalized.limit === 'string') normalized.limit = Number(normalized.limit)
-  if ('limit' in normalized && !Number.isFinite(normalized.limit)) {
-    throw invalid('rule.configuration.limit', 'must be a finite number')
-  }
-  if (ruleKind === 'TransactionCountVelocity' && !Number.isInteger(normalized.limit)) {
-    throw invalid('rule.configuration.limit', 'must be a whole number of requests')
-  }
-  return { kind: ruleKind, configuration: normalized } as Rule
-}
-
-function parseAction(
-  action: Record<string, unknown>,
-  activityKind: ActivityKind,
-  allowed: readonly ActionKind[],
-): Action {
-  const kind = action.kind
-  if (typeof kind !== 'string' || !(allowed as readonly string[]).includes(kind)) {
-    throw invalid(
-      'action.kind',
-      `${String(kind)} is not allowed for ${activityKind} (allowed: ${allowed.join(', ')})`,
-    )
-  }
-  const actionKind = kind as ActionKind
-  check(actionSchemas[actionKind], action, 'action')
-  if (actionKind === 'RequestApproval') {
-    const groups = (action as Extract<Action, { kind: 'RequestApproval' }>).approvalGroups
-    groups.forEach((group, index) => {
-      const listed = group.approvers.userId?.in
-      // A quorum larger than the list of named approvers can never be reached: refuse it now
-      // rather than leave every future approval pending until it expires.
-      if (listed && group.quorum > new Set(listed).size) {
-        throw invalid(
-          `action.approvalGroups[${index}].quorum`,
-          `is ${group.quorum} but only ${new Set(listed).size} approvers are listed`,
-        )
+    const name = members[0]!.properties.name!
+    const given: unknown = body.name
+    const nameValid: boolean = Value.Check(name, given)
+    if (!nameValid) {
+      if (typeof given === 'string' && given.length > name.maxLength!) {
+        throw invalid('name', `must not have more than ${name.maxLength} characters`)
       }
-    })
+      throw invalid('name', 'must be a non-empty string')
+    }
+    const member = members.find((m) => discriminant(m, 'activityKind') === body.activityKind)
+    if (!member) {
+      const kinds = members.map((m) => discriminant(m, 'activityKind'))
+      throw invalid('activityKind', `must be one of ${kinds.join(', ')}`)
+    }
+    const activityKind = body.activityKind as string
+
+    const rule = expectObject(body.rule, 'rule')
+    const ruleMember = memberOfKind(member.properties.rule, rule, 'rule', activityKind)
+    for (const key of Object.keys(rule)) {
+      if (!(key in ruleMember.properties)) throw invalid(`rule.${key}`, 'is not an allowed field here')
+    }
+    if (rule.configuration === undefined) {
+      if (ruleMember.required?.includes('configuration')) {
+        throw invalid('rule.configuration', `is required for ${String(rule.kind)}`)
+      }
+    } else {
+      check(
+        ruleMember.properties.configuration!,
+        expectObject(rule.configuration, 'rule.configuration'),
+        'rule.configuration',
+      )
+    }
+
+    const action = expectObject(body.action, 'action')
+    check(memberOfKind(member.properties.action, action, 'action', activityKind), action, 'action')
+
+    if (body.filters !== undefined) {
+      check(member.properties.filters!, expectObject(body.filters, 'filters'), 'filters')
+    }
+  } catch (err) {
+    if (err instanceof AppError) return err
+    throw err
   }
-  return action as Action
+  // Every piece passed on its own: cannot happen while the union is made of these pieces.
+  return invalid('body', 'does not match any policy shape')
 }

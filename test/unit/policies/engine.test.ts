@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { WalletSignActivity } from '../../../src/domains/policies/activity.ts'
 import { evaluatePolicies, policyApplies } from '../../../src/domains/policies/engine.ts'
-import type { Action, Filters, Policy, Rule } from '../../../src/domains/policies/schemas.ts'
+import type { Action, Filters, Rule } from '../../../src/domains/policies/policy-body.ts'
+import type { Policy } from '../../../src/domains/policies/schemas.ts'
 
 const activity: WalletSignActivity = {
   kind: 'Wallets:Sign',

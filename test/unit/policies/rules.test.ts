@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { ChangeActivity, WalletSignActivity } from '../../../src/domains/policies/activity.ts'
+import type { Rule } from '../../../src/domains/policies/policy-body.ts'
 import { evaluateRule, type RuleInput, ruleKindFeatures } from '../../../src/domains/policies/rules/index.ts'
-import type { Rule } from '../../../src/domains/policies/schemas.ts'
 
 const transfer: WalletSignActivity = {
   kind: 'Wallets:Sign',

@@ -8,7 +8,8 @@ import type {
   GetApprovalResponse,
   GetPolicyResponse,
 } from '@dfns/sdk/generated/policies/types.js'
-import type { Approval, ChangeRequest, Policy, PolicyBody } from '../../../src/domains/policies/schemas.ts'
+import type { PolicyBody } from '../../../src/domains/policies/policy-body.ts'
+import type { Approval, ChangeRequest, Policy } from '../../../src/domains/policies/schemas.ts'
 
 type Accepts<Ours, Theirs extends Ours> = Theirs
 type RequiredKeys<T> = { [K in keyof T]-?: undefined extends T[K] ? never : K }[keyof T]

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { activityKinds, allowedCombinations, ruleKinds } from '../../../src/domains/policies/schemas.ts'
+import { activityKinds, allowedCombinations, ruleKinds } from '../../../src/domains/policies/policy-body.ts'
 import { parsePolicyBody } from '../../../src/domains/policies/validate.ts'
 import { AppError } from '../../../src/errors.ts'
 

@@ -1,4 +1,4 @@
-import type { RuleConfiguration } from '../schemas.ts'
+import type { RuleConfiguration } from '../policy-body.ts'
 import { type RuleInput, type RuleResult, usd } from './types.ts'
 
 /** Triggers when the request's USD value is above the limit, or unknown (fail closed). */

@@ -1,4 +1,4 @@
-import type { RuleConfiguration } from '../schemas.ts'
+import type { RuleConfiguration } from '../policy-body.ts'
 import { type RuleInput, type RuleResult, usd } from './types.ts'
 
 /**

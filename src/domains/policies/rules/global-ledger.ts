@@ -1,4 +1,4 @@
-import type { RuleConfiguration } from '../schemas.ts'
+import type { RuleConfiguration } from '../policy-body.ts'
 import { evaluateWithoutVendor } from './screening.ts'
 import type { RuleInput, RuleResult } from './types.ts'
 

@@ -1,4 +1,4 @@
-import type { Rule, RuleKind } from '../schemas.ts'
+import type { Rule, RuleKind } from '../policy-body.ts'
 import { evaluateAlwaysTrigger } from './always-trigger.ts'
 import { evaluateAmountLimit } from './amount-limit.ts'
 import { evaluateAmountVelocity } from './amount-velocity.ts'

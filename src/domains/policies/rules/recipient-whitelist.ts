@@ -1,4 +1,4 @@
-import type { RuleConfiguration } from '../schemas.ts'
+import type { RuleConfiguration } from '../policy-body.ts'
 import type { RuleInput, RuleResult } from './types.ts'
 
 const HEX_ADDRESS = /^0x[0-9a-fA-F]+$/
