@@ -99,6 +99,15 @@ describe(`credential codes (${testDialect})`, () => {
       }),
       failsWith(401),
     )
+    // Kinds walletd does not offer are 501 naming them, and leave the code unspent.
+    const { code } = await user.client.auth.createCredentialCode({ body: { expiration: inSeconds(60) } })
+    for (const credentialKind of ['Password', 'Totp'] as const) {
+      await assert.rejects(
+        w.client('').auth.createCredentialChallengeWithCode({ body: { credentialKind, code } }),
+        failsWith(501, (e) => assert.equal(e.details.kind, credentialKind)),
+      )
+    }
+    await w.client('').auth.createCredentialChallengeWithCode({ body: { credentialKind: 'Key', code } })
     // A service account (or PAT) cannot plant a credential through a code either.
     await assert.rejects(
       w.root.auth.createCredentialCode({ body: { expiration: inSeconds(60) } }),

@@ -212,6 +212,16 @@ describe(`recovery with a recovery key (${testDialect})`, () => {
       body: { firstFactorCredential: await mine.create(init) },
     })
     assert.equal(asRegistration.status, 400)
+    const withSecondFactor = {
+      firstFactorCredential: await mine.create(init),
+      secondFactorCredential: await attacker.create(init),
+    }
+    await assert.rejects(
+      w.client(init.temporaryAuthenticationToken).auth.recover({
+        body: recoveryPackage(key, recoveryKey.signer.credId, withSecondFactor) as never,
+      }),
+      failsWith(501, 'secondFactorCredential'),
+    )
     const ok = await w.client(init.temporaryAuthenticationToken).auth.recover({ body: signed as never })
     assert.equal(ok.credential.kind, 'Key')
   })

@@ -6,7 +6,7 @@ import type { CredentialChallengeView, CredentialView } from '../schemas.ts'
 import { openChallenge } from './challenges.ts'
 import { hashCode, issueUserCode } from './codes.ts'
 import type { AuthContext } from './context.ts'
-import { addAttestedCredential, credentialChallengeFor } from './credentials.ts'
+import { addAttestedCredential, credentialChallengeFor, registrableKind } from './credentials.ts'
 import { assertAddressMayOpen } from './open-limits.ts'
 import { requireLoginSession } from './token-scope.ts'
 
@@ -72,6 +72,8 @@ export async function createCredentialChallengeWithCode(
   body: { credentialKind: string; code: string },
   clientAddress: string,
 ): Promise<CredentialChallengeView> {
+  // Refuse a kind walletd does not register before the code is spent.
+  registrableKind(body.credentialKind, 'credentialKind')
   const now = ctx.clock.now()
   const found = await ctx.repos.codes.findByHash('Credential', hashCode(body.code))
   if (!found?.userId || found.usedAt !== null || found.expiresAt <= now.toISOString()) throw invalidCode()

@@ -19,6 +19,28 @@ import { credentialView } from './views.ts'
  * action, so an existing credential vouches for the new one), activate and deactivate.
  */
 
+/** Dfns credential kinds walletd does not offer: 501 naming the kind, not a 400 (the request is valid). */
+export function refuseUnofferedKind(kind: string, field: string): void {
+  if (kind === 'Password' || kind === 'Totp') {
+    throw new AppError('not_implemented', `${kind} credentials are not offered by walletd.`, {
+      details: { field, kind },
+    })
+  }
+}
+
+/** `kind` when walletd registers credentials of it; else 501 (Password, Totp) or 400 naming `field`. */
+export function registrableKind(kind: string, field: string): CredentialKind {
+  refuseUnofferedKind(kind, field)
+  if (!registrableKinds.has(kind as CredentialKind)) {
+    throw new AppError(
+      'validation_failed',
+      `Invalid body.${field}: walletd registers Key, PasswordProtectedKey, Fido2 and RecoveryKey credentials, not ${kind}.`,
+      { details: { field } },
+    )
+  }
+  return kind as CredentialKind
+}
+
 /** First-factor kinds walletd registers (Password and Totp are not offered). */
 export const firstFactorKinds: ReadonlySet<CredentialKind> = new Set(['Key', 'PasswordProtectedKey', 'Fido2'])
 /** A recovery credential: a key whose private half the client keeps encrypted (`encryptedPrivateKey`). */
@@ -48,6 +70,7 @@ export async function verifyNewCredential(
   allowed: ReadonlySet<CredentialKind> = firstFactorKinds,
 ): Promise<Credential> {
   const kind = input.credentialKind as CredentialKind
+  refuseUnofferedKind(kind, 'credentialKind')
   if (!allowed.has(kind)) {
     throw new AppError(
       'validation_failed',
@@ -137,15 +160,7 @@ export async function credentialChallengeFor(
   purpose: 'Credential' | 'CredentialWithCode',
   clientAddress?: string,
 ): Promise<CredentialChallengeView> {
-  const kind = requestedKind as CredentialKind
-  const field = purpose === 'Credential' ? 'kind' : 'credentialKind'
-  if (!registrableKinds.has(kind)) {
-    throw new AppError(
-      'validation_failed',
-      `Invalid body.${field}: walletd registers Key, PasswordProtectedKey, Fido2 and RecoveryKey credentials, not ${kind}.`,
-      { details: { field } },
-    )
-  }
+  const kind = registrableKind(requestedKind, purpose === 'Credential' ? 'kind' : 'credentialKind')
   const now = ctx.clock.now()
   const challenge: Challenge = {
     id: newId('challenge', now.getTime()),

@@ -170,7 +170,7 @@ export async function recover(
 
   const { firstFactorCredential, secondFactorCredential, recoveryCredential } = body.newCredentials
   if (secondFactorCredential) {
-    throw new AppError('validation_failed', 'walletd registers no second-factor credentials.', {
+    throw new AppError('not_implemented', 'Second-factor credentials are not offered by walletd.', {
       details: { field: 'secondFactorCredential' },
     })
   }

@@ -136,8 +136,8 @@ export async function completeRegistration(
     throw new AppError('unauthorized', 'User already exists.', { details: { userId: user.id } })
   if (body.secondFactorCredential) {
     throw new AppError(
-      'validation_failed',
-      'walletd registers one first-factor credential (and a recovery key); add more later with /auth/credentials.',
+      'not_implemented',
+      'Second-factor credentials are not offered by walletd: register one first-factor credential (and a recovery key).',
       { details: { field: 'secondFactorCredential' } },
     )
   }
