@@ -72,7 +72,8 @@ export class EmulatorState {
     this.#clock = deps.clock
     this.#hooks = deps.hooks
     const file = deps.database.location
-    this.#temporary = file === ':memory:'
+    this.#temporary = deps.database.dialect === 'sqlite' && file === ':memory:'
+    // On PostgreSQL there is no file: the directory is never used (snapshots answer 501).
     this.#dir = this.#temporary
       ? fs.mkdtempSync(path.join(os.tmpdir(), 'walletd-emulator-state-'))
       : path.join(path.dirname(file), 'emulator-state')
