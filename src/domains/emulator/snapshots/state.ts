@@ -9,7 +9,7 @@ import type { DatabaseHandle } from '../../../db/database.ts'
 import { AppError } from '../../../errors.ts'
 import type { SeedResult } from '../seed/apply.ts'
 import { type ChainDumps, dumpChains, restoreChains } from './chain.ts'
-import { restoreSqlite, saveSqlite } from './sqlite-copy.ts'
+import { SqliteStates } from './sqlite-copy.ts'
 
 /**
  * The emulator's database-and-chain states (SQLite only; see the README for PostgreSQL):
@@ -65,12 +65,14 @@ export class EmulatorState {
   readonly #dir: string
   readonly #temporary: boolean
   #queue: Promise<unknown> = Promise.resolve()
+  #sqlite: SqliteStates | undefined
 
   constructor(deps: { database: DatabaseHandle; evm: EvmEndpoints; clock: Clock; hooks: StateHooks }) {
     this.#database = deps.database
     this.#evm = deps.evm
     this.#clock = deps.clock
     this.#hooks = deps.hooks
+    if (deps.database.dialect === 'sqlite') this.#sqlite = new SqliteStates(deps.database.db)
     const file = deps.database.location
     this.#temporary = deps.database.dialect === 'sqlite' && file === ':memory:'
     // On PostgreSQL there is no file: the directory is never used (snapshots answer 501).
@@ -192,7 +194,7 @@ export class EmulatorState {
     }
     // The database copy first, its description last: a snapshot exists once its .json does.
     fs.rmSync(this.#metaFile(key), { force: true })
-    await saveSqlite(this.#database.db, this.#file(key))
+    await this.#sqlite!.save(this.#file(key))
     fs.writeFileSync(this.#metaFile(key), JSON.stringify(meta), { mode: 0o600 })
     return meta
   }
@@ -202,7 +204,7 @@ export class EmulatorState {
     const started = performance.now()
     await this.#hooks.pauseJobs()
     try {
-      await restoreSqlite(this.#database.db, this.#file(key))
+      await this.#sqlite!.restore(this.#file(key))
       await restoreChains(this.#evm, meta?.chains)
     } finally {
       this.#hooks.clearCaches()

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { SqliteStates } from '../../../src/domains/emulator/snapshots/sqlite-copy.ts'
+import { createTestDatabase, type TestDatabase, testDialect } from '../../helpers/database.ts'
+
+/** The SQLite side of reset and snapshots: row-level when it can be trusted, whole tables otherwise. */
+describe('emulator SQLite states', { skip: testDialect === 'postgres' && 'SQLite only' }, () => {
+  let dir: string
+  let database: TestDatabase
+  let states: SqliteStates
+  const now = '2026-01-01T00:00:00.000Z'
+  const orgs = async () =>
+    (await database.db.selectFrom('orgs').select(['id', 'name']).orderBy('id').execute()).map(
+      (o) => `${o.id}=${o.name}`,
+    )
+  const add = (id: string, db = database.db) =>
+    db.insertInto('orgs').values({ id, name: id, date_created: now }).execute()
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'walletd-states-'))
+    database = await createTestDatabase({ sqliteFile: path.join(dir, 'walletd.sqlite') })
+    states = new SqliteStates(database.db)
+  })
+  after(async () => {
+    await database.dispose()
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('back to the state last saved rewrites only the rows written since: inserts, updates, deletes', async () => {
+    for (const id of ['or-a', 'or-b', 'or-c']) await add(id)
+    await states.save(path.join(dir, 'a.sqlite'))
+    const saved = await orgs()
+    await add('or-d')
+    await database.db.updateTable('orgs').set({ name: 'renamed' }).where('id', '=', 'or-a').execute()
+    await database.db.deleteFrom('orgs').where('id', '=', 'or-b').execute()
+    // A primary key changed in place: both the old and the new key must be rewritten.
+    await database.db.updateTable('orgs').set({ id: 'or-z' }).where('id', '=', 'or-c').execute()
+    const restored = await states.restore(path.join(dir, 'a.sqlite'))
+    assert.equal(restored.mode, 'rows')
+    assert.deepEqual(await orgs(), saved)
+    // Again, with nothing written in between: nothing to copy.
+    assert.deepEqual(await states.restore(path.join(dir, 'a.sqlite')), { mode: 'rows', rows: 0 })
+  })
+
+  it('a write by another connection (another process) makes it copy whole tables', async () => {
+    const other = database.openAnother()
+    try {
+      await add('or-other', other.db)
+    } finally {
+      await other.close()
+    }
+    await add('or-mine')
+    const restored = await states.restore(path.join(dir, 'a.sqlite'))
+    assert.equal(restored.mode, 'tables')
+    assert.deepEqual(await orgs(), ['or-a=or-a', 'or-b=or-b', 'or-c=or-c'])
+  })
+
+  it('another state than the last one is copied whole, and any state can follow any other', async () => {
+    await add('or-e')
+    await states.save(path.join(dir, 'b.sqlite'))
+    const b = await orgs()
+    const toA = await states.restore(path.join(dir, 'a.sqlite'))
+    assert.equal(toA.mode, 'tables')
+    assert.deepEqual(await orgs(), ['or-a=or-a', 'or-b=or-b', 'or-c=or-c'])
+    assert.equal((await states.restore(path.join(dir, 'b.sqlite'))).mode, 'tables')
+    assert.deepEqual(await orgs(), b)
+  })
+})
