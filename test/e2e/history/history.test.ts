@@ -425,6 +425,26 @@ describe(`on-chain history, assets and NFTs from the block follower (${testDiale
     assert.ok(typeof theirs !== 'string')
     assert.deepEqual(theirs.items, [])
 
+    // An end user sees the history of the wallets delegated to them only.
+    const endUser = await w.newEndUser()
+    const delegated = await w.root.wallets.createWallet({
+      body: { network: 'EthereumSepolia', delegateTo: endUser.userId },
+    })
+    await sendEth(delegated.address!, 5n)
+    await sendEth(wallet.address!, 6n)
+    await follow()
+    assert.equal((await endUser.client.wallets.getWalletHistory({ walletId: delegated.id })).items.length, 1)
+    await assert.rejects(endUser.client.wallets.getWalletHistory({ walletId: wallet.id }), failsWith(404))
+    await assert.rejects(endUser.client.wallets.getWalletAssets({ walletId: wallet.id }), failsWith(404))
+    const visible = await endUser.client.wallets.listOrgWalletHistory({
+      query: { startTime: '2000-01-01T00:00:00Z', endTime: '2100-01-01T00:00:00Z' },
+    })
+    assert.ok(typeof visible !== 'string')
+    assert.deepEqual(
+      visible.items.map((i) => i.walletId),
+      [delegated.id],
+    )
+
     const history = (query: object) =>
       w.root.wallets.getWalletHistory({ walletId: wallet.id, query: query as never })
     await assert.rejects(history({ kind: 'Bogus' }), failsWith(400, 'kind'))
