@@ -23,7 +23,11 @@ import { type SeedOutcome, seedState } from './domains/emulator/seed/run.ts'
 import { registerStateRoutes } from './domains/emulator/snapshots/routes.ts'
 import { EmulatorState } from './domains/emulator/snapshots/state.ts'
 import { createNetworksModule } from './domains/networks/index.ts'
-import { createPermissionsModule, type PermissionsService } from './domains/permissions/index.ts'
+import {
+  createPermissionsModule,
+  type PermissionsModule,
+  type PermissionsService,
+} from './domains/permissions/index.ts'
 import { createPlansModule, installPlanGate, type PlanService } from './domains/plans/index.ts'
 import { createPoliciesModule, type PoliciesModule } from './domains/policies/index.ts'
 import { createPriceSource } from './domains/policies/prices.ts'
@@ -229,6 +233,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   let plans!: PlanService
   let policies!: PoliciesModule
   let permissions!: PermissionsService
+  let permissionOperations!: PermissionsModule['operations']
   let wallets!: ReturnType<typeof createWalletsModule>
   let webhooks!: WebhooksModule
   let webhookRetention: NodeJS.Timeout | undefined
@@ -331,6 +336,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       changes: policies.changeRequests,
     })
     permissions = permissionsModule.service
+    permissionOperations = permissionsModule.operations
     auth = createAuthDomain({
       db: deps.database.db,
       clock: deps.clock,
@@ -495,6 +501,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
         clearCaches: () => {
           plans.clearCache()
           auth.context.tokens.clearCache()
+          permissionOperations.clearCache()
           rateLimit?.clearCounters()
           mailbox?.clear()
         },

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely'
+
 /**
  * The table types of the whole database, one interface per domain, joined here.
  * Columns are dialect-neutral: text (ids, ISO-8601 dates, JSON), integer (booleans as 0/1, counters)
@@ -18,6 +20,8 @@ export interface FoundationTables {
     id: string
     name: string
     date_created: string
+    /** Replaced in the transaction of every permission or assignment change (caches key on it). */
+    permissions_version: Generated<string>
   }
   error_log: {
     id: string

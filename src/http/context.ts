@@ -19,6 +19,12 @@ export interface Caller {
   readonly tokenKind: 'ServiceAccount' | 'Pat' | 'Token' | 'Temp'
   /** The user's username (email) or the service account's name. */
   readonly username: string
+  /**
+   * The org's permissions stamp, read with the token: replaced in the transaction of every change
+   * to the org's permissions or assignments, so operations computed under one stamp stay valid
+   * while it is current. Absent for callers not built by authentication (nothing is cached then).
+   */
+  readonly permissionsVersion?: string
 }
 
 declare module 'fastify' {

@@ -11,6 +11,7 @@ import * as authCodes from './0011-auth-codes.ts'
 import * as signatureLeases from './0020-signature-leases.ts'
 import * as chainHistory from './0021-chain-history.ts'
 import * as masterKeyCheck from './0030-master-key-check.ts'
+import * as permissionsVersion from './0035-permissions-version.ts'
 import * as jobs from './0040-jobs.ts'
 import * as transfers from './0041-transfers.ts'
 import * as webhooks from './0050-webhooks.ts'
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0020-signature-leases': signatureLeases,
   '0021-chain-history': chainHistory,
   '0030-master-key-check': masterKeyCheck,
+  '0035-permissions-version': permissionsVersion,
   '0040-jobs': jobs,
   '0041-transfers': transfers,
   '0050-webhooks': webhooks,

@@ -22,8 +22,8 @@ export type { PermissionsService } from './service.ts'
 
 export interface PermissionsModule {
   readonly service: PermissionsService
-  /** What a caller holds; the permission guard's source. */
-  readonly operations: OperationSource
+  /** What a caller holds; the permission guard's source (cached per org permissions stamp). */
+  readonly operations: OperationSource & { clearCache(): void }
   /** What a new service account or PAT receives (asked by the auth domain before it writes one). */
   readonly grants: InitialGrants
   registerRoutes(app: FastifyInstance): void

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto'
+import type { Kysely } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import { isUniqueViolation } from '../../db/database.ts'
+import type { Database } from '../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import { newId } from '../../ids.ts'
 import { currentOperations, normalizeOperations } from './operations.ts'
@@ -177,6 +180,25 @@ function toPermission(row: PermissionRow): Permission {
 }
 
 export function createPermissionRepository(db: Db): PermissionRepository {
+  /**
+   * A change to what some identity holds commits together with a new permissions stamp for the
+   * org (`Caller.permissionsVersion`): a node that cached operations under the old stamp sees the
+   * new one with the next request's token and reads again. Atomic, so a crash cannot leave a
+   * change without its new stamp.
+   */
+  const changingOperations = <T>(orgId: string, change: (trx: Kysely<Database>) => Promise<T>) => {
+    const run = async (trx: Kysely<Database>) => {
+      const result = await change(trx)
+      await trx
+        .updateTable('orgs')
+        .set({ permissions_version: randomBytes(12).toString('base64url') })
+        .where('id', '=', orgId)
+        .execute()
+      return result
+    }
+    // Built on a transaction (auth's registrations), the change takes part in that one.
+    return db.isTransaction ? run(db) : db.transaction().execute(run)
+  }
   const grantedPermissionsOf = async (identityIds: readonly string[]): Promise<GrantedPermission[]> => {
     if (identityIds.length === 0) return []
     const rows = await db
@@ -252,12 +274,14 @@ export function createPermissionRepository(db: Db): PermissionRepository {
       if (change.operations !== undefined) patch.operations = JSON.stringify([...change.operations])
       if (change.isArchived !== undefined) patch.is_archived = change.isArchived ? 1 : 0
       try {
-        await db
-          .updateTable('permissions')
-          .set(patch)
-          .where('org_id', '=', orgId)
-          .where('id', '=', permissionId)
-          .execute()
+        await changingOperations(orgId, (trx) =>
+          trx
+            .updateTable('permissions')
+            .set(patch)
+            .where('org_id', '=', orgId)
+            .where('id', '=', permissionId)
+            .execute(),
+        )
       } catch (err) {
         if (isUniqueViolation(err) && change.name !== undefined) throw duplicateName(change.name)
         throw err
@@ -304,11 +328,13 @@ export function createPermissionRepository(db: Db): PermissionRepository {
     },
 
     async deleteAssignment(orgId, assignmentId) {
-      const result = await db
-        .deleteFrom('permission_assignments')
-        .where('org_id', '=', orgId)
-        .where('id', '=', assignmentId)
-        .executeTakeFirst()
+      const result = await changingOperations(orgId, (trx) =>
+        trx
+          .deleteFrom('permission_assignments')
+          .where('org_id', '=', orgId)
+          .where('id', '=', assignmentId)
+          .executeTakeFirst(),
+      )
       return Number(result.numDeletedRows) > 0
     },
 
@@ -333,7 +359,9 @@ export function createPermissionRepository(db: Db): PermissionRepository {
         date_updated: now.toISOString(),
       }
       try {
-        await db.insertInto('permission_assignments').values(row).execute()
+        await changingOperations(orgId, (trx) =>
+          trx.insertInto('permission_assignments').values(row).execute(),
+        )
       } catch (err) {
         if (isUniqueViolation(err)) {
           throw new AppError('conflict', `Permission ${permissionId} is already assigned to ${identityId}.`, {

@@ -8,8 +8,8 @@ import { startWalletd, type Walletd } from '../../helpers/sdk.ts'
  * adds a statement to these paths fails here and must lower nothing else to pass. Lower a bound
  * when a change removes statements. (Counts, not times: they do not depend on the machine.)
  */
-const READ_STATEMENTS = 3
-const SIGNATURE_FLOW_STATEMENTS = 32
+const READ_STATEMENTS = 2
+const SIGNATURE_FLOW_STATEMENTS = 31
 
 describe('SQL statements per request', () => {
   let w: Walletd

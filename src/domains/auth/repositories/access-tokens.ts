@@ -20,6 +20,8 @@ export interface TokenState {
   userKind: UserKind
   isServiceAccount: boolean
   userActive: boolean
+  /** The org's permissions stamp (see `Caller.permissionsVersion`). */
+  permissionsVersion: string
 }
 
 export interface AccessTokenRepository {
@@ -99,6 +101,7 @@ export function createAccessTokenRepository(db: Db): AccessTokenRepository {
       const row = await db
         .selectFrom('access_tokens as t')
         .innerJoin('users as u', 'u.id', 't.user_id')
+        .innerJoin('orgs as o', 'o.id', 't.org_id')
         .select([
           't.id',
           't.kind',
@@ -113,6 +116,7 @@ export function createAccessTokenRepository(db: Db): AccessTokenRepository {
           'u.is_service_account',
           'u.is_active as user_active',
           'u.is_archived as user_archived',
+          'o.permissions_version',
         ])
         .where('t.id', '=', tokenId)
         .executeTakeFirst()
@@ -129,6 +133,7 @@ export function createAccessTokenRepository(db: Db): AccessTokenRepository {
         userKind: row.user_kind as UserKind,
         isServiceAccount: row.is_service_account === 1,
         userActive: row.user_active === 1 && row.user_archived === 0,
+        permissionsVersion: row.permissions_version,
       }
     },
     async update(orgId, tokenId, patch, now) {

@@ -64,5 +64,6 @@ export async function authenticate(
     kind: state.isServiceAccount ? 'ServiceAccount' : state.userKind,
     tokenKind: state.tokenKind,
     username: state.username,
+    permissionsVersion: state.permissionsVersion,
   }
 }
