@@ -21,7 +21,7 @@ describe(`webhook storage (${testDialect})`, () => {
   const insertWebhook = async (secrets: SecretBox, secret: string) => {
     const id = newId('webhook', Date.now())
     const orgId = `or-${randomBytes(4).toString('hex')}`
-    await createWebhookRepository(database.dialect).insert(database.db, {
+    await createWebhookRepository(database.db, database.dialect).insert({
       id,
       orgId,
       url: 'https://example.com/h',
@@ -44,7 +44,7 @@ describe(`webhook storage (${testDialect})`, () => {
       .execute((trx) => resealWebhookSecrets({ db: trx, secrets: newKey!, previousSecrets: oldKey! }))
     assert.ok(first.resealed >= 1)
     assert.ok(first.unreadable.includes(`webhook ${stranger.id}`))
-    const row = await createWebhookRepository(database.dialect).find(database.db, mine.orgId, mine.id)
+    const row = await createWebhookRepository(database.db, database.dialect).find(mine.orgId, mine.id)
     assert.equal(openSecret(newKey!, row!), 'whs-mine')
     assert.throws(() => openSecret(oldKey!, row!))
     const again = await resealWebhookSecrets({ db: database.db, secrets: newKey!, previousSecrets: oldKey! })
@@ -53,7 +53,7 @@ describe(`webhook storage (${testDialect})`, () => {
 
   it(`purges events written more than ${RETENTION_DAYS} days ago, and only those`, async () => {
     const clock = new ManualClock(Date.parse('2026-06-01T00:00:00.000Z'))
-    const repository = createWebhookRepository(database.dialect)
+    const repository = createWebhookRepository(database.db, database.dialect)
     const service = createWebhookService({
       db: database.db,
       repository,
@@ -83,9 +83,9 @@ describe(`webhook storage (${testDialect})`, () => {
     }
     const old = event(RETENTION_DAYS + 1)
     const kept = event(RETENTION_DAYS - 1)
-    for (const e of [old, kept]) await repository.insertEvent(database.db, e)
+    for (const e of [old, kept]) await repository.insertEvent(e)
     assert.ok((await service.purgeExpiredEvents()) >= 1)
-    assert.equal(await repository.findEvent(database.db, old.id), undefined)
-    assert.equal((await repository.findEvent(database.db, kept.id))?.id, kept.id)
+    assert.equal(await repository.findEvent(old.id), undefined)
+    assert.equal((await repository.findEvent(kept.id))?.id, kept.id)
   })
 })

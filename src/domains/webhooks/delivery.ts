@@ -150,16 +150,20 @@ export function createDelivery(deps: DeliveryDeps) {
   ): Promise<boolean> {
     const runAt = retry && !result.delivered ? retryTime(event) : undefined
     return deps.db.transaction().execute(async (trx) => {
-      const recorded = await repository.recordAttempt(trx, event.id, {
-        status: result.status,
-        error: result.error ?? null,
-        timestampSent,
-        deliveryFailed: !result.delivered,
-        nextAttemptDate: runAt ? runAt.toISOString() : null,
-      })
+      const recorded = await repository.recordAttempt(
+        event.id,
+        {
+          status: result.status,
+          error: result.error ?? null,
+          timestampSent,
+          deliveryFailed: !result.delivered,
+          nextAttemptDate: runAt ? runAt.toISOString() : null,
+        },
+        trx,
+      )
       if (!recorded || !runAt) return recorded
       const next = nextAttemptOf(event, runAt)
-      await repository.insertEvent(trx, next)
+      await repository.insertEvent(next, trx)
       await deps.enqueue(trx, {
         kind: DELIVERY_JOB,
         payload: { eventId: next.id },
@@ -173,10 +177,10 @@ export function createDelivery(deps: DeliveryDeps) {
   return {
     /** Makes the attempt `eventId` if it is still to be made. Safe to run more than once. */
     async deliverAttempt(eventId: string): Promise<DeliveryOutcome | 'skipped'> {
-      const event = await repository.findEvent(deps.db, eventId)
+      const event = await repository.findEvent(eventId)
       if (!event || event.status !== null) return 'skipped'
       const nowSeconds = Math.floor(deps.clock.now().getTime() / 1000)
-      const webhook = await repository.find(deps.db, event.orgId, event.webhookId)
+      const webhook = await repository.find(event.orgId, event.webhookId)
       if (webhook?.status !== 'Enabled') {
         // Disabled or deleted: this attempt and the retries after it are cancelled.
         const recorded = await record(

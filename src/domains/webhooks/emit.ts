@@ -32,7 +32,7 @@ export function createEmitter(deps: {
   enqueue: EnqueueJob
 }): EmitEvent {
   return async (trx, event) => {
-    const webhooks = await deps.repository.subscribers(trx, event.orgId, event.kind)
+    const webhooks = await deps.repository.subscribers(event.orgId, event.kind, trx)
     if (webhooks.length === 0) return
     const now = deps.clock.now()
     for (const webhook of webhooks) {
@@ -52,7 +52,7 @@ export function createEmitter(deps: {
         nextAttemptDate: null,
         dateCreated: now.toISOString(),
       }
-      await deps.repository.insertEvent(trx, record)
+      await deps.repository.insertEvent(record, trx)
       await deps.enqueue(trx, {
         kind: DELIVERY_JOB,
         payload: { eventId: record.id },

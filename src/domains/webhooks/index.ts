@@ -35,7 +35,7 @@ export interface WebhooksDeps {
 
 export function createWebhooksModule(deps: WebhooksDeps) {
   const { db, dialect } = deps.database
-  const repository = createWebhookRepository(dialect)
+  const repository = createWebhookRepository(db, dialect)
   const emitEvent: EmitEvent = createEmitter({ repository, clock: deps.clock, enqueue: deps.enqueue })
 
   const deliveries = deps.metrics
@@ -48,7 +48,7 @@ export function createWebhooksModule(deps: WebhooksDeps) {
     : undefined
   if (deps.metrics) {
     // Read from the database when scraped: the queue is shared by every node.
-    const undelivered = () => repository.undelivered(db)
+    const undelivered = () => repository.undelivered()
     new Gauge({
       name: 'walletd_webhook_queue_depth',
       help: 'Webhook delivery attempts stored and not yet made (due or scheduled).',

@@ -1,7 +1,7 @@
 /**
- * Webhook and webhook-event rows ⇄ domain records. Every method takes the database or a
- * transaction as its first argument, so callers decide the transaction (emitEvent writes inside
- * the transaction of the change that caused the event).
+ * Webhook and webhook-event rows ⇄ domain records. Every method takes a transaction as its last,
+ * optional argument (the database otherwise), so callers decide the transaction (emitEvent writes
+ * inside the transaction of the change that caused the event).
  */
 import type { Kysely, Selectable } from 'kysely'
 import type { Dialect } from '../../db/database.ts'
@@ -81,19 +81,19 @@ export interface AttemptOutcome {
 
 export type WebhookRepository = ReturnType<typeof createWebhookRepository>
 
-export function createWebhookRepository(dialect: Dialect) {
+export function createWebhookRepository(db: Executor, dialect: Dialect) {
   return {
     /**
      * Serializes webhook creation within one org, so two concurrent creates cannot both pass the
      * plan's limit. SQLite runs one write transaction at a time already.
      */
-    async lockOrg(db: Executor, orgId: string): Promise<void> {
+    async lockOrg(orgId: string, trx: Executor = db): Promise<void> {
       if (dialect !== 'postgres') return
-      await db.selectFrom('orgs').select('id').where('id', '=', orgId).forUpdate().execute()
+      await trx.selectFrom('orgs').select('id').where('id', '=', orgId).forUpdate().execute()
     },
 
-    async count(db: Executor, orgId: string): Promise<number> {
-      const row = await db
+    async count(orgId: string, trx: Executor = db): Promise<number> {
+      const row = await trx
         .selectFrom('webhooks')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('org_id', '=', orgId)
@@ -101,8 +101,8 @@ export function createWebhookRepository(dialect: Dialect) {
       return Number(row.n)
     },
 
-    async insert(db: Executor, webhook: WebhookRecord): Promise<void> {
-      await db
+    async insert(webhook: WebhookRecord, trx: Executor = db): Promise<void> {
+      await trx
         .insertInto('webhooks')
         .values({
           id: webhook.id,
@@ -118,8 +118,8 @@ export function createWebhookRepository(dialect: Dialect) {
         .execute()
     },
 
-    async find(db: Executor, orgId: string, id: string): Promise<WebhookRecord | undefined> {
-      const row = await db
+    async find(orgId: string, id: string, trx: Executor = db): Promise<WebhookRecord | undefined> {
+      const row = await trx
         .selectFrom('webhooks')
         .selectAll()
         .where('org_id', '=', orgId)
@@ -129,16 +129,16 @@ export function createWebhookRepository(dialect: Dialect) {
     },
 
     /** Newest first. */
-    async list(db: Executor, orgId: string, opts: { limit: number; beforeId?: string }) {
-      let query = db.selectFrom('webhooks').selectAll().where('org_id', '=', orgId)
+    async list(orgId: string, opts: { limit: number; beforeId?: string }, trx: Executor = db) {
+      let query = trx.selectFrom('webhooks').selectAll().where('org_id', '=', orgId)
       if (opts.beforeId !== undefined) query = query.where('id', '<', opts.beforeId)
       const rows = await query.orderBy('id', 'desc').limit(opts.limit).execute()
       return rows.map(toWebhook)
     },
 
     /** The enabled webhooks of an org subscribed to `kind` (or to `*`). */
-    async subscribers(db: Executor, orgId: string, kind: string): Promise<WebhookRecord[]> {
-      const rows = await db
+    async subscribers(orgId: string, kind: string, trx: Executor = db): Promise<WebhookRecord[]> {
+      const rows = await trx
         .selectFrom('webhooks')
         .selectAll()
         .where('org_id', '=', orgId)
@@ -150,14 +150,14 @@ export function createWebhookRepository(dialect: Dialect) {
     },
 
     async update(
-      db: Executor,
       orgId: string,
       id: string,
       change: Partial<Pick<WebhookRecord, 'url' | 'description' | 'events' | 'status'>> & {
         dateUpdated: string
       },
+      trx: Executor = db,
     ): Promise<void> {
-      await db
+      await trx
         .updateTable('webhooks')
         .set({
           ...(change.url !== undefined ? { url: change.url } : {}),
@@ -171,8 +171,8 @@ export function createWebhookRepository(dialect: Dialect) {
         .execute()
     },
 
-    async remove(db: Executor, orgId: string, id: string): Promise<boolean> {
-      const result = await db
+    async remove(orgId: string, id: string, trx: Executor = db): Promise<boolean> {
+      const result = await trx
         .deleteFrom('webhooks')
         .where('org_id', '=', orgId)
         .where('id', '=', id)
@@ -180,8 +180,8 @@ export function createWebhookRepository(dialect: Dialect) {
       return Number(result.numDeletedRows) === 1
     },
 
-    async insertEvent(db: Executor, event: WebhookEventRecord): Promise<void> {
-      await db
+    async insertEvent(event: WebhookEventRecord, trx: Executor = db): Promise<void> {
+      await trx
         .insertInto('webhook_events')
         .values({
           id: event.id,
@@ -202,8 +202,8 @@ export function createWebhookRepository(dialect: Dialect) {
         .execute()
     },
 
-    async findEvent(db: Executor, id: string): Promise<WebhookEventRecord | undefined> {
-      const row = await db.selectFrom('webhook_events').selectAll().where('id', '=', id).executeTakeFirst()
+    async findEvent(id: string, trx: Executor = db): Promise<WebhookEventRecord | undefined> {
+      const row = await trx.selectFrom('webhook_events').selectAll().where('id', '=', id).executeTakeFirst()
       return row && toEvent(row)
     },
 
@@ -211,8 +211,8 @@ export function createWebhookRepository(dialect: Dialect) {
      * Records the outcome of an attempt, only if none was recorded yet: of two nodes that both
      * sent one attempt (a lease that ran out mid-send), one records it and schedules the retry.
      */
-    async recordAttempt(db: Executor, id: string, outcome: AttemptOutcome): Promise<boolean> {
-      const result = await db
+    async recordAttempt(id: string, outcome: AttemptOutcome, trx: Executor = db): Promise<boolean> {
+      const result = await trx
         .updateTable('webhook_events')
         .set({
           status: outcome.status,
@@ -229,12 +229,12 @@ export function createWebhookRepository(dialect: Dialect) {
 
     /** Newest first; `deliveryFailed` filters on the recorded outcome (pending attempts are neither). */
     async listEvents(
-      db: Executor,
       orgId: string,
       webhookId: string,
       opts: { limit: number; beforeId?: string; kind?: string; deliveryFailed?: boolean },
+      trx: Executor = db,
     ): Promise<WebhookEventRecord[]> {
-      let query = db
+      let query = trx
         .selectFrom('webhook_events')
         .selectAll()
         .where('webhook_id', '=', webhookId)
@@ -250,12 +250,12 @@ export function createWebhookRepository(dialect: Dialect) {
     },
 
     async getEvent(
-      db: Executor,
       orgId: string,
       webhookId: string,
       id: string,
+      trx: Executor = db,
     ): Promise<WebhookEventRecord | undefined> {
-      const row = await db
+      const row = await trx
         .selectFrom('webhook_events')
         .selectAll()
         .where('org_id', '=', orgId)
@@ -266,8 +266,8 @@ export function createWebhookRepository(dialect: Dialect) {
     },
 
     /** Attempts not yet made: the queue depth and the age of the oldest, for the metrics. */
-    async undelivered(db: Executor): Promise<{ count: number; oldest: string | null }> {
-      const row = await db
+    async undelivered(trx: Executor = db): Promise<{ count: number; oldest: string | null }> {
+      const row = await trx
         .selectFrom('webhook_events')
         .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('date_created').as('oldest')])
         .where('status', 'is', null)
@@ -276,9 +276,13 @@ export function createWebhookRepository(dialect: Dialect) {
     },
 
     /** Retention: removes attempts written before `before`, in batches; returns how many went. */
-    async purgeEvents(db: Executor, before: string, batch: number): Promise<number> {
-      const ids = db.selectFrom('webhook_events').select('id').where('date_created', '<', before).limit(batch)
-      const result = await db.deleteFrom('webhook_events').where('id', 'in', ids).executeTakeFirst()
+    async purgeEvents(before: string, batch: number, trx: Executor = db): Promise<number> {
+      const ids = trx
+        .selectFrom('webhook_events')
+        .select('id')
+        .where('date_created', '<', before)
+        .limit(batch)
+      const result = await trx.deleteFrom('webhook_events').where('id', 'in', ids).executeTakeFirst()
       return Number(result.numDeletedRows)
     },
   }

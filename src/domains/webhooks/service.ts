@@ -85,7 +85,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
   const { db, repository } = deps
 
   async function requireWebhook(orgId: string, webhookId: string): Promise<WebhookRecord> {
-    const webhook = await repository.find(db, orgId, webhookId)
+    const webhook = await repository.find(orgId, webhookId)
     if (!webhook) throw notFound('webhook', webhookId)
     return webhook
   }
@@ -139,8 +139,8 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       }
       const limit = await deps.webhookLimit(orgId)
       await db.transaction().execute(async (trx) => {
-        await repository.lockOrg(trx, orgId)
-        const count = await repository.count(trx, orgId)
+        await repository.lockOrg(orgId, trx)
+        const count = await repository.count(orgId, trx)
         if (count >= limit) {
           throw new AppError(
             'payment_required',
@@ -148,14 +148,14 @@ export function createWebhookService(deps: WebhookServiceDeps) {
             { details: { feature: 'webhooks', limit, count } },
           )
         }
-        await repository.insert(trx, record)
+        await repository.insert(record, trx)
       })
       return { ...toWebhookView(record), secret }
     },
 
     async list(orgId: string, query: ListQuery) {
       const { limit, beforeId } = pageCursor(query, DEFAULT_PAGE_SIZE)
-      const rows = await repository.list(db, orgId, { limit: limit + 1, ...(beforeId ? { beforeId } : {}) })
+      const rows = await repository.list(orgId, { limit: limit + 1, ...(beforeId ? { beforeId } : {}) })
       const page = pageOf(rows, limit)
       return { ...page, items: page.items.map(toWebhookView) }
     },
@@ -167,7 +167,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     async update(orgId: string, webhookId: string, body: UpdateWebhookBody): Promise<WebhookView> {
       await requireWebhook(orgId, webhookId)
       const url = body.url === undefined ? undefined : await checkUrl(body.url)
-      await repository.update(db, orgId, webhookId, {
+      await repository.update(orgId, webhookId, {
         ...(url !== undefined ? { url } : {}),
         ...(body.description !== undefined ? { description: body.description } : {}),
         ...(body.events !== undefined ? { events: [...new Set(body.events)] } : {}),
@@ -179,7 +179,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
     /** Pending retries of a deleted webhook are cancelled when they fall due. */
     async remove(orgId: string, webhookId: string): Promise<{ deleted: true }> {
-      if (!(await repository.remove(db, orgId, webhookId))) throw notFound('webhook', webhookId)
+      if (!(await repository.remove(orgId, webhookId))) throw notFound('webhook', webhookId)
       return { deleted: true }
     },
 
@@ -210,7 +210,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     async listEvents(orgId: string, webhookId: string, query: ListEventsQuery) {
       await requireWebhook(orgId, webhookId)
       const { limit, beforeId } = pageCursor(query, DEFAULT_PAGE_SIZE)
-      const rows = await repository.listEvents(db, orgId, webhookId, {
+      const rows = await repository.listEvents(orgId, webhookId, {
         limit: limit + 1,
         ...(beforeId ? { beforeId } : {}),
         ...(query.kind ? { kind: query.kind } : {}),
@@ -222,7 +222,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
     async getEvent(orgId: string, webhookId: string, eventId: string): Promise<WebhookEventView> {
       await requireWebhook(orgId, webhookId)
-      const event = await repository.getEvent(db, orgId, webhookId, eventId)
+      const event = await repository.getEvent(orgId, webhookId, eventId)
       if (!event) throw notFound('webhook event', eventId, { webhookId })
       return toEventView(event)
     },
@@ -232,7 +232,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       const before = new Date(deps.clock.now().getTime() - RETENTION_DAYS * 86_400_000).toISOString()
       let total = 0
       for (;;) {
-        const removed = await repository.purgeEvents(db, before, 1000)
+        const removed = await repository.purgeEvents(before, 1000)
         total += removed
         if (removed < 1000) return total
       }
