@@ -15,6 +15,7 @@ import {
   startWalletd,
   type Walletd,
 } from '../../helpers/sdk.ts'
+import { startReceiver } from '../../helpers/webhook-receiver.ts'
 
 /** `POST /emulator/clock` moves the time every rule reads: what expires, expires. */
 describe(`the emulator's clock (${testDialect})`, () => {
@@ -132,6 +133,27 @@ describe(`the emulator's clock (${testDialect})`, () => {
     assertErrorBody(late, 403)
     assert.match(late.body.error.details.reason, /expired/)
     assertErrorBody(await read(), 401, /Bearer token expired at /)
+  })
+
+  it('brings a webhook retry due: the job runner sends it once the clock has moved', async () => {
+    const receiver = await startReceiver()
+    try {
+      receiver.statuses.push(500)
+      const hook = await w.root.webhooks.createWebhook({
+        body: { url: receiver.url, events: ['wallet.created'] },
+      })
+      receiver.secret = hook.secret
+      await w.root.wallets.createWallet({ body: { network: 'EthereumSepolia' } })
+      const first = await receiver.waitFor((r) => r.body.deliveryAttempt === 1)
+      assert.equal(first.answeredStatus, 500)
+      // walletd's clock is a hand-moved one here: without the move the retry would never be due.
+      await advance(61)
+      const retry = await receiver.waitFor((r) => r.body.deliveryAttempt === 2)
+      assert.equal(retry.body.retryOf, first.body.id)
+      assert.equal(retry.answeredStatus, 200)
+    } finally {
+      await receiver.close()
+    }
   })
 
   it('starts a new rate-limit window', async () => {
