@@ -37,8 +37,16 @@ export function transferFactsOf(
   } catch {
     return {}
   }
+  return callFacts(network, { to: tx.to, value: tx.value, data: 'data' in tx ? tx.data : undefined })
+}
+
+/** The same facts for a call walletd builds itself (transaction requests): `to`, `value`, `data`. */
+export function callFacts(
+  network: NetworkInfo,
+  tx: { to?: Hex | null; value?: bigint; data?: Hex | undefined },
+): TransferFacts {
   if (!tx.to) return {} // contract creation: no recipient
-  const data = 'data' in tx ? tx.data : undefined
+  const data = tx.data
   if (!data || data === '0x') {
     const asset = network.nativeAsset
     return {

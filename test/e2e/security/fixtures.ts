@@ -125,6 +125,17 @@ export const idFixtures: Readonly<Record<string, Fixture>> = {
       })
     ).id
   },
+  transactionId: async ({ client }, get) => {
+    const walletId = await get('walletId')
+    const wallet = await client.wallets.getWallet({ walletId })
+    await fund(wallet.address!)
+    return (
+      await client.wallets.broadcastTransaction({
+        walletId,
+        body: { kind: 'Evm', to: wallet.address!, value: '1' },
+      })
+    ).id
+  },
   signatureId: async ({ client }, get) =>
     (
       await client.wallets.generateSignature({
@@ -178,6 +189,11 @@ export const sampleBodies: Readonly<Record<string, unknown>> = {
     kind: 'Native',
     to: '0x0000000000000000000000000000000000000001',
     amount: '1',
+  },
+  'POST /wallets/:walletId/transactions': {
+    kind: 'Evm',
+    to: '0x0000000000000000000000000000000000000001',
+    value: '1',
   },
   'PUT /keys/:keyId': { name: 'renamed' },
   'POST /keys/:keyId/delegate': { delegateTo: 'us-00000-00000-0000000000000000' },

@@ -35,16 +35,9 @@ describe(`routes walletd does not serve (${testDialect})`, () => {
     return row.used_at
   }
 
-  it('the SDK gets 501 naming the domain, not 404 (transactions, exchanges, swaps)', async () => {
+  it('the SDK gets 501 naming the domain, not 404 (fee sponsors, exchanges, swaps)', async () => {
     const refusals: [() => Promise<unknown>, string][] = [
-      [
-        () =>
-          w.root.wallets.broadcastTransaction({
-            walletId: 'wa-01',
-            body: { kind: 'Evm', to: '0x0000000000000000000000000000000000000001', value: '1' },
-          }),
-        'transactions',
-      ],
+      [() => w.root.feeSponsors.listFeeSponsors(), 'fee sponsors'],
       [() => w.root.exchanges.listExchanges({}), 'exchanges'],
       [() => w.root.swaps.listSwaps({}), 'swaps'],
     ]

@@ -118,3 +118,37 @@ export async function inspectTransfer(
     throw err
   }
 }
+
+/**
+ * Before a transaction request is stored: the wallet holds the value it sends (400 `value`), and
+ * a nonce it fixes is not already used (400 `nonce`); 503 when the chain cannot be asked. Whether
+ * the call itself succeeds is the executor's `eth_estimateGas` (accepted, then Failed).
+ */
+export async function checkTransactionFunds(
+  rpc: EvmRpc,
+  network: NetworkInfo,
+  from: Hex,
+  plan: { value: string; nonce?: number },
+): Promise<void> {
+  try {
+    const value = BigInt(plan.value)
+    if (value > 0n) {
+      const balance = await rpc.client.getBalance({ address: from })
+      if (balance < value) {
+        throw refuse('value', `is more than the wallet holds (${balance} in minimum units)`, {
+          balance: balance.toString(),
+        })
+      }
+    }
+    if (plan.nonce !== undefined) {
+      const next = await rpc.client.getTransactionCount({ address: from, blockTag: 'pending' })
+      if (plan.nonce < next) {
+        throw refuse('nonce', `${plan.nonce} is already used; the wallet's next nonce is ${next}`, { next })
+      }
+    }
+  } catch (err) {
+    if (err instanceof AppError) throw err
+    if (isUnreachable(err)) throw unreachable(network, err)
+    throw err
+  }
+}

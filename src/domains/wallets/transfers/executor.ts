@@ -1,4 +1,5 @@
-import { type Hex, keccak256, type TransactionSerializableEIP1559 } from 'viem'
+import type { Transaction } from 'kysely'
+import { type Hex, keccak256 } from 'viem'
 import type { EvmEndpoints } from '../../../chains/evm/endpoints.ts'
 import { type Eip1559Fee, estimateEvmFees, feeFor } from '../../../chains/evm/fees.ts'
 import { RpcResponseError, RpcUnavailableError } from '../../../chains/evm/rpc.ts'
@@ -7,8 +8,10 @@ import { requireNetwork } from '../../../chains/networks.ts'
 import type { Clock } from '../../../clock.ts'
 import type { KeySigner } from '../../../custody/index.ts'
 import type { Db } from '../../../db/database.ts'
+import type { Database } from '../../../db/schema.ts'
 import type { ClaimedJob, JobHandler, RunAgain } from '../../../jobs/index.ts'
-import type { TransferRecord, TransferRepository, TransferStatus } from './repository.ts'
+import { detailsOf, unsignedTransactionOf } from './plan.ts'
+import type { TransferRecord, TransferRepository, TransferStatus, TransferUpdate } from './repository.ts'
 
 export const EXECUTE_JOB = 'wallets.transfer.execute'
 
@@ -19,8 +22,11 @@ export interface ExecutorDeps {
   readonly evm: EvmEndpoints
   /** The signer of a wallet's key; throws when the key is gone. */
   signerFor(orgId: string, walletId: string): Promise<KeySigner>
-  /** Takes a request that will never reach the chain out of the velocity windows. */
-  release?(requestId: string): Promise<unknown>
+  /**
+   * Takes a request whose value never moved (never sent, reverted, cancelled) out of the velocity
+   * windows, in the transaction that ends it.
+   */
+  release?(requestId: string, trx: Transaction<Database>): Promise<unknown>
   /** How long to wait between receipt checks of a broadcast transaction. */
   readonly confirmPollMs?: number
 }
@@ -59,17 +65,30 @@ export function createTransferExecutor(deps: ExecutorDeps): JobHandler<{ id: str
   const now = () => deps.clock.now()
   const later = (): RunAgain => ({ runAgainAt: new Date(now().getTime() + pollMs) })
 
+  /** Ends a request Failed and, when its value did not move, out of the velocity windows. */
   async function fail(
     record: TransferRecord,
     reason: string,
     from: readonly TransferStatus[] = ['Executing'],
+    extra: TransferUpdate = {},
+    release = true,
   ): Promise<void> {
-    await deps.repository.transition(record.id, from, { status: 'Failed', reason })
-    await deps.release?.(record.id)
+    await deps.db.transaction().execute(async (trx) => {
+      const moved = await deps.repository.transition(
+        record.id,
+        from,
+        { ...extra, status: 'Failed', reason },
+        trx,
+      )
+      if (moved && release) await deps.release?.(record.id, trx)
+    })
   }
 
   async function fees(record: TransferRecord): Promise<Eip1559Fee> {
     const { plan } = record
+    if (plan.type === 'legacy' && plan.gasPrice !== undefined) {
+      return { maxFeePerGas: BigInt(plan.gasPrice), maxPriorityFeePerGas: BigInt(plan.gasPrice) }
+    }
     if (plan.maxFeePerGas !== undefined && plan.maxPriorityFeePerGas !== undefined) {
       return {
         maxFeePerGas: BigInt(plan.maxFeePerGas),
@@ -80,13 +99,13 @@ export function createTransferExecutor(deps: ExecutorDeps): JobHandler<{ id: str
       await estimateEvmFees(deps.evm.rpcFor(requireNetwork(record.network))),
       plan.priority,
     )
-    return {
-      maxFeePerGas: plan.maxFeePerGas !== undefined ? BigInt(plan.maxFeePerGas) : estimate.maxFeePerGas,
-      maxPriorityFeePerGas:
-        plan.maxPriorityFeePerGas !== undefined
-          ? BigInt(plan.maxPriorityFeePerGas)
-          : estimate.maxPriorityFeePerGas,
-    }
+    const maxFeePerGas = plan.maxFeePerGas !== undefined ? BigInt(plan.maxFeePerGas) : estimate.maxFeePerGas
+    const tip =
+      plan.maxPriorityFeePerGas !== undefined
+        ? BigInt(plan.maxPriorityFeePerGas)
+        : estimate.maxPriorityFeePerGas
+    // A caller's fee cap below the estimated tip caps the tip too (a tip above the cap is invalid).
+    return { maxFeePerGas, maxPriorityFeePerGas: tip < maxFeePerGas ? tip : maxFeePerGas }
   }
 
   /** Returns false when the request ended (Failed) instead of being signed. */
@@ -131,40 +150,26 @@ export function createTransferExecutor(deps: ExecutorDeps): JobHandler<{ id: str
         // The nonce row lock first: a twin run of this request waits here, then sees it signed.
         const nonce =
           replaced?.nonce ??
-          plan.nonce ??
           (await deps.repository.takeNonce(trx, record.network, record.fromAddress, chainNonce))
+        // A nonce the caller fixed is used only when it is the sender's next one: a lower one would
+        // sign a second transaction for a used nonce, a higher one leave a gap. Rolled back either way.
+        if (!replaced && plan.nonce !== undefined && plan.nonce !== nonce) throw new NonceMismatch(nonce)
         const current = await deps.repository.findById(record.id, trx)
         if (current?.status !== 'Executing' || current.signedTx !== null) throw new AlreadySigned()
-        const tx: TransactionSerializableEIP1559 = {
-          type: 'eip1559',
-          chainId: network.chainId as number,
-          nonce,
-          ...(plan.to ? { to: plan.to as Hex } : {}),
-          value: BigInt(plan.value),
-          data: plan.data as Hex,
-          gas,
-          maxFeePerGas: fee.maxFeePerGas,
-          maxPriorityFeePerGas: fee.maxPriorityFeePerGas,
-        }
+        const tx = unsignedTransactionOf(plan, { chainId: network.chainId as number, nonce, gas, fee })
         const signedTx = await signEvmTransactionObject(signer, tx)
         await deps.repository.transition(
           record.id,
           ['Executing'],
-          {
-            nonce,
-            signedTx,
-            txHash: keccak256(signedTx),
-            details: {
-              nonce,
-              gasLimit: gas.toString(),
-              maxFeePerGas: fee.maxFeePerGas.toString(),
-              maxPriorityFeePerGas: fee.maxPriorityFeePerGas.toString(),
-            },
-          },
+          { nonce, signedTx, txHash: keccak256(signedTx), details: detailsOf(tx) },
           trx,
         )
       })
-      .catch((err) => {
+      .catch(async (err) => {
+        if (err instanceof NonceMismatch) {
+          await fail(record, `nonce ${plan.nonce} is not the wallet's next nonce (${err.next})`)
+          return
+        }
         if (!(err instanceof AlreadySigned)) throw err
       })
     return true
@@ -203,17 +208,36 @@ export function createTransferExecutor(deps: ExecutorDeps): JobHandler<{ id: str
     const receipt = await rpc.request<Receipt | null>('eth_getTransactionReceipt', [record.txHash])
     if (receipt) {
       const fee = (BigInt(receipt.gasUsed) * BigInt(receipt.effectiveGasPrice)).toString()
-      const ok = receipt.status === '0x1'
-      await deps.repository.transition(record.id, ['Broadcasted'], {
-        status: ok ? 'Confirmed' : 'Failed',
-        fee,
-        dateConfirmed: now().toISOString(),
-        ...(ok ? {} : { reason: 'the transaction reverted on chain' }),
-      })
+      const dateConfirmed = now().toISOString()
+      if (receipt.status === '0x1') {
+        await deps.repository.transition(record.id, ['Broadcasted'], {
+          status: 'Confirmed',
+          fee,
+          dateConfirmed,
+        })
+      } else {
+        // It paid its fee but moved no value: out of the velocity windows.
+        await fail(record, 'the transaction reverted on chain', ['Broadcasted'], { fee, dateConfirmed })
+      }
       return undefined
     }
     const known = await rpc.request<unknown>('eth_getTransactionByHash', [record.txHash])
     if (known) return later()
+    const replacement = record.replacementId
+      ? await deps.repository.findById(record.replacementId)
+      : undefined
+    if (replacement && replacement.status !== 'Failed') {
+      // Replaced in the mempool: sending the original again would fight its own replacement. It
+      // ends when its nonce is mined (by the replacement, or by itself after all).
+      const mined = Number(
+        BigInt(await rpc.request<string>('eth_getTransactionCount', [record.fromAddress, 'latest'])),
+      )
+      if (mined <= (record.nonce ?? 0)) return later()
+      const again = await rpc.request<Receipt | null>('eth_getTransactionReceipt', [record.txHash])
+      if (again) return confirm(record)
+      await endReplaced(record)
+      return undefined
+    }
     // The node no longer knows it (dropped from the mempool, or a dev chain restarted without it):
     // the same signed bytes go out again, which is safe whatever happened to the first copy.
     try {
@@ -222,18 +246,28 @@ export function createTransferExecutor(deps: ExecutorDeps): JobHandler<{ id: str
       if (err instanceof RpcResponseError && isNonceTooLow(err)) {
         const again = await rpc.request<Receipt | null>('eth_getTransactionReceipt', [record.txHash])
         if (again) return confirm(record)
-        await fail(
-          record,
-          record.replacementId
-            ? `replaced by ${record.replacementId}`
-            : `dropped: nonce ${record.nonce} was used by another transaction`,
-          ['Broadcasted'],
-        )
+        await endReplaced(record)
         return undefined
       }
       if (!(err instanceof RpcResponseError && isAlreadyKnown(err))) throw err
     }
     return later()
+  }
+
+  /**
+   * Its nonce went to another transaction. Replaced by a speed-up, its value moved with the
+   * replacement and keeps counting in the velocity windows; cancelled or dropped, it moved nothing.
+   */
+  async function endReplaced(record: TransferRecord): Promise<void> {
+    const replacement = record.replacementId
+      ? await deps.repository.findById(record.replacementId)
+      : undefined
+    if (replacement) {
+      const speedUp = replacement.requestBody.kind === 'SpeedUpTransaction'
+      await fail(record, `replaced by ${replacement.id}`, ['Broadcasted'], {}, !speedUp)
+      return
+    }
+    await fail(record, `dropped: nonce ${record.nonce} was used by another transaction`, ['Broadcasted'])
   }
 
   return {
@@ -289,3 +323,8 @@ export function createTransferExecutor(deps: ExecutorDeps): JobHandler<{ id: str
 }
 
 class AlreadySigned extends Error {}
+class NonceMismatch extends Error {
+  constructor(readonly next: number) {
+    super(`next nonce is ${next}`)
+  }
+}

@@ -4,11 +4,15 @@ import type { Clock } from '../../../clock.ts'
 import type { KeyStore } from '../../../custody/index.ts'
 import type { Db } from '../../../db/database.ts'
 import type { JobRunner } from '../../../jobs/index.ts'
-import type { WalletGovernance } from '../../policies/governance.ts'
 import type { PriceSource } from '../../policies/prices.ts'
 import type { WalletsModule } from '../index.ts'
+import type { Governance } from '../shared.ts'
+import { registerTransactionRoutes } from '../transactions/routes.ts'
+import { createTransactionsService, type TransactionsService } from '../transactions/service.ts'
 import { createTransferExecutor, EXECUTE_JOB } from './executor.ts'
+import { createReplacements } from './replacements.ts'
 import { createTransferRepository, type TransferRepository } from './repository.ts'
+import { createRequestPipeline } from './requests.ts'
 import { registerTransferRoutes } from './routes.ts'
 import { createTransfersService, type TransfersService } from './service.ts'
 
@@ -20,10 +24,7 @@ export interface TransfersDeps {
   readonly evm: EvmEndpoints
   readonly jobs: JobRunner
   readonly prices: PriceSource
-  readonly governance?: Pick<
-    WalletGovernance,
-    'governWalletRequest' | 'onWalletApprovalResolved' | 'releaseWalletRequest'
-  >
+  readonly governance?: Governance
   /** Between receipt checks of a broadcast transaction (default 1 s). */
   readonly confirmPollMs?: number
   /** Wraps the repository (the webhooks module emits events from its writes). */
@@ -31,25 +32,44 @@ export interface TransfersDeps {
 }
 
 /**
- * Transfers (`/wallets/:id/transfers`): value moved on a real chain. Registers its job on the one
- * job queue and its approval handler on the policy engine; see README.md for the decisions.
+ * Transfers (`/wallets/:id/transfers`) and transactions (`/wallets/:id/transactions`): value moved
+ * on a real chain. Both share one table, one request pipeline and one executor job; this registers
+ * the job on the one job queue and the approval handlers on the policy engine. See README.md.
  */
 export function createTransfersModule(deps: TransfersDeps): {
   service: TransfersService
+  transactions: TransactionsService
   registerRoutes(app: FastifyInstance): void
 } {
   const base = createTransferRepository(deps.db)
   const repository = deps.decorateRepository?.(base) ?? base
-  const service = createTransfersService({
+  const shared = {
     db: deps.db,
     clock: deps.clock,
     repository,
     wallets: deps.wallets.service,
     keys: deps.wallets.keys,
-    evm: deps.evm,
     jobs: deps.jobs,
-    prices: deps.prices,
     ...(deps.governance ? { governance: deps.governance } : {}),
+  }
+  const signerFor = async (orgId: string, walletId: string) => {
+    const wallet = await deps.wallets.walletRepository.find(orgId, walletId)
+    if (!wallet) throw new Error(`wallet ${walletId} is gone`)
+    return deps.keyStore.signer({ orgId, keyId: wallet.keyId })
+  }
+  const transferPipeline = createRequestPipeline(shared, 'transfer')
+  const transactionPipeline = createRequestPipeline(shared, 'transaction')
+  const service = createTransfersService({ pipeline: transferPipeline, evm: deps.evm, prices: deps.prices })
+  const transactions = createTransactionsService({
+    pipeline: transactionPipeline,
+    evm: deps.evm,
+    prices: deps.prices,
+  })
+  const replacements = createReplacements({
+    ...shared,
+    pipeline: transactionPipeline,
+    evm: deps.evm,
+    signerFor,
   })
   deps.jobs.register(
     EXECUTE_JOB,
@@ -59,16 +79,20 @@ export function createTransfersModule(deps: TransfersDeps): {
       repository,
       evm: deps.evm,
       confirmPollMs: deps.confirmPollMs,
-      async signerFor(orgId, walletId) {
-        const wallet = await deps.wallets.walletRepository.find(orgId, walletId)
-        if (!wallet) throw new Error(`wallet ${walletId} is gone`)
-        return deps.keyStore.signer({ orgId, keyId: wallet.keyId })
-      },
-      ...(deps.governance ? { release: (id: string) => deps.governance!.releaseWalletRequest(id) } : {}),
+      signerFor,
+      ...(deps.governance ? { release: (id, trx) => deps.governance!.releaseWalletRequest(id, trx) } : {}),
     }),
   )
   deps.governance?.onWalletApprovalResolved(async (resolved) => {
     if (resolved.requestId.startsWith('xfr-')) await service.onApprovalResolved(resolved)
+    if (resolved.requestId.startsWith('tx-')) await transactions.onApprovalResolved(resolved)
   })
-  return { service, registerRoutes: (app) => registerTransferRoutes(app, service) }
+  return {
+    service,
+    transactions,
+    registerRoutes(app) {
+      registerTransferRoutes(app, service, replacements.forCategory('transfer'))
+      registerTransactionRoutes(app, transactions, replacements.forCategory('transaction'))
+    },
+  }
 }

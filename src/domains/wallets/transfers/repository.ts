@@ -16,6 +16,10 @@ export interface TransferPlan {
   readonly gasLimit?: string
   readonly maxFeePerGas?: string
   readonly maxPriorityFeePerGas?: string
+  /** A serialized legacy transaction stays legacy (`gasPrice`); everything else is EIP-1559. */
+  readonly type?: 'legacy' | 'eip1559'
+  readonly gasPrice?: string
+  readonly accessList?: readonly { address: string; storageKeys: readonly string[] }[]
   /** Set on a cancel or speed-up: the nonce is the original's, not a new one. */
   readonly replacementOf?: string
 }
@@ -151,6 +155,11 @@ export interface TransferRepository {
     db?: Executor,
   ): Promise<boolean>
   /**
+   * Points a `Broadcasted` request at its replacement (cancel / speed-up); false when it is no
+   * longer `Broadcasted` or already has one, so two concurrent replacements cannot both win.
+   */
+  markReplaced(id: string, replacementId: string, db: Executor): Promise<boolean>
+  /**
    * Takes the next nonce of a sender, inside the caller's transaction. `chainNonce` (the chain's
    * pending count, read before the transaction) seeds the counter the first time and moves it
    * forward when the chain is ahead (the address also sent transactions walletd did not build).
@@ -250,6 +259,17 @@ export function createTransferRepository(db: Db): TransferRepository {
         .set(toSet(update))
         .where('id', '=', id)
         .where('status', 'in', [...from])
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
+    async markReplaced(id, replacementId, executor) {
+      const result = await executor
+        .updateTable('transfer_requests')
+        .set({ replacement_id: replacementId })
+        .where('id', '=', id)
+        .where('status', '=', 'Broadcasted')
+        .where('replacement_id', 'is', null)
         .executeTakeFirst()
       return Number(result.numUpdatedRows) === 1
     },

@@ -81,7 +81,8 @@ export const TransferView = Type.Object({
   network: Type.String(),
   requester: Requester,
   requestBody: Type.Record(Type.String(), Type.Unknown()),
-  metadata: Type.Object({ asset: Type.Optional(AssetMetadata) }),
+  /** Transfers only; transaction requests (and replacements) have none. */
+  metadata: Type.Optional(Type.Object({ asset: Type.Optional(AssetMetadata) })),
   status: RequestStatus,
   reason: Type.Optional(Type.String()),
   txHash: Type.Optional(Type.String()),
