@@ -413,6 +413,36 @@ describe(`on-chain history, assets and NFTs from the block follower (${testDiale
     await assert.rejects(call({ contract: token }), failsWith(400, 'abi'))
   })
 
+  it("a token the operator lists shows in every wallet's assets, verified, even before it moves", async () => {
+    const wallet = await newWallet()
+    // Listed in lower case and received too: one asset, in EIP-55 form.
+    await mined(
+      await sender.writeContract({
+        address: token,
+        abi: mintAbi,
+        functionName: 'mint',
+        args: [wallet.address as Hex, 9n],
+        account,
+        chain: sepolia,
+      }),
+    )
+    await follow()
+    const node = await w.startNode({
+      config: { ...config, evmTokens: `EthereumSepolia=${token.toLowerCase()}` },
+    })
+    const root = rootClientFrom(node.baseUrl, w.bootstrap)
+    const erc20 = { kind: 'Erc20', contract: token, symbol: 'TST', decimals: 18, verified: true }
+    const assets = await root.wallets.getWalletAssets({ walletId: wallet.id })
+    assert.deepEqual(assets.assets, [
+      { kind: 'Native', symbol: 'ETH', decimals: 18, verified: true, balance: '0', quotes: { USD: 2000 } },
+      { ...erc20, balance: '9' },
+    ])
+    const untouched = await newWallet()
+    const listed = await root.wallets.getWalletAssets({ walletId: untouched.id })
+    assert.deepEqual(listed.assets[1], { ...erc20, balance: '0' })
+    await node.close()
+  })
+
   it("another org's wallet is a 404; bad input is a 400 naming the field", async () => {
     const wallet = await newWallet()
     const other = rootClientFrom(w.baseUrl, await w.bootstrapOrg())

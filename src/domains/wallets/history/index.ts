@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { getAddress } from 'viem'
 import type { EvmEndpoints } from '../../../chains/evm/endpoints.ts'
 import type { Clock } from '../../../clock.ts'
 import type { Db } from '../../../db/database.ts'
@@ -42,9 +43,16 @@ export function createHistoryModule(deps: HistoryDeps): {
   start(): Promise<void>
 } {
   const repository = createHistoryRepository(deps.db)
+  // EIP-55, as the follower stores contracts: a token listed and also seen is one asset.
+  const listedTokens = Object.fromEntries(
+    Object.entries(deps.listedTokens).map(([n, list]) => [
+      n,
+      [...new Set(list.map((c) => getAddress(c.toLowerCase())))],
+    ]),
+  )
   const tokens = createTokenFacts()
   const listedSet = new Set(
-    Object.entries(deps.listedTokens).flatMap(([n, list]) => list.map((c) => `${n}:${c.toLowerCase()}`)),
+    Object.entries(listedTokens).flatMap(([n, list]) => list.map((c) => `${n}:${c.toLowerCase()}`)),
   )
   const listed = (network: string, contract: string) => listedSet.has(`${network}:${contract.toLowerCase()}`)
   const follower = createFollower({
@@ -67,7 +75,7 @@ export function createHistoryModule(deps: HistoryDeps): {
     prices: deps.prices,
     tokens,
     listed,
-    listedTokens: deps.listedTokens,
+    listedTokens,
   })
   return {
     service,
