@@ -6,6 +6,7 @@ import type { Database } from '../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import { newId } from '../../ids.ts'
 import { currentOperations, normalizeOperations } from './operations.ts'
+import { duplicateName, toAssignment, toPermission } from './rows.ts'
 
 /**
  * The permission data model: permissions ("roles", a named set of operations) and their
@@ -125,58 +126,6 @@ export interface GrantedPermission {
   readonly permissionId: string
   /** Current operation names, as operationsOf counts them. */
   readonly operations: readonly string[]
-}
-
-type PermissionRow = {
-  id: string
-  org_id: string
-  name: string
-  operations: string
-  is_immutable: number
-  is_archived: number
-  date_created: string
-  date_updated: string
-}
-
-type AssignmentRow = {
-  id: string
-  org_id: string
-  permission_id: string
-  identity_id: string
-  is_immutable: number
-  date_created: string
-  date_updated: string
-}
-
-function toAssignment(row: AssignmentRow): Assignment {
-  return {
-    id: row.id,
-    orgId: row.org_id,
-    permissionId: row.permission_id,
-    identityId: row.identity_id,
-    isImmutable: row.is_immutable === 1,
-    dateCreated: row.date_created,
-    dateUpdated: row.date_updated,
-  }
-}
-
-const duplicateName = (name: string) =>
-  new AppError('conflict', `A permission named ${JSON.stringify(name)} already exists.`, {
-    details: { name },
-  })
-
-function toPermission(row: PermissionRow): Permission {
-  return {
-    id: row.id,
-    orgId: row.org_id,
-    name: row.name,
-    operations: JSON.parse(row.operations) as string[],
-    status: 'Active',
-    isImmutable: row.is_immutable === 1,
-    isArchived: row.is_archived === 1,
-    dateCreated: row.date_created,
-    dateUpdated: row.date_updated,
-  }
 }
 
 export function createPermissionRepository(db: Db): PermissionRepository {
