@@ -71,7 +71,8 @@ Targets (issue 2): start to first 200 under 1 s, idle RSS under 150 MB, walletd'
 ≥ 85 % of bare fastify. Issue 4: the cost of permission checks and rate limiting, with vs without
 (no numeric target). Issue 5: end-to-end signatures/s as a ratio to the raw library (no numeric
 target); wallet list p50/p99 with 100,000 wallets ≤ 1.5× those with 1,000. Issue 6: policy
-evaluation per signature with 100,000 prior requests ≤ 2× that with none.
+evaluation per signature with 100,000 prior requests ≤ 2× that with none. Issue 12: webhook events
+per second and p99 from commit to receipt, against a bare POST loop (no numeric target).
 `
 
 /** The hand-written findings between `<!-- notes -->` and `<!-- /notes -->`, kept across runs. */
