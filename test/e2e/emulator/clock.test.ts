@@ -5,8 +5,10 @@ import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { PolicyPendingError } from '@dfns/sdk'
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
+import { keccak256, toHex } from 'viem'
 import { createDevChain, type DevChain } from '../../../src/chains/dev-chain/supervisor.ts'
 import { testDialect } from '../../helpers/database.ts'
+import { countLimitPolicy } from '../../helpers/policies.ts'
 import {
   assertErrorBody,
   newKey,
@@ -154,6 +156,21 @@ describe(`the emulator's clock (${testDialect})`, () => {
     } finally {
       await receiver.close()
     }
+  })
+
+  it('moves a policy velocity window on', async () => {
+    const wallet = await w.root.wallets.createWallet({ body: { network: 'EthereumSepolia' } })
+    await w.root.policies.createPolicy({ body: countLimitPolicy(wallet.id, 1) })
+    const sign = (label: string) =>
+      w.root.wallets.generateSignature({
+        walletId: wallet.id,
+        body: { kind: 'Hash', hash: keccak256(toHex(label)) },
+      })
+    assert.equal((await sign('first this hour')).status, 'Signed')
+    assert.equal((await sign('one too many')).status, 'Rejected')
+    await advance(3601)
+    const next = await sign('first of the next hour')
+    assert.equal(next.status, 'Signed', next.reason)
   })
 
   it('starts a new rate-limit window', async () => {
