@@ -76,16 +76,19 @@ export interface PermissionChange {
 }
 
 export interface PermissionRepository {
-  createPermission(input: {
-    orgId: string
-    name: string
-    operations: readonly string[]
-    isImmutable?: boolean
-    now: Date
-  }): Promise<Permission>
+  createPermission(
+    input: {
+      orgId: string
+      name: string
+      operations: readonly string[]
+      isImmutable?: boolean
+      now: Date
+    },
+    trx?: Db,
+  ): Promise<Permission>
   findPermission(orgId: string, permissionId: string): Promise<Permission | undefined>
   /** Archived permissions included: their names stay taken. */
-  findPermissionByName(orgId: string, name: string): Promise<Permission | undefined>
+  findPermissionByName(orgId: string, name: string, trx?: Db): Promise<Permission | undefined>
   listPermissions(orgId: string, page: PageQuery): Promise<Permission[]>
   /** Apply a change; a name another permission of the org holds (archived included) → 409. */
   updatePermission(
@@ -95,14 +98,17 @@ export interface PermissionRepository {
     now: Date,
   ): Promise<Permission | undefined>
   /** `id` lets an approved change request create the assignment under the id it announced. */
-  assign(input: {
-    orgId: string
-    permissionId: string
-    identityId: string
-    isImmutable?: boolean
-    id?: string
-    now: Date
-  }): Promise<Assignment>
+  assign(
+    input: {
+      orgId: string
+      permissionId: string
+      identityId: string
+      isImmutable?: boolean
+      id?: string
+      now: Date
+    },
+    trx?: Db,
+  ): Promise<Assignment>
   findAssignment(orgId: string, assignmentId: string): Promise<Assignment | undefined>
   findAssignmentOf(orgId: string, permissionId: string, identityId: string): Promise<Assignment | undefined>
   listAssignments(orgId: string, permissionId: string, page: PageQuery): Promise<Assignment[]>
@@ -135,7 +141,11 @@ export function createPermissionRepository(db: Db): PermissionRepository {
    * new one with the next request's token and reads again. Atomic, so a crash cannot leave a
    * change without its new stamp.
    */
-  const changingOperations = <T>(orgId: string, change: (trx: Kysely<Database>) => Promise<T>) => {
+  const changingOperations = <T>(
+    orgId: string,
+    change: (trx: Kysely<Database>) => Promise<T>,
+    on: Kysely<Database> = db,
+  ) => {
     const run = async (trx: Kysely<Database>) => {
       const result = await change(trx)
       await trx
@@ -145,8 +155,8 @@ export function createPermissionRepository(db: Db): PermissionRepository {
         .execute()
       return result
     }
-    // Built on a transaction (auth's registrations), the change takes part in that one.
-    return db.isTransaction ? run(db) : db.transaction().execute(run)
+    // Given a transaction (auth's registrations pass theirs), the change takes part in that one.
+    return on.isTransaction ? run(on) : on.transaction().execute(run)
   }
   const grantedPermissionsOf = async (identityIds: readonly string[]): Promise<GrantedPermission[]> => {
     if (identityIds.length === 0) return []
@@ -177,7 +187,7 @@ export function createPermissionRepository(db: Db): PermissionRepository {
   }
 
   return {
-    async createPermission({ orgId, name, operations, isImmutable = false, now }) {
+    async createPermission({ orgId, name, operations, isImmutable = false, now }, trx = db) {
       const row = {
         id: newId('permission', now.getTime()),
         org_id: orgId,
@@ -190,7 +200,7 @@ export function createPermissionRepository(db: Db): PermissionRepository {
         date_updated: now.toISOString(),
       }
       try {
-        await db.insertInto('permissions').values(row).execute()
+        await trx.insertInto('permissions').values(row).execute()
       } catch (err) {
         if (isUniqueViolation(err)) throw duplicateName(name)
         throw err
@@ -198,8 +208,8 @@ export function createPermissionRepository(db: Db): PermissionRepository {
       return toPermission(row)
     },
 
-    async findPermissionByName(orgId, name) {
-      const row = await db
+    async findPermissionByName(orgId, name, trx = db) {
+      const row = await trx
         .selectFrom('permissions')
         .selectAll()
         .where('org_id', '=', orgId)
@@ -297,7 +307,7 @@ export function createPermissionRepository(db: Db): PermissionRepository {
       return row ? toPermission(row) : undefined
     },
 
-    async assign({ orgId, permissionId, identityId, isImmutable = false, id, now }) {
+    async assign({ orgId, permissionId, identityId, isImmutable = false, id, now }, trx = db) {
       const row = {
         id: id ?? newId('assignment', now.getTime()),
         org_id: orgId,
@@ -308,8 +318,10 @@ export function createPermissionRepository(db: Db): PermissionRepository {
         date_updated: now.toISOString(),
       }
       try {
-        await changingOperations(orgId, (trx) =>
-          trx.insertInto('permission_assignments').values(row).execute(),
+        await changingOperations(
+          orgId,
+          (t) => t.insertInto('permission_assignments').values(row).execute(),
+          trx,
         )
       } catch (err) {
         if (isUniqueViolation(err)) {

@@ -25,7 +25,7 @@ export interface TokenState {
 }
 
 export interface AccessTokenRepository {
-  create(token: AccessToken): Promise<void>
+  create(token: AccessToken, trx?: Db): Promise<void>
   find(orgId: string, tokenId: string): Promise<AccessToken | undefined>
   listOfUser(userId: string, kind: TokenKind): Promise<AccessToken[]>
   /** The token and its user in one lookup: run on every authenticated request. */
@@ -35,9 +35,10 @@ export interface AccessTokenRepository {
     tokenId: string,
     patch: Partial<Pick<AccessToken, 'name' | 'externalId' | 'isActive' | 'isArchived'>>,
     now: Date,
+    trx?: Db,
   ): Promise<void>
   /** Deactivate every active token of a kind held by a user (logout of all sessions). */
-  deactivateAllOfUser(userId: string, kind: TokenKind, now: Date): Promise<void>
+  deactivateAllOfUser(userId: string, kind: TokenKind, now: Date, trx?: Db): Promise<void>
   /** Delete expired tokens of a kind that is never shown again once expired (`Temp`). */
   purgeExpired(kind: TokenKind, now: Date): Promise<number>
 }
@@ -59,8 +60,8 @@ export const toAccessToken = (row: TokenRow): AccessToken => ({
 
 export function createAccessTokenRepository(db: Db): AccessTokenRepository {
   return {
-    async create(token) {
-      await db
+    async create(token, trx = db) {
+      await trx
         .insertInto('access_tokens')
         .values({
           id: token.id,
@@ -136,9 +137,9 @@ export function createAccessTokenRepository(db: Db): AccessTokenRepository {
         permissionsVersion: row.permissions_version,
       }
     },
-    async update(orgId, tokenId, patch, now) {
+    async update(orgId, tokenId, patch, now, trx = db) {
       try {
-        await db
+        await trx
           .updateTable('access_tokens')
           .set({
             name: patch.name,
@@ -157,8 +158,8 @@ export function createAccessTokenRepository(db: Db): AccessTokenRepository {
         throw err
       }
     },
-    async deactivateAllOfUser(userId, kind, now) {
-      await db
+    async deactivateAllOfUser(userId, kind, now, trx = db) {
+      await trx
         .updateTable('access_tokens')
         .set({ is_active: 0, date_updated: now.toISOString() })
         .where('user_id', '=', userId)

@@ -6,7 +6,7 @@ import type { Challenge, ChallengePurpose, CredentialKind } from '../model.ts'
 type ChallengeRow = Selectable<AuthTables['auth_challenges']>
 
 export interface ChallengeRepository {
-  create(challenge: Challenge, now: Date): Promise<void>
+  create(challenge: Challenge, now: Date, trx?: Db): Promise<void>
   find(challengeId: string): Promise<Challenge | undefined>
   /** The newest unused challenge of a purpose issued to a token (registration by temporary token). */
   latestForToken(tokenId: string, purpose: ChallengePurpose): Promise<Challenge | undefined>
@@ -14,7 +14,7 @@ export interface ChallengeRepository {
    * Mark a challenge used: a single conditional UPDATE, so of two concurrent answers (on one node or
    * two) exactly one gets `true`.
    */
-  consume(challengeId: string, now: Date): Promise<boolean>
+  consume(challengeId: string, now: Date, trx?: Db): Promise<boolean>
   /** Open (unused, unexpired) challenges matching `of`: how many, their payload characters, the first to expire. */
   open(
     of:
@@ -48,8 +48,8 @@ const toChallenge = (row: ChallengeRow): Challenge => ({
 
 export function createChallengeRepository(db: Db): ChallengeRepository {
   return {
-    async create(c, now) {
-      await db
+    async create(c, now, trx = db) {
+      await trx
         .insertInto('auth_challenges')
         .values({
           id: c.id,
@@ -89,8 +89,8 @@ export function createChallengeRepository(db: Db): ChallengeRepository {
         .executeTakeFirst()
       return row ? toChallenge(row) : undefined
     },
-    async consume(challengeId, now) {
-      const result = await db
+    async consume(challengeId, now, trx = db) {
+      const result = await trx
         .updateTable('auth_challenges')
         .set({ used_at: now.toISOString() })
         .where('id', '=', challengeId)

@@ -7,7 +7,7 @@ import type { Credential, CredentialKind } from '../model.ts'
 type CredentialRow = Selectable<AuthTables['credentials']>
 
 export interface CredentialRepository {
-  create(credential: Credential): Promise<void>
+  create(credential: Credential, trx?: Db): Promise<void>
   findByUuid(orgId: string, uuid: string): Promise<Credential | undefined>
   findByCredId(orgId: string, credId: string): Promise<Credential | undefined>
   /** A user's own credentials (not the keys of their tokens). */
@@ -16,7 +16,7 @@ export interface CredentialRepository {
   ofToken(tokenId: string): Promise<Credential | undefined>
   setActive(uuid: string, isActive: boolean): Promise<void>
   /** Deactivate every credential of the user's own (not their tokens' keys); recovery does this. */
-  deactivateAllOfUser(userId: string): Promise<number>
+  deactivateAllOfUser(userId: string, trx?: Db): Promise<number>
   /** Record a Fido2 authenticator's signature counter after a successful assertion. */
   setSignCount(uuid: string, signCount: number): Promise<void>
 }
@@ -40,9 +40,9 @@ export const toCredential = (row: CredentialRow): Credential => ({
 
 export function createCredentialRepository(db: Db): CredentialRepository {
   return {
-    async create(c) {
+    async create(c, trx = db) {
       try {
-        await db
+        await trx
           .insertInto('credentials')
           .values({
             id: c.uuid,
@@ -113,8 +113,8 @@ export function createCredentialRepository(db: Db): CredentialRepository {
         .where('id', '=', uuid)
         .execute()
     },
-    async deactivateAllOfUser(userId) {
-      const result = await db
+    async deactivateAllOfUser(userId, trx = db) {
+      const result = await trx
         .updateTable('credentials')
         .set({ is_active: 0 })
         .where('user_id', '=', userId)

@@ -4,7 +4,10 @@ import type { Db } from '../../../db/database.ts'
 export interface OidcIdentityRepository {
   findUserId(orgId: string, issuer: string, subject: string): Promise<string | undefined>
   /** Link, unless this identity is already linked (then nothing changes). */
-  link(input: { orgId: string; issuer: string; subject: string; userId: string; now: Date }): Promise<void>
+  link(
+    input: { orgId: string; issuer: string; subject: string; userId: string; now: Date },
+    trx?: Db,
+  ): Promise<void>
 }
 
 export function createOidcIdentityRepository(db: Db): OidcIdentityRepository {
@@ -19,8 +22,8 @@ export function createOidcIdentityRepository(db: Db): OidcIdentityRepository {
         .executeTakeFirst()
       return row?.user_id
     },
-    async link(input) {
-      await db
+    async link(input, trx = db) {
+      await trx
         .insertInto('auth_oidc_identities')
         .values({
           org_id: input.orgId,

@@ -3,11 +3,11 @@ import type { App } from '../model.ts'
 
 /** Organizations and their applications (one default `ServerSideApplication` per org). */
 export interface OrgRepository {
-  createOrg(input: { id: string; name: string; now: Date }): Promise<void>
+  createOrg(input: { id: string; name: string; now: Date }, trx?: Db): Promise<void>
   orgExists(orgId: string): Promise<boolean>
   /** True when the database holds at least one org (start-up bootstraps an empty one). */
   anyOrg(): Promise<boolean>
-  createApp(app: App, isDefault: boolean): Promise<void>
+  createApp(app: App, isDefault: boolean, trx?: Db): Promise<void>
   defaultApp(orgId: string): Promise<App | undefined>
   listApps(orgId: string): Promise<App[]>
   findApp(orgId: string, appId: string): Promise<App | undefined>
@@ -33,8 +33,8 @@ const toApp = (row: AppRow): App => ({
 
 export function createOrgRepository(db: Db): OrgRepository {
   return {
-    async createOrg({ id, name, now }) {
-      await db.insertInto('orgs').values({ id, name, date_created: now.toISOString() }).execute()
+    async createOrg({ id, name, now }, trx = db) {
+      await trx.insertInto('orgs').values({ id, name, date_created: now.toISOString() }).execute()
     },
     async orgExists(orgId) {
       const row = await db.selectFrom('orgs').select('id').where('id', '=', orgId).executeTakeFirst()
@@ -44,8 +44,8 @@ export function createOrgRepository(db: Db): OrgRepository {
       const row = await db.selectFrom('orgs').select('id').limit(1).executeTakeFirst()
       return row !== undefined
     },
-    async createApp(app, isDefault) {
-      await db
+    async createApp(app, isDefault, trx = db) {
+      await trx
         .insertInto('apps')
         .values({
           id: app.id,

@@ -9,7 +9,7 @@ type UserRow = Selectable<AuthTables['users']>
 
 /** Users and service accounts (a service account is a user row with `isServiceAccount`). */
 export interface UserRepository {
-  create(user: User): Promise<void>
+  create(user: User, trx?: Db): Promise<void>
   find(orgId: string, userId: string): Promise<User | undefined>
   findByUsername(orgId: string, username: string): Promise<User | undefined>
   /** A page of people (never service accounts) in id order, after `afterId`. */
@@ -34,6 +34,7 @@ export interface UserRepository {
       >
     >,
     now: Date,
+    trx?: Db,
   ): Promise<void>
 }
 
@@ -58,9 +59,9 @@ export const toUser = (row: UserRow): User => ({
 
 export function createUserRepository(db: Db): UserRepository {
   return {
-    async create(user) {
+    async create(user, trx = db) {
       try {
-        await db
+        await trx
           .insertInto('users')
           .values({
             id: user.id,
@@ -130,7 +131,7 @@ export function createUserRepository(db: Db): UserRepository {
         .execute()
       return rows.map(toUser)
     },
-    async update(orgId, userId, patch, now) {
+    async update(orgId, userId, patch, now, trx = db) {
       const values: Updateable<AuthTables['users']> = {
         name: patch.name,
         username: patch.username,
@@ -145,7 +146,7 @@ export function createUserRepository(db: Db): UserRepository {
         date_updated: now.toISOString(),
       }
       try {
-        await db
+        await trx
           .updateTable('users')
           .set(values)
           .where('org_id', '=', orgId)

@@ -7,7 +7,7 @@ import {
   FULL_ADMIN_PERMISSION,
 } from '../../permissions/repository.ts'
 import { type App, lifetimes } from '../model.ts'
-import { type AuthContext, inTransaction } from './context.ts'
+import type { AuthContext } from './context.ts'
 import { newAccessToken, signToken, tokenKeyCredential } from './issuance.ts'
 import { newServiceAccountUser } from './service-accounts.ts'
 
@@ -71,32 +71,41 @@ export async function bootstrapOrg(
   const key = tokenKeyCredential(token, publicKey, now)
   root.credentialUuid = key.uuid
 
-  await inTransaction(ctx, async (repos) => {
-    await repos.orgs.createOrg({ id: orgId, name: options.orgName ?? `org ${orgId}`, now })
-    await repos.orgs.createApp(app, true)
-    await repos.users.create(root)
-    await repos.tokens.create(token)
-    await repos.credentials.create(key)
-    const admin = await repos.permissions.createPermission({
-      orgId,
-      name: FULL_ADMIN_PERMISSION,
-      operations: currentOperations,
-      isImmutable: true,
-      now,
-    })
-    await repos.permissions.assign({
-      orgId,
-      permissionId: admin.id,
-      identityId: root.id,
-      isImmutable: true,
-      now,
-    })
-    await repos.permissions.createPermission({
-      orgId,
-      name: DEFAULT_END_USER_PERMISSION,
-      operations: defaultEndUserOperations,
-      now,
-    })
+  await ctx.db.transaction().execute(async (trx) => {
+    await ctx.repos.orgs.createOrg({ id: orgId, name: options.orgName ?? `org ${orgId}`, now }, trx)
+    await ctx.repos.orgs.createApp(app, true, trx)
+    await ctx.repos.users.create(root, trx)
+    await ctx.repos.tokens.create(token, trx)
+    await ctx.repos.credentials.create(key, trx)
+    const admin = await ctx.repos.permissions.createPermission(
+      {
+        orgId,
+        name: FULL_ADMIN_PERMISSION,
+        operations: currentOperations,
+        isImmutable: true,
+        now,
+      },
+      trx,
+    )
+    await ctx.repos.permissions.assign(
+      {
+        orgId,
+        permissionId: admin.id,
+        identityId: root.id,
+        isImmutable: true,
+        now,
+      },
+      trx,
+    )
+    await ctx.repos.permissions.createPermission(
+      {
+        orgId,
+        name: DEFAULT_END_USER_PERMISSION,
+        operations: defaultEndUserOperations,
+        now,
+      },
+      trx,
+    )
   })
 
   return {

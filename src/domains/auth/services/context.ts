@@ -74,11 +74,3 @@ export interface EndUserWallets {
     wallets: readonly { network: string; name?: string | undefined }[],
   ): Promise<WalletView[]>
 }
-
-/** Run `work` in a transaction with repositories bound to it. Keep crypto and network out of it. */
-export function inTransaction<T>(
-  ctx: AuthContext,
-  work: (repos: AuthRepositories) => Promise<T>,
-): Promise<T> {
-  return ctx.db.transaction().execute((trx) => work(authRepositories(trx)))
-}

@@ -1,8 +1,9 @@
+import type { Db } from '../../../db/database.ts'
 import { AppError } from '../../../errors.ts'
 import { newId } from '../../../ids.ts'
 import type { InitialGrant } from '../../permissions/grants.ts'
 import type { AccessToken, Credential, TokenKind, User } from '../model.ts'
-import type { AuthContext, AuthRepositories } from './context.ts'
+import type { AuthContext } from './context.ts'
 
 /** Helpers shared by the flows that create identities and hand out tokens. */
 
@@ -101,14 +102,15 @@ export async function startSession(ctx: AuthContext, user: User, expiresInMs: nu
  * transaction) in the transaction that creates it.
  */
 export async function applyInitialGrant(
-  repos: AuthRepositories,
+  ctx: AuthContext,
   orgId: string,
   identityId: string,
   grant: InitialGrant,
   now: Date,
+  trx: Db,
 ): Promise<void> {
   for (const { id, permissionId } of grant.assign) {
-    await repos.permissions.assign({ orgId, id, permissionId, identityId, now })
+    await ctx.repos.permissions.assign({ orgId, id, permissionId, identityId, now }, trx)
   }
 }
 

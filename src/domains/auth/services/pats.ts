@@ -2,7 +2,7 @@ import { AppError } from '../../../errors.ts'
 import type { Caller } from '../../../http/context.ts'
 import { type AccessToken, lifetimes } from '../model.ts'
 import type { AccessTokenView, Created, CreatePatBody } from '../schemas.ts'
-import { type AuthContext, inTransaction } from './context.ts'
+import type { AuthContext } from './context.ts'
 import { parsePublicKey } from './credential-verifier.ts'
 import {
   applyInitialGrant,
@@ -68,10 +68,10 @@ export async function createPat(
   const key = tokenKeyCredential(token, body.publicKey, now)
   // Decided before anything is written: a refused grant (403) creates no token.
   const grant = await ctx.grants.decide(caller, token.id, body.permissionId)
-  await inTransaction(ctx, async (repos) => {
-    await repos.tokens.create(token)
-    await repos.credentials.create(key)
-    await applyInitialGrant(repos, caller.orgId, token.id, grant, now)
+  await ctx.db.transaction().execute(async (trx) => {
+    await ctx.repos.tokens.create(token, trx)
+    await ctx.repos.credentials.create(key, trx)
+    await applyInitialGrant(ctx, caller.orgId, token.id, grant, now, trx)
   })
   const accessToken = await signToken(ctx, token, caller.username)
   return { view: { ...(await view(ctx, token)), accessToken }, pendingChangeRequest: grant.pending }

@@ -3,7 +3,7 @@ import type { Caller } from '../../../http/context.ts'
 import type { RecoverBody, RecoveryChallengeView } from '../flow-schemas.ts'
 import { type Credential, lifetimes, type User } from '../model.ts'
 import { assertAddressMayAskForCode, issueUserCode, redeemUserCode } from './codes.ts'
-import { type AuthContext, inTransaction } from './context.ts'
+import type { AuthContext } from './context.ts'
 import { verifyKeyAssertion } from './credential-verifier.ts'
 import { firstFactorKinds, recoveryKinds, verifyNewCredential } from './credentials.ts'
 import { assertAddressMayOpen } from './open-limits.ts'
@@ -187,16 +187,16 @@ export async function recover(
     : undefined
 
   const now = ctx.clock.now()
-  await inTransaction(ctx, async (repos) => {
-    if (!(await repos.challenges.consume(challenge.id, now))) {
+  await ctx.db.transaction().execute(async (trx) => {
+    if (!(await ctx.repos.challenges.consume(challenge.id, now, trx))) {
       throw new AppError('bad_request', 'Challenge token is not valid: it has already been answered.')
     }
-    await repos.credentials.deactivateAllOfUser(user.id)
-    await repos.credentials.create(credential)
-    if (newRecovery) await repos.credentials.create(newRecovery)
-    await repos.users.update(user.orgId, user.id, { credentialUuid: credential.uuid }, now)
+    await ctx.repos.credentials.deactivateAllOfUser(user.id, trx)
+    await ctx.repos.credentials.create(credential, trx)
+    if (newRecovery) await ctx.repos.credentials.create(newRecovery, trx)
+    await ctx.repos.users.update(user.orgId, user.id, { credentialUuid: credential.uuid }, now, trx)
     for (const kind of ['Token', 'Pat', 'Temp'] as const) {
-      await repos.tokens.deactivateAllOfUser(user.id, kind, now)
+      await ctx.repos.tokens.deactivateAllOfUser(user.id, kind, now, trx)
     }
   })
   return registrationView({ user, credential })

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto'
+import type { Db } from '../../../db/database.ts'
 import { AppError } from '../../../errors.ts'
 import type { Caller } from '../../../http/context.ts'
 import { newId } from '../../../ids.ts'
@@ -6,7 +7,7 @@ import { DEFAULT_END_USER_PERMISSION } from '../../permissions/repository.ts'
 import { type Challenge, type Credential, lifetimes, type User } from '../model.ts'
 import type { RegisterBody, RegisterEndUserBody, RegistrationChallengeView } from '../schemas.ts'
 import { challengeExpiry, newChallengeValue } from './challenges.ts'
-import { type AuthContext, type AuthRepositories, inTransaction } from './context.ts'
+import type { AuthContext } from './context.ts'
 import {
   authenticatorSelection,
   pubKeyCredParams,
@@ -69,9 +70,9 @@ export async function registrationChallengeFor(
     usedAt: null,
     clientAddress: clientAddress ?? null,
   }
-  await inTransaction(ctx, async (repos) => {
-    await repos.tokens.create(temp)
-    await repos.challenges.create(challenge, now)
+  await ctx.db.transaction().execute(async (trx) => {
+    await ctx.repos.tokens.create(temp, trx)
+    await ctx.repos.challenges.create(challenge, now, trx)
   })
   return {
     user: { id: user.id, displayName: user.name, name: user.username },
@@ -152,13 +153,13 @@ export async function completeRegistration(
     ? await verifyNewCredential(ctx, challenge, user, body.recoveryCredential, 'Recovery key', recoveryKinds)
     : undefined
   const now = ctx.clock.now()
-  await inTransaction(ctx, async (repos) => {
-    if (!(await repos.challenges.consume(challenge.id, now))) {
+  await ctx.db.transaction().execute(async (trx) => {
+    if (!(await ctx.repos.challenges.consume(challenge.id, now, trx))) {
       throw new AppError('bad_request', 'Challenge token is not valid: it has already been answered.')
     }
-    await repos.credentials.create(credential)
-    if (recovery) await repos.credentials.create(recovery)
-    await repos.users.update(
+    await ctx.repos.credentials.create(credential, trx)
+    if (recovery) await ctx.repos.credentials.create(recovery, trx)
+    await ctx.repos.users.update(
       user.orgId,
       user.id,
       {
@@ -168,8 +169,9 @@ export async function completeRegistration(
         registrationCodeExpiresAt: null,
       },
       now,
+      trx,
     )
-    await repos.tokens.update(user.orgId, caller.tokenId, { isActive: false }, now)
+    await ctx.repos.tokens.update(user.orgId, caller.tokenId, { isActive: false }, now, trx)
   })
   return { user: { ...user, isRegistered: true, credentialUuid: credential.uuid }, credential }
 }
@@ -236,14 +238,14 @@ export async function unregisteredEndUser(
   orgId: string,
   username: string,
   externalId?: string | undefined,
-  link?: (repos: AuthRepositories, user: User) => Promise<void>,
+  link?: (user: User, trx: Db) => Promise<void>,
 ): Promise<User> {
   const existing = await ctx.repos.users.findByUsername(orgId, username)
   if (existing && (existing.isRegistered || existing.kind !== 'EndUser')) {
     throw new AppError('conflict', `User ${username} already exists.`, { details: { userId: existing.id } })
   }
   if (existing) {
-    if (link) await inTransaction(ctx, (repos) => link(repos, existing))
+    if (link) await link(existing, ctx.db)
     return existing
   }
   const now = ctx.clock.now()
@@ -255,13 +257,20 @@ export async function unregisteredEndUser(
     registrationCode: newRegistrationCode(),
     now,
   })
-  await inTransaction(ctx, async (repos) => {
-    await repos.users.create(endUser)
-    const endUserAccess = await repos.permissions.findPermissionByName(orgId, DEFAULT_END_USER_PERMISSION)
+  await ctx.db.transaction().execute(async (trx) => {
+    await ctx.repos.users.create(endUser, trx)
+    const endUserAccess = await ctx.repos.permissions.findPermissionByName(
+      orgId,
+      DEFAULT_END_USER_PERMISSION,
+      trx,
+    )
     if (endUserAccess && !endUserAccess.isArchived) {
-      await repos.permissions.assign({ orgId, permissionId: endUserAccess.id, identityId: endUser.id, now })
+      await ctx.repos.permissions.assign(
+        { orgId, permissionId: endUserAccess.id, identityId: endUser.id, now },
+        trx,
+      )
     }
-    if (link) await link(repos, endUser)
+    if (link) await link(endUser, trx)
   })
   return endUser
 }

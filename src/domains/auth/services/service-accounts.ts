@@ -3,7 +3,7 @@ import type { Caller } from '../../../http/context.ts'
 import { newId } from '../../../ids.ts'
 import { lifetimes, type User } from '../model.ts'
 import type { Created, CreateServiceAccountBody, ServiceAccountView } from '../schemas.ts'
-import { type AuthContext, inTransaction } from './context.ts'
+import type { AuthContext } from './context.ts'
 import { parsePublicKey } from './credential-verifier.ts'
 import {
   applyInitialGrant,
@@ -87,11 +87,11 @@ export async function createServiceAccount(
   account.credentialUuid = key.uuid
   // Decided before anything is written: a refused grant (403) creates no account.
   const grant = await ctx.grants.decide(caller, account.id, body.permissionId)
-  await inTransaction(ctx, async (repos) => {
-    await repos.users.create(account)
-    await repos.tokens.create(token)
-    await repos.credentials.create(key)
-    await applyInitialGrant(repos, caller.orgId, account.id, grant, now)
+  await ctx.db.transaction().execute(async (trx) => {
+    await ctx.repos.users.create(account, trx)
+    await ctx.repos.tokens.create(token, trx)
+    await ctx.repos.credentials.create(key, trx)
+    await applyInitialGrant(ctx, caller.orgId, account.id, grant, now, trx)
   })
   const accessToken = await signToken(ctx, token, account.username)
   const view = await serviceAccountView(ctx, account)

@@ -117,14 +117,17 @@ export async function createSocialRegistrationChallenge(
   }
   await assertAddressMayOpen(ctx, clientAddress)
   await spendIdToken(ctx, verified, body.idToken)
-  const user = await unregisteredEndUser(ctx, provider.orgId, claims.email, undefined, (repos, u) =>
-    repos.oidcIdentities.link({
-      orgId: provider.orgId,
-      issuer: provider.issuer,
-      subject: claims.sub,
-      userId: u.id,
-      now: ctx.clock.now(),
-    }),
+  const user = await unregisteredEndUser(ctx, provider.orgId, claims.email, undefined, (u, trx) =>
+    ctx.repos.oidcIdentities.link(
+      {
+        orgId: provider.orgId,
+        issuer: provider.issuer,
+        subject: claims.sub,
+        userId: u.id,
+        now: ctx.clock.now(),
+      },
+      trx,
+    ),
   )
   return registrationChallengeFor(ctx, user, clientAddress)
 }

@@ -8,7 +8,6 @@ import type { Caller } from '../../../http/context.ts'
 import { newId, withIdSource } from '../../../ids.ts'
 import type { AuthDomain, BootstrapResult } from '../../auth/index.ts'
 import type { Credential } from '../../auth/model.ts'
-import { inTransaction } from '../../auth/services/context.ts'
 import { parsePublicKey } from '../../auth/services/credential-verifier.ts'
 import { newAccessToken, signToken, tokenKeyCredential } from '../../auth/services/issuance.ts'
 import { newServiceAccountUser } from '../../auth/services/service-accounts.ts'
@@ -148,10 +147,10 @@ async function applyOrg(deps: SeedDeps, org: SeedOrg, path: string): Promise<See
       const key = tokenKeyCredential(token, sa.publicKey, now)
       user.credentialUuid = key.uuid
       await at(where, () =>
-        inTransaction(ctx, async (repos) => {
-          await repos.users.create(user)
-          await repos.tokens.create(token)
-          await repos.credentials.create(key)
+        ctx.db.transaction().execute(async (trx) => {
+          await ctx.repos.users.create(user, trx)
+          await ctx.repos.tokens.create(token, trx)
+          await ctx.repos.credentials.create(key, trx)
         }),
       )
       const accessToken = await signToken(ctx, token, user.username, { issuedAt: SEED_TOKEN_ISSUED_AT })
@@ -209,9 +208,9 @@ async function applyOrg(deps: SeedDeps, org: SeedOrg, path: string): Promise<See
       }
       user.credentialUuid = credential.uuid
       await at(where, () =>
-        inTransaction(ctx, async (repos) => {
-          await repos.users.create(user)
-          await repos.credentials.create(credential)
+        ctx.db.transaction().execute(async (trx) => {
+          await ctx.repos.users.create(user, trx)
+          await ctx.repos.credentials.create(credential, trx)
         }),
       )
       return { email: u.email, userId: user.id, kind: u.kind, credId: credential.credId }
