@@ -487,6 +487,8 @@ export interface ChainTables {
     decimals: number | null
     timestamp: string
     date_created: string
+    /** USD per whole unit when recorded, decimal text (migration 0022). */
+    usd_price: string | null
   }
   chain_cursors: {
     network: string

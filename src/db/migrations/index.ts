@@ -10,6 +10,7 @@ import * as authChallengeLimits from './0010-auth-challenge-limits.ts'
 import * as authCodes from './0011-auth-codes.ts'
 import * as signatureLeases from './0020-signature-leases.ts'
 import * as chainHistory from './0021-chain-history.ts'
+import * as chainEventPrices from './0022-chain-event-prices.ts'
 import * as masterKeyCheck from './0030-master-key-check.ts'
 import * as permissionsVersion from './0035-permissions-version.ts'
 import * as jobs from './0040-jobs.ts'
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0011-auth-codes': authCodes,
   '0020-signature-leases': signatureLeases,
   '0021-chain-history': chainHistory,
+  '0022-chain-event-prices': chainEventPrices,
   '0030-master-key-check': masterKeyCheck,
   '0035-permissions-version': permissionsVersion,
   '0040-jobs': jobs,

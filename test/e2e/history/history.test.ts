@@ -99,7 +99,13 @@ describe(`on-chain history, assets and NFTs from the block follower (${testDiale
       item.kind === 'NativeTransfer' && item.fee,
       (receipt.gasUsed * receipt.effectiveGasPrice).toString(),
     )
-    assert.deepEqual(item.metadata.asset, { symbol: 'ETH', decimals: 18, verified: true })
+    // The price when the follower recorded it (the price table says ETH = 2000 USD).
+    assert.deepEqual(item.metadata.asset, {
+      symbol: 'ETH',
+      decimals: 18,
+      verified: true,
+      quotes: { USD: 2000 },
+    })
     const block = await chain.getBlock({ blockNumber: receipt.blockNumber })
     assert.equal(item.timestamp, new Date(Number(block.timestamp) * 1000).toISOString())
 

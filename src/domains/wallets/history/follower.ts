@@ -26,6 +26,7 @@ import { findNetwork } from '../../../chains/networks.ts'
 import type { Clock } from '../../../clock.ts'
 import type { Db } from '../../../db/database.ts'
 import { enqueueJob, type JobHandler, type RunAgain } from '../../../jobs/index.ts'
+import type { PriceSource } from '../../policies/prices.ts'
 import type { EmitEvent } from '../../webhooks/emit.ts'
 import type { ChainEventRow, HistoryRepository } from './repository.ts'
 import type { TokenFactsReader } from './tokens.ts'
@@ -46,6 +47,8 @@ export interface FollowerDeps {
   readonly tokens: TokenFactsReader
   readonly listed: ListedToken
   readonly emit?: EmitEvent
+  /** The USD price of an asset when its event is recorded (`metadata.asset.quotes`). */
+  readonly prices?: PriceSource
   /** 1 = a block is scanned as soon as it is the head. */
   readonly confirmations: number
   readonly pollMs: number
@@ -75,11 +78,22 @@ export function createFollower(deps: FollowerDeps) {
   ): Promise<ChainEventRow[]> {
     const rows: ChainEventRow[] = []
     const now = deps.clock.now().toISOString()
+    const prices = new Map<string, string | null>()
+    const priceOf = async (symbol: string | undefined): Promise<string | null> => {
+      if (!symbol || !deps.prices) return null
+      if (!prices.has(symbol)) {
+        const usd = await deps.prices.usdValue({ symbol, decimals: 0, amount: '1' })
+        prices.set(symbol, usd === undefined ? null : String(usd))
+      }
+      return prices.get(symbol) as string | null
+    }
     for (const t of transfers) {
       const facts =
         t.kind === 'NativeTransfer'
-          ? {}
+          ? { symbol: findNetwork(network)?.nativeAsset?.symbol }
           : await deps.tokens(rpc, network, t.contract, t.kind === 'Erc20Transfer' ? 'Erc20' : 'Erc721')
+      // An NFT has no unit price.
+      const usdPrice = t.kind === 'Erc721Transfer' ? null : await priceOf(facts.symbol)
       const timestamp = timestamps.get(t.blockNumber) as string
       for (const [direction, address] of [
         ['Out', t.from],
@@ -104,10 +118,11 @@ export function createFollower(deps: FollowerDeps) {
             value: t.kind === 'Erc721Transfer' ? null : t.value.toString(),
             token_id: t.kind === 'Erc721Transfer' ? t.tokenId.toString() : null,
             fee: t.fee === undefined ? null : t.fee.toString(),
-            symbol: facts.symbol ?? null,
-            decimals: facts.decimals ?? null,
+            symbol: t.kind === 'NativeTransfer' ? null : (facts.symbol ?? null),
+            decimals: 'decimals' in facts ? (facts.decimals ?? null) : null,
             timestamp,
             date_created: now,
+            usd_price: usdPrice,
           })
         }
       }

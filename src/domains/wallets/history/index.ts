@@ -63,6 +63,7 @@ export function createHistoryModule(deps: HistoryDeps): {
     tokens,
     listed,
     ...(deps.emit ? { emit: deps.emit } : {}),
+    prices: deps.prices,
     confirmations: deps.confirmations,
     pollMs: deps.pollMs,
     ...(deps.logger ? { logger: deps.logger } : {}),

@@ -27,10 +27,11 @@ export function toHistoryItem(row: ChainEventRow, listed: ListedToken): HistoryI
     timestamp: row.timestamp,
   }
   const fee = row.fee !== null ? { fee: row.fee } : {}
+  const quotes = row.usd_price !== null ? { quotes: { USD: Number(row.usd_price) } } : {}
   if (row.kind === 'NativeTransfer') {
     return {
       ...common,
-      metadata: { asset: { ...feeAsset }, ...(feeAsset ? { fee: feeAsset } : {}) },
+      metadata: { asset: { ...feeAsset, ...quotes }, ...(feeAsset ? { fee: feeAsset } : {}) },
       kind: row.kind,
       from: row.from_address,
       to: row.to_address,
@@ -44,7 +45,7 @@ export function toHistoryItem(row: ChainEventRow, listed: ListedToken): HistoryI
   const verified = listed(row.network, row.contract as string)
   const symbol = row.symbol !== null ? { symbol: row.symbol } : {}
   const decimals = row.decimals !== null ? { decimals: Number(row.decimals) } : {}
-  const asset = { ...symbol, ...decimals, verified }
+  const asset = { ...symbol, ...decimals, verified, ...quotes }
   const metadata = { asset, ...(feeAsset ? { fee: feeAsset } : {}) }
   if (row.kind === 'Erc20Transfer') {
     return {
