@@ -22,7 +22,7 @@ import path from 'node:path'
 import { ManualClock } from '../src/clock.ts'
 import { SecretBox } from '../src/custody/secret-box.ts'
 import { migrateToLatest, openDatabase } from '../src/db/database.ts'
-import { createAuthDomain } from '../src/domains/auth/index.ts'
+import { createAuthModule } from '../src/domains/auth/index.ts'
 import type { Credential } from '../src/domains/auth/model.ts'
 import { verifyKeyAssertion } from '../src/domains/auth/services/credential-verifier.ts'
 import { commandMailer } from '../src/mail/index.ts'
@@ -100,7 +100,7 @@ async function measureCpu() {
   try {
     await migrateToLatest(database)
     const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'))
-    const auth = createAuthDomain({
+    const { service: auth } = createAuthModule({
       db: database.db,
       clock,
       secrets: new SecretBox(randomBytes(32)),

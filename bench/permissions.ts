@@ -24,7 +24,7 @@ import { buildApp } from '../src/app.ts'
 import { systemClock } from '../src/clock.ts'
 import { loadConfig } from '../src/config.ts'
 import { SecretBox } from '../src/custody/secret-box.ts'
-import { createAuthDomain } from '../src/domains/auth/index.ts'
+import { createAuthModule } from '../src/domains/auth/index.ts'
 import { createPermissionRepository } from '../src/domains/permissions/repository.ts'
 import { createPermissionsService, permissionOperationSource } from '../src/domains/permissions/service.ts'
 import { createPlansModule } from '../src/domains/plans/index.ts'
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     { dataDir: '/nonexistent-bench-data-dir', logLevel: 'error', redisUrl: process.env.REDIS_URL },
     {},
   )
-  const auth = createAuthDomain({
+  const { service: auth } = createAuthModule({
     db: handle.db,
     clock: systemClock,
     secrets,

@@ -10,7 +10,7 @@ import type { Config } from './config.ts'
 import { createImportSigner, createSoftwareKeyStore, type KeyStore } from './custody/index.ts'
 import type { SecretBox } from './custody/secret-box.ts'
 import { type DatabaseHandle, pingDatabase } from './db/database.ts'
-import { type AuthDomain, createAuthDomain } from './domains/auth/index.ts'
+import { type AuthService, createAuthModule } from './domains/auth/index.ts'
 import { registerClockRoutes } from './domains/emulator/clock-routes.ts'
 import { devChainTimeFollower } from './domains/emulator/clock-sync.ts'
 import { registerFaultRoutes } from './domains/emulator/fault-routes.ts'
@@ -88,7 +88,7 @@ export type App = FastifyInstance & {
     readonly errorRecorder: ErrorRecorder
     /** Route schemas compile on first use; `walletd start` warms them up once it listens. */
     readonly schemaCompilers: LazySchemaCompilers
-    readonly auth: AuthDomain
+    readonly auth: AuthService
     readonly policies: PoliciesModule
     readonly plans: PlanService
     readonly permissions: PermissionsService
@@ -229,7 +229,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // routes only: the operational routes above answer without a stack of no-op hooks per request,
   // which cost them a third of bare fastify's throughput (BENCHMARKS.md). Error handling, body
   // parsing and metrics are installed on the root before it, and inherited.
-  let auth!: ReturnType<typeof createAuthDomain>
+  let auth!: AuthService
   let plans!: PlanService
   let policies!: PoliciesModule
   let permissions!: PermissionsService
@@ -337,7 +337,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     })
     permissions = permissionsModule.service
     permissionOperations = permissionsModule.operations
-    auth = createAuthDomain({
+    const authModule = createAuthModule({
       db: deps.database.db,
       clock: deps.clock,
       secrets: deps.secrets,
@@ -346,6 +346,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       // A permission granted at creation is decided like a direct assignment, policies included.
       grants: permissionsModule.grants,
     })
+    auth = authModule.service
     // One hook per concern, in pipeline order: authentication (onRequest), the per-org rate limit
     // (route-level onRequest, so after authentication), then in preValidation the plan gate, the
     // user action and the permission guard. The rate limit registers before any route: it hooks
@@ -362,7 +363,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     installUserActionCheck(api, auth.verifyUserAction)
     installPermissionGuard(api, permissionsModule.operations)
 
-    auth.registerRoutes(api)
+    authModule.registerRoutes(api)
 
     policies.registerRoutes(api)
     permissionsModule.registerRoutes(api)

@@ -4,7 +4,7 @@ import type { App } from '../app.ts'
 import { type Clock, systemClock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import { type Db, isUniqueViolation } from '../db/database.ts'
-import { type BootstrapResult, createAuthDomain } from '../domains/auth/index.ts'
+import { type BootstrapResult, createAuthModule } from '../domains/auth/index.ts'
 import { commandMailer } from '../mail/index.ts'
 import { openForCommand } from './master-key.ts'
 
@@ -19,7 +19,7 @@ export const BOOTSTRAP_FILE = 'bootstrap.json'
 export async function runBootstrapCommand(config: Config, options: { json: boolean }): Promise<number> {
   const { database, secrets } = await openForCommand(config, { needsKey: true, now: systemClock.now() })
   try {
-    const auth = createAuthDomain({
+    const { service: auth } = createAuthModule({
       db: database.db,
       clock: systemClock,
       secrets,

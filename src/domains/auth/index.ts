@@ -7,7 +7,6 @@ import type { Caller } from '../../http/context.ts'
 import type { RouteAuth } from '../../http/route-table.ts'
 import type { Mailer } from '../../mail/index.ts'
 import { createInitialGrants, type InitialGrants } from '../permissions/grants.ts'
-import { createPermissionRepository } from '../permissions/repository.ts'
 import { permissionOperationSource } from '../permissions/service.ts'
 import { createSigningKeyRepository } from './repositories/signing-keys.ts'
 import { registerAuthRoutes } from './routes/index.ts'
@@ -23,21 +22,29 @@ export { createSigningKeyRepository } from './repositories/signing-keys.ts'
 export type { BootstrapResult } from './services/bootstrap.ts'
 export { resealSigningKeys } from './services/token-service.ts'
 
-/** The auth domain as the rest of walletd sees it: hooks' verifiers, routes, and bootstrap. */
-export interface AuthDomain {
+/**
+ * The auth module: its service (what the rest of walletd asks of auth: the hooks' verifiers,
+ * bootstrap, the sweep, and the context other domains read users and tokens through) and its routes.
+ */
+export interface AuthModule {
+  readonly service: AuthService
+  registerRoutes(app: FastifyInstance): void
+}
+
+/** What the rest of walletd asks of the auth domain. */
+export interface AuthService {
   readonly context: AuthContext
   authenticate(authorization: string | undefined, mode: Exclude<RouteAuth, 'none'>): Promise<Caller>
   verifyUserAction(
     caller: Caller,
     request: { header: string | undefined; method: string; url: string; rawBody: string | undefined },
   ): Promise<void>
-  registerRoutes(app: FastifyInstance): void
   bootstrapOrg(options?: Parameters<typeof bootstrapOrg>[1]): Promise<BootstrapResult>
   /** Delete expired challenges, unused userAction tokens, temporary tokens and codes (the sweep). */
   purgeExpired(): Promise<{ challenges: number; userActions: number; tokens: number; codes: number }>
 }
 
-export function createAuthDomain(deps: {
+export function createAuthModule(deps: {
   db: Db
   clock: Clock
   secrets: SecretBox
@@ -51,7 +58,7 @@ export function createAuthDomain(deps: {
   grants?: InitialGrants
   /** Sends the registration codes (and the login and recovery codes). */
   mailer: Mailer
-}): AuthDomain {
+}): AuthModule {
   const tokens = new TokenService({
     keys: createSigningKeyRepository(deps.db),
     secrets: deps.secrets,
@@ -60,30 +67,31 @@ export function createAuthDomain(deps: {
     region: deps.config.region,
     publicUrl: deps.config.publicUrl,
   })
+  const repos = authRepositories(deps.db)
   const context: AuthContext = {
     db: deps.db,
-    repos: authRepositories(deps.db),
+    repos,
     clock: deps.clock,
     tokens,
     rp: { id: new URL(deps.config.publicUrl).hostname },
     grants:
       deps.grants ??
       createInitialGrants({
-        repository: createPermissionRepository(deps.db),
-        operations: permissionOperationSource(createPermissionRepository(deps.db)),
+        repository: repos.permissions,
+        operations: permissionOperationSource(repos.permissions),
         now: () => deps.clock.now(),
       }),
     mailer: deps.mailer,
     oidc: new OidcProviders(deps.config.oidcProviders ?? [], deps.clock),
   }
-  return {
+  const service: AuthService = {
     context,
     authenticate: (authorization, mode) => authenticate(context, authorization, mode),
     verifyUserAction: async (caller, request) => {
       await consumeUserAction(context, caller, request)
     },
-    registerRoutes: (app) => registerAuthRoutes(app, context),
     bootstrapOrg: (options) => bootstrapOrg(context, options),
     purgeExpired: () => purgeExpiredAuthState(context),
   }
+  return { service, registerRoutes: (app) => registerAuthRoutes(app, context) }
 }

@@ -6,7 +6,7 @@ import type { Clock } from '../../../clock.ts'
 import { type KeyStore, PrivateKey } from '../../../custody/index.ts'
 import type { Caller } from '../../../http/context.ts'
 import { newId, withIdSource } from '../../../ids.ts'
-import type { AuthDomain, BootstrapResult } from '../../auth/index.ts'
+import type { AuthService, BootstrapResult } from '../../auth/index.ts'
 import type { Credential } from '../../auth/model.ts'
 import { parsePublicKey } from '../../auth/services/credential-verifier.ts'
 import { newAccessToken, signToken, tokenKeyCredential } from '../../auth/services/issuance.ts'
@@ -25,7 +25,7 @@ import { checkSeed } from './validate.ts'
 
 export interface SeedDeps {
   readonly clock: Clock
-  readonly auth: AuthDomain
+  readonly auth: AuthService
   readonly permissions: PermissionsService
   readonly policies: PoliciesModule
   readonly plans: PlanService
