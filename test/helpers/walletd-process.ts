@@ -177,7 +177,7 @@ export async function cliStorage(prefix = 'walletd-cli-'): Promise<CliStorage> {
     flags: ['--data-dir', dataDir, ...(database ? ['--database-url', database.databaseUrl as string] : [])],
     dispose: async () => {
       await database?.dispose()
-      fs.rmSync(dataDir, { recursive: true, force: true })
+      fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
     },
   }
 }
