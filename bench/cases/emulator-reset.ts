@@ -33,7 +33,10 @@ interface Seeded {
   orgs: { orgId: string; serviceAccounts: { accessToken: string; credId: string }[] }[]
 }
 
-/** Grows the wallets table to `rows` rows (copies of the seeded wallet), walletd stopped. */
+/**
+ * Grows the wallets table to `rows` rows (copies of the seeded wallet, each with an address of its
+ * own, as real wallets have), walletd stopped.
+ */
 function growWallets(dataDir: string, rows: number): void {
   const db = new SQLite(path.join(dataDir, 'walletd.sqlite'))
   try {
@@ -42,7 +45,7 @@ function growWallets(dataDir: string, rows: number): void {
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
        INSERT INTO wallets (id, org_id, key_id, network, address, name, status, external_id, tags,
          delegated_to, delay_delegation, date_created, date_deleted)
-       SELECT printf('wa-bench-%06d-%016d', i, i), org_id, key_id, network, address,
+       SELECT printf('wa-bench-%06d-%016d', i, i), org_id, key_id, network, printf('0x%040x', i),
          'copy ' || i, status, NULL, tags, delegated_to, delay_delegation, date_created, date_deleted
        FROM n, (SELECT * FROM wallets LIMIT 1)`,
     ).run(rows - have)
