@@ -113,10 +113,10 @@ const emulatorReset: BenchCase = {
               headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
               body: JSON.stringify({ to: 'empty' }),
             })
-            const body = (await res.json()) as { durationMs: number }
+            const body = (await res.json()) as { durationMs: number; waitedForJobsMs: number }
             client.push(performance.now() - started)
             if (res.status !== 200) throw new Error(`reset answered ${res.status}: ${JSON.stringify(body)}`)
-            server.push(body.durationMs)
+            server.push(body.durationMs - body.waitedForJobsMs)
           }
           const listed = await dfns.wallets.listWallets({ query: { limit: 1 } })
           if (!listed.nextPageToken) throw new Error('the reset state lost its wallets')
@@ -158,15 +158,21 @@ const emulatorReset: BenchCase = {
         ...(label === '1,000' ? { target: '< 100 ms', met: percentile(r.client, 0.99) < 100 } : {}),
       },
       {
-        metric: `reset p50 inside walletd (durationMs: database copy and chain), ${label} rows`,
+        metric: `reset p50 inside walletd, database and chain only (without waiting for jobs in flight), ${label} rows`,
         unit: 'ms',
         value: percentile(r.server, 0.5),
+      },
+      {
+        metric: `reset p99 inside walletd, database and chain only, ${label} rows`,
+        unit: 'ms',
+        value: percentile(r.server, 0.99),
       },
     ])
     return {
       rows,
       notes: [
         `Reset: \`POST /emulator/reset {"to":"empty"}\` timed by the client over HTTP, ${WRITES_BETWEEN_RESETS} wallet creations (SDK, signed) between resets; the database holds the given number of wallet rows (plus the orgs, keys and permissions of a first start with a one-org seed) and the dev chain (Anvil) is reset too (\`anvil_reset\` + \`anvil_loadState\`).`,
+        'The HTTP time includes waiting for the background jobs in flight (the reset pauses the job runner and lets a running job finish first, so it cannot write into the restored state); with 100,000 wallets that is mostly the chain-history follower, whose pass reads every watched wallet. The rows "database and chain only" are `durationMs - waitedForJobsMs` of the answer.',
         `Baseline: \`rm -rf\` of the data dir, then \`walletd start --seed\` with the same one-org seed until it answers (${restart.length} runs; p99 column: the slowest). It recreates only the seed, not the thousands of rows: with them it would only be slower.`,
       ],
     }

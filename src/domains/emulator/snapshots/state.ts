@@ -114,7 +114,7 @@ export class EmulatorState {
   }
 
   /** Reset: to the seed when one was applied (and `to` is not `empty`), else to the empty state. */
-  async reset(to: 'seed' | 'empty' | undefined): Promise<{ restored: 'seed' | 'empty'; durationMs: number }> {
+  async reset(to: 'seed' | 'empty' | undefined): Promise<{ restored: 'seed' | 'empty' } & Restored> {
     await this.init()
     const target = to ?? (this.#meta('seed') ? 'seed' : 'empty')
     if (target === 'seed' && !this.#meta('seed')) {
@@ -122,8 +122,7 @@ export class EmulatorState {
         details: { field: 'to' },
       })
     }
-    const durationMs = await this.#restore(target)
-    return { restored: target, durationMs }
+    return { restored: target, ...(await this.#restore(target)) }
   }
 
   async save(name: string): Promise<SnapshotInfo> {
@@ -132,10 +131,10 @@ export class EmulatorState {
     return info(meta)
   }
 
-  async restore(name: string): Promise<{ name: string; durationMs: number }> {
+  async restore(name: string): Promise<{ name: string } & Restored> {
     await this.init()
     this.#require(name)
-    return { name, durationMs: await this.#restore(`named/${name}`) }
+    return { name, ...(await this.#restore(`named/${name}`)) }
   }
 
   list(): SnapshotInfo[] {
@@ -199,19 +198,44 @@ export class EmulatorState {
     return meta
   }
 
-  async #restore(key: string): Promise<number> {
+  async #restore(key: string): Promise<Restored> {
     const meta = this.#meta(key)
     const started = performance.now()
+    let copied: Awaited<ReturnType<SqliteStates['restore']>>
+    let jobsMs = 0
+    let databaseMs = 0
     await this.#hooks.pauseJobs()
     try {
-      await this.#sqlite!.restore(this.#file(key))
+      jobsMs = performance.now() - started
+      copied = await this.#sqlite!.restore(this.#file(key))
+      databaseMs = performance.now() - started - jobsMs
       await restoreChains(this.#evm, meta?.chains)
     } finally {
       this.#hooks.clearCaches()
       this.#hooks.resumeJobs()
     }
-    return Math.round((performance.now() - started) * 100) / 100
+    const ms = (n: number) => Math.round(n * 100) / 100
+    const durationMs = performance.now() - started
+    return {
+      durationMs: ms(durationMs),
+      waitedForJobsMs: ms(jobsMs),
+      database: { copied: copied.mode, rows: copied.rows, ms: ms(databaseMs) },
+      chainMs: ms(durationMs - jobsMs - databaseMs),
+    }
   }
+}
+
+/**
+ * What a restore did and where the time went: waiting for the jobs in flight, the database (only
+ * the rows written since, `rows`, or whole tables, `tables`; how many rows it wrote back) and the
+ * dev chain.
+ */
+export interface Restored {
+  durationMs: number
+  /** Spent waiting for the background jobs in flight to finish (the runner is paused meanwhile). */
+  waitedForJobsMs: number
+  database: { copied: 'rows' | 'tables'; rows: number; ms: number }
+  chainMs: number
 }
 
 function info(meta: Meta): SnapshotInfo {
