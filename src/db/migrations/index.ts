@@ -8,6 +8,7 @@ import * as wallets from './0007-wallets.ts'
 import * as firstStart from './0008-first-start.ts'
 import * as authChallengeLimits from './0010-auth-challenge-limits.ts'
 import * as authCodes from './0011-auth-codes.ts'
+import * as authCodesUnique from './0012-auth-codes-unique.ts'
 import * as signatureLeases from './0020-signature-leases.ts'
 import * as chainHistory from './0021-chain-history.ts'
 import * as chainEventPrices from './0022-chain-event-prices.ts'
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0008-first-start': firstStart,
   '0010-auth-challenge-limits': authChallengeLimits,
   '0011-auth-codes': authCodes,
+  '0012-auth-codes-unique': authCodesUnique,
   '0020-signature-leases': signatureLeases,
   '0021-chain-history': chainHistory,
   '0022-chain-event-prices': chainEventPrices,

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { isUniqueViolation } from '../../../db/database.ts'
 import { AppError } from '../../../errors.ts'
 import { newId } from '../../../ids.ts'
 import type { SocialBody } from '../flow-schemas.ts'
@@ -58,28 +59,29 @@ async function whoIs(ctx: AuthContext, verified: VerifiedIdToken): Promise<User>
   return user
 }
 
-/** Refuse an id token seen before; remember it until it expires. */
+/** Refuse an id token seen before; remember it until it expires (the unique index decides). */
 async function spendIdToken(ctx: AuthContext, verified: VerifiedIdToken, idToken: string): Promise<void> {
-  const hash = createHash('sha256').update(idToken).digest('hex')
-  if (await ctx.repos.codes.findByHash('IdToken', hash)) {
+  const now = ctx.clock.now()
+  try {
+    await ctx.repos.codes.create({
+      id: newId('oneTimeCode', now.getTime()),
+      orgId: verified.provider.orgId,
+      userId: null,
+      purpose: 'IdToken',
+      codeHash: createHash('sha256').update(idToken).digest('hex'),
+      payload: null,
+      attempts: 0,
+      clientAddress: null,
+      expiresAt: new Date((verified.claims.exp ?? 0) * 1000).toISOString(),
+      usedAt: now.toISOString(),
+      dateCreated: now.toISOString(),
+    })
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err
     throw new AppError('unauthorized', 'Id token refused: it has already been used to log in.', {
       details: { reason: 'replayed' },
     })
   }
-  const now = ctx.clock.now()
-  await ctx.repos.codes.create({
-    id: newId('oneTimeCode', now.getTime()),
-    orgId: verified.provider.orgId,
-    userId: null,
-    purpose: 'IdToken',
-    codeHash: hash,
-    payload: null,
-    attempts: 0,
-    clientAddress: null,
-    expiresAt: new Date((verified.claims.exp ?? 0) * 1000).toISOString(),
-    usedAt: now.toISOString(),
-    dateCreated: now.toISOString(),
-  })
 }
 
 export async function socialLogin(ctx: AuthContext, body: SocialBody): Promise<{ token: string }> {
