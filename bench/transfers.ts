@@ -13,17 +13,11 @@
 // Env: BENCH_TRANSFERS (200), BENCH_CONCURRENCY (16).
 
 import { randomBytes } from 'node:crypto'
-import { DfnsApiClient } from '@dfns/sdk'
-import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 import { type Hex, parseEther } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { buildApp } from '../src/app.ts'
 import { startAnvil } from '../src/chains/dev-chain/anvil.ts'
 import { createEvmRpc } from '../src/chains/evm/rpc.ts'
-import { systemClock } from '../src/clock.ts'
-import { loadConfig } from '../src/config.ts'
-import { SecretBox } from '../src/custody/secret-box.ts'
-import { openBenchDatabase } from './lib/database.ts'
+import { startInProcessWalletd } from './lib/in-process.ts'
 import { percentile } from './lib/types.ts'
 
 const N = Number(process.env.BENCH_TRANSFERS ?? 200)
@@ -50,37 +44,12 @@ function lat(samples: number[]) {
 async function main() {
   const anvil = await startAnvil({ chainId: 11155111 })
   const rpc = createEvmRpc({ urls: async () => [anvil.rpcUrl] })
-  const { handle, cleanup, dialect } = await openBenchDatabase('transfers')
-  const port = 20_000 + Math.floor(Math.random() * 20_000)
-  const config = loadConfig(
-    {
-      dataDir: '/nonexistent-bench-data-dir',
-      host: '127.0.0.1',
-      port,
-      publicUrl: `http://127.0.0.1:${port}`,
-      rpcUrls: `EthereumSepolia=${anvil.rpcUrl}`,
-      devChain: 'false',
-    },
-    {},
-  )
-  const app = await buildApp(config, {
-    database: handle,
-    clock: systemClock,
-    secrets: new SecretBox(randomBytes(32)),
-    logger: false,
+  const walletd = await startInProcessWalletd('transfers', {
+    rpcUrls: `EthereumSepolia=${anvil.rpcUrl}`,
+    devChain: 'false',
   })
+  const { client, dialect } = walletd
   try {
-    await app.listen({ host: '127.0.0.1', port })
-    const boot = await app.walletd.auth.bootstrapOrg()
-    const client = new DfnsApiClient({
-      baseUrl: `http://127.0.0.1:${port}`,
-      orgId: boot.orgId,
-      authToken: boot.serviceAccount.accessToken,
-      signer: new AsymmetricKeySigner({
-        credId: boot.serviceAccount.credId,
-        privateKey: boot.serviceAccount.privateKey,
-      }),
-    })
     const to = `0x${randomBytes(20).toString('hex')}` as Hex
     const fund = (address: string) =>
       rpc.request('anvil_setBalance', [address, `0x${parseEther('1000').toString(16)}`])
@@ -173,8 +142,7 @@ async function main() {
     }
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
   } finally {
-    await app.close()
-    await cleanup()
+    await walletd.close()
     await anvil.stop()
   }
 }
