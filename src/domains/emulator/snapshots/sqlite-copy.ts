@@ -186,12 +186,14 @@ export class SqliteStates {
         .sort((a, b) => a.pk - b.pk)
         .map((c) => c.name)
       const table: Table = { name, columns: info.map((c) => c.name), key }
-      const record = (row: 'NEW' | 'OLD') =>
-        key.length === 0
-          ? `INSERT OR IGNORE INTO temp.${CHANGES} VALUES (${sqlString(name)}, '*');`
-          : `INSERT OR IGNORE INTO temp.${CHANGES} VALUES (${sqlString(name)}, json_array(${key
-              .map((c) => `${row}.${quote(c)}`)
-              .join(', ')}));`
+      // Not INSERT OR IGNORE: a conflict clause in a trigger gives way to the outer statement's
+      // (an upsert's ON CONFLICT), which turned a key already recorded into a UNIQUE failure of
+      // the application's own write. Inserting only what is not there yet cannot conflict.
+      const record = (row: 'NEW' | 'OLD') => {
+        const keyOf =
+          key.length === 0 ? `'*'` : `json_array(${key.map((c) => `${row}.${quote(c)}`).join(', ')})`
+        return `INSERT INTO temp.${CHANGES} (tbl, key) SELECT ${sqlString(name)}, ${keyOf} WHERE NOT EXISTS (SELECT 1 FROM temp.${CHANGES} WHERE tbl = ${sqlString(name)} AND key = ${keyOf});`
+      }
       const trigger = (event: string, body: string) =>
         sqlite.exec(
           `CREATE TEMP TRIGGER IF NOT EXISTS ${quote(`walletd_emulator_${event}_${name}`)} AFTER ${event} ON main.${quote(name)} BEGIN ${body} END`,
