@@ -188,7 +188,9 @@ export function createFollower(deps: FollowerDeps) {
       const wallets = new Map<string, { id: string; org_id: string }[]>()
       for (const w of await repository.watchedWallets(network)) {
         const key = (w.address as string).toLowerCase()
-        wallets.set(key, [...(wallets.get(key) ?? []), { id: w.id, org_id: w.org_id }])
+        const sharing = wallets.get(key)
+        if (sharing) sharing.push({ id: w.id, org_id: w.org_id })
+        else wallets.set(key, [{ id: w.id, org_id: w.org_id }])
       }
       let scan: Awaited<ReturnType<typeof scanBlocks>>
       try {
