@@ -7,7 +7,10 @@ import { testDialect } from '../../helpers/database.ts'
 import { startWalletd, type Walletd } from '../../helpers/sdk.ts'
 import { startReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.ts'
 
-/** `wallet.transfer.*` arrive as a transfer moves on a real chain (Anvil), signed, with `{transferRequest}`. */
+/**
+ * `wallet.transfer.*` and `wallet.transaction.*` arrive as a transfer or a transaction moves on a
+ * real chain (Anvil), signed, with `{transferRequest}` or `{transactionRequest}`.
+ */
 describe(`webhook events of transfers (${testDialect})`, () => {
   let anvil: AnvilProcess
   let rpc: EvmRpc
@@ -30,6 +33,10 @@ describe(`webhook events of transfers (${testDialect})`, () => {
           'wallet.transfer.confirmed',
           'wallet.transfer.rejected',
           'wallet.transfer.failed',
+          'wallet.transaction.requested',
+          'wallet.transaction.broadcasted',
+          'wallet.transaction.confirmed',
+          'wallet.transaction.rejected',
         ],
       },
     })
@@ -86,5 +93,53 @@ describe(`webhook events of transfers (${testDialect})`, () => {
     assert.equal(rejected.signatureValid, true)
     assert.deepEqual(rejected.body.data, { transferRequest: transfer })
     await arrival('wallet.transfer.requested', transfer.id)
+  })
+
+  const transactionArrival = (kind: string, transactionId: string) =>
+    receiver.waitFor((r) => r.body.kind === kind && r.body.data.transactionRequest?.id === transactionId)
+
+  it('wallet.transaction.requested, broadcasted and confirmed as an Evm transaction moves', async () => {
+    const wallet = await fundedWallet()
+    const transaction = await w.root.wallets.broadcastTransaction({
+      walletId: wallet.id,
+      body: { kind: 'Evm', to: `0x${'33'.repeat(20)}`, value: '1000' } as never,
+    })
+    const requested = await transactionArrival('wallet.transaction.requested', transaction.id)
+    const broadcasted = await transactionArrival('wallet.transaction.broadcasted', transaction.id)
+    const confirmed = await transactionArrival('wallet.transaction.confirmed', transaction.id)
+    for (const r of [requested, broadcasted, confirmed]) assert.equal(r.signatureValid, true)
+    assert.equal(broadcasted.body.data.transactionRequest.status, 'Broadcasted')
+    assert.deepEqual(confirmed.body.data, {
+      transactionRequest: await w.root.wallets.getTransaction({
+        walletId: wallet.id,
+        transactionId: transaction.id,
+      }),
+    })
+    // A transaction is never announced as a transfer.
+    assert.equal(
+      receiver.received.some((r) => r.body.data.transferRequest?.id === transaction.id),
+      false,
+    )
+  })
+
+  it('wallet.transaction.rejected when a Block policy rejects the transaction', async () => {
+    const wallet = await fundedWallet()
+    await w.root.policies.createPolicy({
+      body: {
+        name: `block transactions ${wallet.id}`,
+        activityKind: 'Wallets:Sign',
+        rule: { kind: 'AlwaysTrigger' },
+        action: { kind: 'Block' },
+        filters: { walletId: { in: [wallet.id] } },
+      },
+    })
+    const transaction = await w.root.wallets.broadcastTransaction({
+      walletId: wallet.id,
+      body: { kind: 'Evm', to: `0x${'44'.repeat(20)}`, value: '1000' } as never,
+    })
+    assert.equal(transaction.status, 'Rejected')
+    const rejected = await transactionArrival('wallet.transaction.rejected', transaction.id)
+    assert.equal(rejected.signatureValid, true)
+    assert.deepEqual(rejected.body.data, { transactionRequest: transaction })
   })
 })
