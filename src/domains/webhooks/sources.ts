@@ -153,10 +153,7 @@ export function emittingRepositories(
         const repo = createSignatureRepository(t)
         const moved = await repo.transition(orgId, id, from, update)
         const kind = signatureKinds[update.status]
-        if (moved && kind) {
-          const record = await repo.find(orgId, id)
-          if (record) await emit(t, { orgId, kind, data: { signatureRequest: toSignatureView(record) } })
-        }
+        if (moved && kind) await emit(t, { orgId, kind, data: { signatureRequest: toSignatureView(moved) } })
         return moved
       }),
   }

@@ -43,7 +43,7 @@ export function createSignatureExecution(ctx: SignaturesContext) {
     record: SignatureRecord,
     from: SignatureStatus[],
     update: Parameters<SignaturesContext['signatures']['transition']>[3],
-  ): Promise<boolean> {
+  ): Promise<SignatureRecord | undefined> {
     return ctx.signatures.transition(record.orgId, record.id, from, update)
   }
 
@@ -61,7 +61,7 @@ export function createSignatureExecution(ctx: SignaturesContext) {
         trx,
       )
       if (moved) await ctx.governance?.releaseWalletRequest(record.id, trx)
-      return moved
+      return moved !== undefined
     })
   }
 
@@ -74,7 +74,12 @@ export function createSignatureExecution(ctx: SignaturesContext) {
   }
 
   /** Signs an `Executing` request with the key and records the outcome. */
-  async function execute(record: SignatureRecord, key: KeyRecord, network: NetworkInfo): Promise<void> {
+  /** Signs and stores the signature: the request as stored, or undefined when it was ended meanwhile. */
+  async function execute(
+    record: SignatureRecord,
+    key: KeyRecord,
+    network: NetworkInfo,
+  ): Promise<SignatureRecord | undefined> {
     let outcome: Awaited<ReturnType<typeof produceSignature>>
     try {
       const signer = await ctx.keyStore.signer({ orgId: key.orgId, keyId: key.id })
@@ -98,6 +103,7 @@ export function createSignatureExecution(ctx: SignaturesContext) {
       dateSigned: ctx.clock.now().toISOString(),
     })
     if (!signed) await ended(record)
+    return signed
   }
 
   /**

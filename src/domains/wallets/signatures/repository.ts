@@ -87,14 +87,17 @@ export interface SignatureRepository {
     by: { walletId: string } | { keyId: string },
     options: { beforeId?: string; limit: number },
   ): Promise<SignatureRecord[]>
-  /** Applies `update` only while the status is one of `from`; false when it was not. */
+  /**
+   * Applies `update` only while the status is one of `from`: the request as updated (read back by
+   * the same statement), or undefined when it had left `from`.
+   */
   transition(
     orgId: string,
     id: string,
     from: readonly SignatureStatus[],
     update: SignatureUpdate,
     trx?: Db,
-  ): Promise<boolean>
+  ): Promise<SignatureRecord | undefined>
   /** `Executing` requests of any org whose lease ran out before `now`, oldest lease first. */
   listInterrupted(now: string, limit: number): Promise<SignatureRecord[]>
   /** Removes a request that never passed validation, so its externalId is free again. */
@@ -184,8 +187,9 @@ export function createSignatureRepository(db: Db): SignatureRepository {
         .where('org_id', '=', orgId)
         .where('id', '=', id)
         .where('status', 'in', [...from])
+        .returningAll()
         .executeTakeFirst()
-      return Number(result.numUpdatedRows) === 1
+      return result && toRecord(result)
     },
 
     async listInterrupted(now, limit) {

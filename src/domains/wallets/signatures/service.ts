@@ -244,8 +244,8 @@ export function createSignatureService(ctx: SignaturesContext, keys: KeyService,
         }
       }
     }
-    await execute(record, key, network)
-    return current(record)
+    const signed = await execute(record, key, network)
+    return signed ? toSignatureView(signed) : current(record)
   }
 
   function hintsMustMatch(network: NetworkInfo, body: SignatureRequestBody): void {
