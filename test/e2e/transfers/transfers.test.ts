@@ -27,9 +27,12 @@ export async function sendAsDeployer(
   tx: { to?: Hex; data: Hex },
 ): Promise<{ contractAddress: Hex }> {
   const hash = await rpc.request<Hex>('eth_sendTransaction', [{ from: DEPLOYER, ...tx }])
-  const receipt = await rpc.request<{ status: string; contractAddress: Hex }>('eth_getTransactionReceipt', [
-    hash,
-  ])
+  // Automine mines at once, but the receipt can show a moment after the hash on a loaded machine.
+  let receipt: { status: string; contractAddress: Hex } | null = null
+  while (!receipt) {
+    receipt = await rpc.request('eth_getTransactionReceipt', [hash])
+    if (!receipt) await new Promise((r) => setTimeout(r, 10))
+  }
   assert.equal(receipt.status, '0x1')
   return receipt
 }
