@@ -53,8 +53,35 @@ describe(`webhook events of transfers (${testDialect})`, () => {
     await rpc.request('anvil_setBalance', [wallet.address, `0x${parseEther('1').toString(16)}`])
     return wallet
   }
+  /**
+   * The first delivery matching `match`. The test clock stands still, so while waiting it is moved
+   * on now and then, with what became due run at once: on a loaded machine a receipt not there yet
+   * is polled again later on that clock (as chain-fixture's `tick` does), and the wait would
+   * otherwise never end. A wait that still gets nothing fails, naming what did arrive.
+   */
+  const delivered = async (what: string, match: Parameters<WebhookReceiver['waitFor']>[0]) => {
+    let done = false
+    const found = receiver.waitFor(match).finally(() => {
+      done = true
+    })
+    for (let waited = 0; !done; waited += 200) {
+      if (waited >= 120_000) {
+        const kinds = receiver.received.map((r) => r.body.kind).join(', ')
+        assert.fail(`${what} did not arrive; received: ${kinds}`)
+      }
+      await new Promise((r) => setTimeout(r, 200))
+      if (!done && waited % 1000 === 800) {
+        w.clock.advance(1_100)
+        await w.app.walletd.jobs.runDueJobs()
+      }
+    }
+    return found
+  }
   const arrival = (kind: string, transferId: string) =>
-    receiver.waitFor((r) => r.body.kind === kind && r.body.data.transferRequest?.id === transferId)
+    delivered(
+      `${kind} of ${transferId}`,
+      (r) => r.body.kind === kind && r.body.data.transferRequest?.id === transferId,
+    )
 
   it('requested, broadcasted and confirmed as a Native transfer moves', async () => {
     const wallet = await fundedWallet()
@@ -96,7 +123,10 @@ describe(`webhook events of transfers (${testDialect})`, () => {
   })
 
   const transactionArrival = (kind: string, transactionId: string) =>
-    receiver.waitFor((r) => r.body.kind === kind && r.body.data.transactionRequest?.id === transactionId)
+    delivered(
+      `${kind} of ${transactionId}`,
+      (r) => r.body.kind === kind && r.body.data.transactionRequest?.id === transactionId,
+    )
 
   it('wallet.transaction.requested, broadcasted and confirmed as an Evm transaction moves', async () => {
     const wallet = await fundedWallet()
