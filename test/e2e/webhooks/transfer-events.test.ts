@@ -34,8 +34,6 @@ describe(`webhook events of transfers (${testDialect})`, () => {
           'wallet.transfer.rejected',
           'wallet.transfer.failed',
           'wallet.transaction.requested',
-          'wallet.transaction.broadcasted',
-          'wallet.transaction.confirmed',
           'wallet.transaction.rejected',
         ],
       },
@@ -128,30 +126,6 @@ describe(`webhook events of transfers (${testDialect})`, () => {
       (r) => r.body.kind === kind && r.body.data.transactionRequest?.id === transactionId,
     )
 
-  it('wallet.transaction.requested, broadcasted and confirmed as an Evm transaction moves', async () => {
-    const wallet = await fundedWallet()
-    const transaction = await w.root.wallets.broadcastTransaction({
-      walletId: wallet.id,
-      body: { kind: 'Evm', to: `0x${'33'.repeat(20)}`, value: '1000' } as never,
-    })
-    const requested = await transactionArrival('wallet.transaction.requested', transaction.id)
-    const broadcasted = await transactionArrival('wallet.transaction.broadcasted', transaction.id)
-    const confirmed = await transactionArrival('wallet.transaction.confirmed', transaction.id)
-    for (const r of [requested, broadcasted, confirmed]) assert.equal(r.signatureValid, true)
-    assert.equal(broadcasted.body.data.transactionRequest.status, 'Broadcasted')
-    assert.deepEqual(confirmed.body.data, {
-      transactionRequest: await w.root.wallets.getTransaction({
-        walletId: wallet.id,
-        transactionId: transaction.id,
-      }),
-    })
-    // A transaction is never announced as a transfer.
-    assert.equal(
-      receiver.received.some((r) => r.body.data.transferRequest?.id === transaction.id),
-      false,
-    )
-  })
-
   it('wallet.transaction.rejected when a Block policy rejects the transaction', async () => {
     const wallet = await fundedWallet()
     await w.root.policies.createPolicy({
@@ -171,5 +145,12 @@ describe(`webhook events of transfers (${testDialect})`, () => {
     const rejected = await transactionArrival('wallet.transaction.rejected', transaction.id)
     assert.equal(rejected.signatureValid, true)
     assert.deepEqual(rejected.body.data, { transactionRequest: transaction })
+    // (requested, broadcasted and confirmed: test/e2e/transfers/transaction-events.test.ts.)
+    // A transaction is never announced as a transfer.
+    await transactionArrival('wallet.transaction.requested', transaction.id)
+    assert.equal(
+      receiver.received.some((r) => r.body.data.transferRequest?.id === transaction.id),
+      false,
+    )
   })
 })
