@@ -4,6 +4,7 @@ import path from 'node:path'
 import type SQLiteDriver from 'better-sqlite3'
 import { Kysely, type MigrationResultSet, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import type PgDriver from 'pg'
+import { RecentMap } from '../recent-map.ts'
 import { migrationProvider } from './migrations/index.ts'
 import type { Database } from './schema.ts'
 
@@ -160,21 +161,13 @@ const STATEMENT_CACHE_SIZE = 500
  * of placeholders cannot grow it without bound.
  */
 function cachedStatements(sqlite: SQLiteDriver.Database) {
-  const cache = new Map<string, SQLiteDriver.Statement>()
+  const cache = new RecentMap<string, SQLiteDriver.Statement>(STATEMENT_CACHE_SIZE)
   return {
     count: 0,
     close: () => sqlite.close(),
     prepare(sqlText: string): SQLiteDriver.Statement {
       this.count++
-      let statement = cache.get(sqlText)
-      if (statement) {
-        cache.delete(sqlText)
-      } else {
-        statement = sqlite.prepare(sqlText)
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
-      }
-      cache.set(sqlText, statement)
-      return statement
+      return cache.getOrCreate(sqlText, () => sqlite.prepare(sqlText))
     },
   }
 }

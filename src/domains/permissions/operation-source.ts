@@ -1,5 +1,6 @@
 import type { Caller } from '../../http/context.ts'
 import type { OperationSource } from '../../http/permission-guard.ts'
+import { RecentMap } from '../../recent-map.ts'
 import type { PermissionRepository } from './repository.ts'
 
 /** How many (identity, stamp) entries a node keeps; the oldest are dropped past it. */
@@ -17,7 +18,7 @@ const CACHED_IDENTITIES = 10_000
  */
 export function permissionOperationSource(repo: PermissionRepository) {
   const perRequest = new WeakMap<Caller, Promise<ReadonlySet<string>>>()
-  const byStamp = new Map<string, Promise<ReadonlySet<string>>>()
+  const byStamp = new RecentMap<string, Promise<ReadonlySet<string>>>(CACHED_IDENTITIES)
   const read = async (caller: Caller): Promise<ReadonlySet<string>> => {
     if (caller.tokenKind !== 'Pat') return repo.operationsOf(caller.userId)
     const held = await repo.operationsOfMany([caller.tokenId, caller.userId])
@@ -25,18 +26,12 @@ export function permissionOperationSource(repo: PermissionRepository) {
     const user = held.get(caller.userId) ?? new Set<string>()
     return new Set([...own].filter((op) => user.has(op)))
   }
-  const remembered = (key: string, load: () => Promise<ReadonlySet<string>>) => {
-    let held = byStamp.get(key)
-    if (held) {
-      byStamp.delete(key)
-    } else {
-      held = load()
+  const remembered = (key: string, load: () => Promise<ReadonlySet<string>>) =>
+    byStamp.getOrCreate(key, () => {
+      const held = load()
       held.catch(() => byStamp.delete(key))
-      if (byStamp.size >= CACHED_IDENTITIES) byStamp.delete(byStamp.keys().next().value as string)
-    }
-    byStamp.set(key, held)
-    return held
-  }
+      return held
+    })
   return {
     operationsOf(caller: Caller): Promise<ReadonlySet<string>> {
       if (caller.permissionsVersion !== undefined) {

@@ -1,0 +1,30 @@
+/**
+ * A map that keeps at most `limit` entries and drops the least recently used first: for in-process
+ * caches whose keys come from traffic (SQL texts, identities), so they cannot grow without bound.
+ */
+export class RecentMap<K, V> {
+  readonly #entries = new Map<K, V>()
+
+  constructor(readonly limit: number) {}
+
+  /** The entry for `key`, made by `create` when there is none; either way it becomes the most recent. */
+  getOrCreate(key: K, create: () => V): V {
+    let value = this.#entries.get(key)
+    if (value !== undefined || this.#entries.has(key)) {
+      this.#entries.delete(key)
+    } else {
+      value = create()
+      if (this.#entries.size >= this.limit) this.#entries.delete(this.#entries.keys().next().value as K)
+    }
+    this.#entries.set(key, value as V)
+    return value as V
+  }
+
+  delete(key: K): void {
+    this.#entries.delete(key)
+  }
+
+  clear(): void {
+    this.#entries.clear()
+  }
+}

@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { RecentMap } from '../../src/recent-map.ts'
+
+describe('RecentMap', () => {
+  it('makes an entry once, keeps at most its limit, and drops the least recently used first', () => {
+    const map = new RecentMap<string, number>(2)
+    let made = 0
+    const get = (key: string) => map.getOrCreate(key, () => ++made)
+    assert.equal(get('a'), 1)
+    assert.equal(get('b'), 2)
+    assert.equal(get('a'), 1, 'kept, and now the most recent')
+    assert.equal(get('c'), 3, "past the limit: 'b', the least recent, is dropped")
+    assert.equal(get('a'), 1)
+    assert.equal(get('b'), 4, "'b' is made again")
+    map.delete('a')
+    assert.equal(get('a'), 5)
+    map.clear()
+    assert.equal(get('c'), 6)
+  })
+})
