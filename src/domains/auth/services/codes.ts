@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { AppError } from '../../../errors.ts'
 import { newId } from '../../../ids.ts'
-import { codeLimits } from '../model.ts'
+import type { MailMessage } from '../../../mail/index.ts'
+import { codeLimits, type User } from '../model.ts'
 import type { CodePurpose, OneTimeCode } from '../repositories/codes.ts'
 import type { AuthContext } from './context.ts'
 
@@ -54,6 +55,40 @@ export async function assertAddressMayAskForCode(ctx: AuthContext, clientAddress
       codeLimits.perAddress,
     )
   }
+}
+
+/** A person who can log in: registered, active, not archived, not a service account. */
+export function isActivePerson(user: User | undefined): user is User {
+  return !!user && !user.isServiceAccount && user.isRegistered && user.isActive && !user.isArchived
+}
+
+/**
+ * The e-mailed code flows (login and recovery codes): the address limit first, so that unknown
+ * usernames count too; then, for an active person only, a code made, stored and mailed. Callers
+ * answer the same whether or not a code was sent, so strangers learn nothing about the org.
+ */
+export async function mailUserCode(
+  ctx: AuthContext,
+  input: {
+    orgId: string
+    username: string
+    clientAddress: string
+    purpose: 'Login' | 'Recovery'
+    lifetimeMs: number
+    mail: (user: User, code: string, expiresAt: string) => MailMessage
+  },
+): Promise<void> {
+  await assertAddressMayAskForCode(ctx, input.clientAddress)
+  const user = await ctx.repos.users.findByUsername(input.orgId, input.username)
+  if (!isActivePerson(user)) return
+  const { code, expiresAt } = await issueUserCode(ctx, {
+    orgId: user.orgId,
+    userId: user.id,
+    purpose: input.purpose,
+    lifetimeMs: input.lifetimeMs,
+    clientAddress: input.clientAddress,
+  })
+  await ctx.mailer.send(input.mail(user, code, expiresAt))
 }
 
 /** Make and store a code for a user (rate limited); returns the code to send. */

@@ -1,5 +1,5 @@
 import { lifetimes } from '../model.ts'
-import { assertAddressMayAskForCode, issueUserCode } from './codes.ts'
+import { assertAddressMayAskForCode, issueUserCode, mailUserCode } from './codes.ts'
 import type { AuthContext } from './context.ts'
 import { hashRegistrationCode, newRegistrationCode, registrationMail } from './users.ts'
 
@@ -24,24 +24,18 @@ export async function sendLoginCode(
   body: { username: string; orgId: string },
   clientAddress: string,
 ): Promise<{ message: string }> {
-  await assertAddressMayAskForCode(ctx, clientAddress)
-  const user = await ctx.repos.users.findByUsername(body.orgId, body.username)
-  if (!user || user.isServiceAccount || !user.isRegistered || !user.isActive || user.isArchived) {
-    return { message: LOGIN_MESSAGE }
-  }
-  const { code, expiresAt } = await issueUserCode(ctx, {
-    orgId: user.orgId,
-    userId: user.id,
+  await mailUserCode(ctx, {
+    ...body,
+    clientAddress,
     purpose: 'Login',
     lifetimeMs: lifetimes.loginCode,
-    clientAddress,
-  })
-  await ctx.mailer.send({
-    to: user.username,
-    subject: 'Your walletd login code',
-    text:
-      `A login of ${user.username} (org ${user.orgId}) was asked for.\n\n` +
-      `Login code: ${code}\nIt expires at ${expiresAt} and can be used once.\n`,
+    mail: (user, code, expiresAt) => ({
+      to: user.username,
+      subject: 'Your walletd login code',
+      text:
+        `A login of ${user.username} (org ${user.orgId}) was asked for.\n\n` +
+        `Login code: ${code}\nIt expires at ${expiresAt} and can be used once.\n`,
+    }),
   })
   return { message: LOGIN_MESSAGE }
 }

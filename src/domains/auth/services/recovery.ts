@@ -2,7 +2,7 @@ import { AppError } from '../../../errors.ts'
 import type { Caller } from '../../../http/context.ts'
 import type { RecoverBody, RecoveryChallengeView } from '../flow-schemas.ts'
 import { type Credential, lifetimes, type User } from '../model.ts'
-import { assertAddressMayAskForCode, issueUserCode, redeemUserCode } from './codes.ts'
+import { isActivePerson, mailUserCode, redeemUserCode } from './codes.ts'
 import type { AuthContext } from './context.ts'
 import { verifyKeyAssertion } from './credential-verifier.ts'
 import { firstFactorKinds, recoveryKinds, verifyNewCredential } from './credentials.ts'
@@ -31,32 +31,27 @@ import { registrationChallengeFor, registrationView } from './registration.ts'
 
 const MESSAGE = 'If this user exists and can be recovered, a recovery code was sent to its e-mail address.'
 
-function recoverable(user: User | undefined): user is User {
-  return !!user && !user.isServiceAccount && user.isRegistered && user.isActive && !user.isArchived
-}
+/** Who can be recovered: an active person (a service account has keys, not a recovery). */
+const recoverable = isActivePerson
 
 export async function sendRecoveryCode(
   ctx: AuthContext,
   body: { username: string; orgId: string },
   clientAddress: string,
 ): Promise<{ message: string }> {
-  await assertAddressMayAskForCode(ctx, clientAddress)
-  const user = await ctx.repos.users.findByUsername(body.orgId, body.username)
-  if (!recoverable(user)) return { message: MESSAGE }
-  const { code, expiresAt } = await issueUserCode(ctx, {
-    orgId: user.orgId,
-    userId: user.id,
+  await mailUserCode(ctx, {
+    ...body,
+    clientAddress,
     purpose: 'Recovery',
     lifetimeMs: lifetimes.recoveryCode,
-    clientAddress,
-  })
-  await ctx.mailer.send({
-    to: user.username,
-    subject: 'Your walletd recovery code',
-    text:
-      `A recovery of ${user.username} (org ${user.orgId}) was asked for.\n\n` +
-      `Recovery code: ${code}\nIt expires at ${expiresAt} and can be used once.\n\n` +
-      'If you did not ask for it, ignore this message: nothing changes without your recovery key.\n',
+    mail: (user, code, expiresAt) => ({
+      to: user.username,
+      subject: 'Your walletd recovery code',
+      text:
+        `A recovery of ${user.username} (org ${user.orgId}) was asked for.\n\n` +
+        `Recovery code: ${code}\nIt expires at ${expiresAt} and can be used once.\n\n` +
+        'If you did not ask for it, ignore this message: nothing changes without your recovery key.\n',
+    }),
   })
   return { message: MESSAGE }
 }
