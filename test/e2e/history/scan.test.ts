@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { createWalletClient, getAddress, type Hex, http } from 'viem'
+import { createPublicClient, createWalletClient, getAddress, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { type AnvilProcess, startAnvil } from '../../../src/chains/dev-chain/anvil.ts'
 import { ChainMoved, headNumber, scanBlocks } from '../../../src/chains/evm/follower-scan.ts'
@@ -31,8 +31,14 @@ describe('scanning blocks for the watched addresses', () => {
     const sender = createWalletClient({ account, chain, transport: http(anvil.rpcUrl) })
     const from = (await headNumber(rpc)) + 1
     const deployed = await sender.deployContract({ abi: [], bytecode: erc20Bytecode })
-    const receipt = await rpc.request<{ contractAddress: Hex }>('eth_getTransactionReceipt', [deployed])
-    const token = getAddress(receipt.contractAddress)
+    // Automine mines at once, but on a loaded machine the receipt can show a moment after the hash.
+    const receipt = await createPublicClient({
+      chain,
+      transport: http(anvil.rpcUrl),
+    }).waitForTransactionReceipt({
+      hash: deployed,
+    })
+    const token = getAddress(receipt.contractAddress!)
     const [watchedA, watchedB, other] = [random(), random(), random()]
     const mint = (to: Hex, value: bigint) =>
       sender.writeContract({ address: token, abi: mintAbi, functionName: 'mint', args: [to, value] })
