@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Clock } from '../clock.ts'
 import { AppError } from '../errors.ts'
+import { RecentMap } from '../recent-map.ts'
 
 /**
  * Per-org rate limits over a 60 s window, with `@fastify/rate-limit`.
@@ -42,23 +43,22 @@ interface Window {
   startMs: number
 }
 
-/** How many keys (orgs, client addresses) the in-memory store keeps; the oldest go first. */
+/** How many keys (orgs, client addresses) the in-memory store keeps; the least recently counted go first. */
 const MEMORY_KEYS = 10_000
 
 /** The in-memory store of `@fastify/rate-limit` (its `incr`/`child` contract), on walletd's Clock. */
-function clockStore(clock: Clock, windows: Map<string, Window>) {
+function clockStore(clock: Clock, windows: RecentMap<string, Window>) {
   return class ClockStore {
     incr(key: string, done: (err: Error | null, res: Window) => void, timeWindow: number): void {
       const now = clock.now().getTime()
-      let window = windows.get(key)
-      if (!window || window.startMs + timeWindow <= now || window.startMs > now) {
-        window = { current: 0, ttl: timeWindow, startMs: now }
+      const window = windows.getOrCreate(key, () => ({ current: 0, ttl: timeWindow, startMs: now }))
+      // A window that ran out, or that starts after now, starts again.
+      if (window.startMs + timeWindow <= now || window.startMs > now) {
+        window.current = 0
+        window.startMs = now
       }
       window.current++
       window.ttl = timeWindow - (now - window.startMs)
-      windows.delete(key)
-      windows.set(key, window)
-      if (windows.size > MEMORY_KEYS) windows.delete(windows.keys().next().value as string)
       done(null, window)
     }
     child(): ClockStore {
@@ -77,7 +77,7 @@ export async function installRateLimit(
   app: FastifyInstance,
   deps: RateLimitDeps,
 ): Promise<{ clearCounters(): void }> {
-  const windows = new Map<string, Window>()
+  const windows = new RecentMap<string, Window>(MEMORY_KEYS)
   // ioredis is loaded only when a Redis is configured: it costs ~20 MB of memory at start.
   const redis = deps.redisUrl
     ? new (await import('ioredis')).Redis(deps.redisUrl, {
