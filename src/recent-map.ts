@@ -20,6 +20,23 @@ export class RecentMap<K, V> {
     return value as V
   }
 
+  /** The entry for `key`, which becomes the most recent; undefined when there is none. */
+  get(key: K): V | undefined {
+    const value = this.#entries.get(key)
+    if (value === undefined && !this.#entries.has(key)) return undefined
+    this.#entries.delete(key)
+    this.#entries.set(key, value as V)
+    return value
+  }
+
+  /** Keep `value` for `key` as the most recent entry, dropping the least recent one when full. */
+  set(key: K, value: V): void {
+    if (!this.#entries.delete(key) && this.#entries.size >= this.limit) {
+      this.#entries.delete(this.#entries.keys().next().value as K)
+    }
+    this.#entries.set(key, value)
+  }
+
   delete(key: K): void {
     this.#entries.delete(key)
   }

@@ -18,4 +18,18 @@ describe('RecentMap', () => {
     map.clear()
     assert.equal(get('c'), 6)
   })
+
+  it('get marks an entry recent; set replaces or adds one, dropping the least recent when full', () => {
+    const map = new RecentMap<string, number>(2)
+    assert.equal(map.get('a'), undefined)
+    map.set('a', 1)
+    map.set('b', 2)
+    assert.equal(map.get('a'), 1, "kept, and now more recent than 'b'")
+    map.set('c', 3)
+    assert.equal(map.get('b'), undefined, "past the limit: 'b', the least recent, is dropped")
+    assert.equal(map.get('a'), 1)
+    map.set('c', 4)
+    assert.equal(map.get('c'), 4, 'replaced in place')
+    assert.equal(map.get('a'), 1, 'replacing an entry drops nothing')
+  })
 })

@@ -5,6 +5,7 @@ import type { Clock } from '../../../clock.ts'
 import type { SecretBox } from '../../../custody/secret-box.ts'
 import { AppError } from '../../../errors.ts'
 import { newId } from '../../../ids.ts'
+import { RecentMap } from '../../../recent-map.ts'
 import type { TokenKind } from '../model.ts'
 import type { SigningKeyRepository, StoredSigningKey } from '../repositories/signing-keys.ts'
 
@@ -17,7 +18,7 @@ import type { SigningKeyRepository, StoredSigningKey } from '../repositories/sig
  * {orgId, userId, tokenId, tokenKind, appId} (the SDK checks orgId) and `https://custom/region`
  * {name, url} so a token sent to the wrong deployment is refused with the host to use.
  *
- * Verified signatures are cached (token → claims); expiry is checked against the clock on every
+ * Verified signatures are cached (token → claims, the least recently used dropped first); expiry is checked against the clock on every
  * call and revocation is not this class's business: authentication looks the token up each time.
  */
 export const APP_METADATA_CLAIM = 'https://custom/app_metadata'
@@ -58,7 +59,7 @@ export class TokenService {
   readonly #deps: TokenServiceDeps
   readonly #issuer: string
   #key: Promise<SigningKey> | undefined
-  readonly #verified = new Map<string, TokenClaims>()
+  readonly #verified = new RecentMap<string, TokenClaims>(CACHE_SIZE)
 
   constructor(deps: TokenServiceDeps) {
     this.#deps = deps
@@ -130,10 +131,6 @@ export class TokenService {
         })
       }
       claims = claimsOf(payload)
-      if (this.#verified.size >= CACHE_SIZE) {
-        const oldest = this.#verified.keys().next().value
-        if (oldest !== undefined) this.#verified.delete(oldest)
-      }
       this.#verified.set(token, claims)
     }
     const nowSeconds = this.#deps.clock.now().getTime() / 1000
