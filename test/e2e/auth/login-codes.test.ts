@@ -133,4 +133,54 @@ describe(`login and registration codes (${testDialect})`, () => {
     await anonymous.auth.resendRegistrationCode({ body: { username: email, orgId: w.orgId } })
     assert.equal(await mailedCode(w, email, 'Registration code'), fresh)
   })
+
+  it('one address asks for at most 20 codes in 15 minutes, whoever it names, unknown usernames included', async () => {
+    w.clock.advance(codeLimits.windowMs) // the codes asked for above no longer count
+    const anonymous = w.client('')
+    const users = []
+    for (let i = 0; i < codeLimits.perAddress / codeLimits.perUser; i++) users.push(await w.newUser())
+    for (const user of users) {
+      for (let i = 0; i < codeLimits.perUser; i++) {
+        await anonymous.auth.sendLoginCode({ body: { username: user.username, orgId: w.orgId } })
+      }
+    }
+    const fresh = await w.newUser()
+    const invited = 'invited@example.com'
+    await w.root.auth.createUser({ body: { email: invited, kind: 'CustomerEmployee' } })
+    const mailsBefore = (await mailTo(w, invited)).length
+    const freshMailsBefore = (await mailTo(w, fresh.username)).length
+    const asks = [
+      { path: '/auth/login/code', username: fresh.username },
+      { path: '/auth/login/code', username: 'nobody@example.com' },
+      { path: '/auth/recover/user/code', username: fresh.username },
+      { path: '/auth/recover/user/code', username: 'nobody@example.com' },
+    ]
+    for (const { path, username } of asks) {
+      const refused = await rawRequest(w.baseUrl, {
+        method: 'POST',
+        path,
+        body: { username, orgId: w.orgId },
+      })
+      assert.equal(refused.status, 429, `${path} for ${username}`)
+      assert.match(JSON.stringify(refused.body), /This address asked for 20 codes/)
+    }
+    const resend = await rawRequest(w.baseUrl, {
+      method: 'PUT',
+      path: '/auth/registration/code',
+      body: { username: invited, orgId: w.orgId },
+    })
+    assert.equal(resend.status, 429)
+    assert.equal(
+      (await mailTo(w, fresh.username)).length,
+      freshMailsBefore,
+      'nothing is mailed past the limit',
+    )
+    assert.equal((await mailTo(w, invited)).length, mailsBefore)
+
+    w.clock.advance(codeLimits.windowMs)
+    await anonymous.auth.sendLoginCode({ body: { username: fresh.username, orgId: w.orgId } })
+    await mailedCode(w, fresh.username, 'Login code')
+    await anonymous.auth.resendRegistrationCode({ body: { username: invited, orgId: w.orgId } })
+    assert.equal((await mailTo(w, invited)).length, mailsBefore + 1)
+  })
 })

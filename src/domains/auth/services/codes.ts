@@ -64,8 +64,9 @@ export function isActivePerson(user: User | undefined): user is User {
 
 /**
  * The e-mailed code flows (login and recovery codes): the address limit first, so that unknown
- * usernames count too; then, for an active person only, a code made, stored and mailed. Callers
- * answer the same whether or not a code was sent, so strangers learn nothing about the org.
+ * usernames count too (checked once: `issueUserCode` is told so); then, for an active person only,
+ * a code made, stored and mailed. Callers answer the same whether or not a code was sent, so
+ * strangers learn nothing about the org.
  */
 export async function mailUserCode(
   ctx: AuthContext,
@@ -87,6 +88,7 @@ export async function mailUserCode(
     purpose: input.purpose,
     lifetimeMs: input.lifetimeMs,
     clientAddress: input.clientAddress,
+    addressChecked: true,
   })
   await ctx.mailer.send(input.mail(user, code, expiresAt))
 }
@@ -100,6 +102,11 @@ export async function issueUserCode(
     purpose: Exclude<CodePurpose, 'Sso' | 'IdToken'>
     lifetimeMs: number
     clientAddress: string | null
+    /**
+     * The caller checked `clientAddress` against its limit already (before looking the user up,
+     * so that unknown usernames are limited too): it is recorded, not counted again.
+     */
+    addressChecked?: boolean
     groups?: number
     /** Override the lifetime with an exact expiry (credential codes). */
     expiresAt?: Date
@@ -118,7 +125,7 @@ export async function issueUserCode(
       codeLimits.perUser,
     )
   }
-  if (input.clientAddress) await assertAddressMayAskForCode(ctx, input.clientAddress)
+  if (input.clientAddress && !input.addressChecked) await assertAddressMayAskForCode(ctx, input.clientAddress)
   const made = input.make?.()
   const code = made?.code ?? newOneTimeCode(input.groups ?? 3)
   const expiresAt = (input.expiresAt ?? new Date(now.getTime() + input.lifetimeMs)).toISOString()

@@ -58,6 +58,7 @@ export async function resendRegistrationCode(
     purpose: 'Registration',
     lifetimeMs: lifetimes.registrationCode,
     clientAddress,
+    addressChecked: true,
     make: () => {
       const fresh = newRegistrationCode()
       return { code: fresh, hash: hashRegistrationCode(fresh) }
