@@ -190,11 +190,14 @@ async function main() {
       const done = allReceived(EVENTS)
       await inParallel(EVENTS, async (i) => {
         await handle.db.transaction().execute((trx) =>
-          app.walletd.webhooks.emitEvent(trx, {
-            orgId: boot.orgId,
-            kind: 'wallet.blockchainevent.detected',
-            data: { blockchainEvent: sampleEvent, bench: base + i },
-          }),
+          app.walletd.webhooks.emitEvent(
+            {
+              orgId: boot.orgId,
+              kind: 'wallet.blockchainevent.detected',
+              data: { blockchainEvent: sampleEvent, bench: base + i },
+            },
+            trx,
+          ),
         )
         sent.set(base + i, now())
       })

@@ -135,7 +135,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     clock,
     secrets: deps.secrets,
     webhookLimit: async (orgId) => (await plans.service.planOf(orgId)).features.webhooks,
-    enqueue: (trx, job) => enqueueJob(trx, job, clock),
+    enqueue: (job, trx) => enqueueJob(job, clock, trx),
     outbound: {
       // The SSRF guard is the production profile's; development reaches loopback receivers.
       policy: config.profile === 'production' ? publicOnly(config.webhookAllowedCidrs) : allowAll,

@@ -52,7 +52,7 @@ type Executor = Kysely<Database> | Transaction<Database>
  * if the caller's state change committed. A duplicate `dedupeKey` is ignored without aborting the
  * transaction (ON CONFLICT DO NOTHING). Returns false when the key already had a job.
  */
-export async function enqueueJob<P>(trx: Executor, spec: JobSpec<P>, clock: Clock): Promise<boolean> {
+export async function enqueueJob<P>(spec: JobSpec<P>, clock: Clock, trx: Executor): Promise<boolean> {
   const now = clock.now().toISOString()
   const result = await trx
     .insertInto('jobs')

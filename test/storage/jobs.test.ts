@@ -36,11 +36,11 @@ describe(`job queue (${testDialect})`, () => {
 
     await assert.rejects(
       database.db.transaction().execute(async (trx) => {
-        await enqueueJob(trx, { kind, payload: { n: 1 } }, clock)
+        await enqueueJob({ kind, payload: { n: 1 } }, clock, trx)
         throw new Error('the caller fails after enqueuing')
       }),
     )
-    await database.db.transaction().execute((trx) => enqueueJob(trx, { kind, payload: { n: 2 } }, clock))
+    await database.db.transaction().execute((trx) => enqueueJob({ kind, payload: { n: 2 } }, clock, trx))
 
     assert.equal(await runner.runDueJobs(), 1)
     assert.deepEqual(seen, [{ n: 2 }])
@@ -56,10 +56,10 @@ describe(`job queue (${testDialect})`, () => {
     const runner = createJobRunner({ db: database.db, dialect: database.dialect, clock })
     runner.register(kind, { run: async (job) => void runs.push(job.id) })
     const results = await database.db.transaction().execute(async (trx) => {
-      const first = await enqueueJob(trx, { kind, payload: 1, dedupeKey: `${kind}:k` }, clock)
-      const second = await enqueueJob(trx, { kind, payload: 2, dedupeKey: `${kind}:k` }, clock)
+      const first = await enqueueJob({ kind, payload: 1, dedupeKey: `${kind}:k` }, clock, trx)
+      const second = await enqueueJob({ kind, payload: 2, dedupeKey: `${kind}:k` }, clock, trx)
       // On PostgreSQL a unique violation would abort the transaction; this statement proves it did not.
-      const third = await enqueueJob(trx, { kind, payload: 3 }, clock)
+      const third = await enqueueJob({ kind, payload: 3 }, clock, trx)
       return [first, second, third]
     })
     assert.deepEqual(results, [true, false, true])
@@ -73,7 +73,7 @@ describe(`job queue (${testDialect})`, () => {
     let runs = 0
     const runner = createJobRunner({ db: database.db, dialect: database.dialect, clock })
     runner.register(kind, { run: async () => void runs++ })
-    await enqueueJob(database.db, { kind, payload: null, runAt: new Date(T0 + 60_000) }, clock)
+    await enqueueJob({ kind, payload: null, runAt: new Date(T0 + 60_000) }, clock, database.db)
     assert.equal(await runner.runDueJobs(), 0)
     clock.advance(59_999)
     assert.equal(await runner.runDueJobs(), 0)
@@ -96,7 +96,7 @@ describe(`job queue (${testDialect})`, () => {
       retryAt: (_error, job, now) => (job.attempt < 3 ? new Date(now.getTime() + 10_000) : undefined),
       onDead: async (error, job) => void dead.push({ error: (error as Error).message, job }),
     })
-    await enqueueJob(database.db, { kind, payload: { x: 1 } }, clock)
+    await enqueueJob({ kind, payload: { x: 1 } }, clock, database.db)
     assert.equal(await runner.runDueJobs(), 1)
     let [row] = await listJobs(database.db, { kind })
     assert.equal(row?.status, 'pending')
@@ -128,7 +128,7 @@ describe(`job queue (${testDialect})`, () => {
         return runs < 3 ? { runAgainAt: new Date(clock.now().getTime() + 2000) } : undefined
       },
     })
-    await enqueueJob(database.db, { kind, payload: null }, clock)
+    await enqueueJob({ kind, payload: null }, clock, database.db)
     await runner.runDueJobs()
     let [row] = await listJobs(database.db, { kind })
     assert.equal(row?.status, 'pending')
@@ -148,7 +148,7 @@ describe(`job queue (${testDialect})`, () => {
     let runs = 0
     const runner = createJobRunner({ db: database.db, dialect: database.dialect, clock })
     runner.register(kind, { leaseMs: 30_000, run: async () => void runs++ })
-    await enqueueJob(database.db, { kind, payload: null }, clock)
+    await enqueueJob({ kind, payload: null }, clock, database.db)
     // A node claims the job and is killed (-9) before finishing it.
     const [lost] = await claimDueJobs(database.db, database.dialect, {
       now: clock.now(),
@@ -177,7 +177,7 @@ describe(`job queue (${testDialect})`, () => {
     const kind = kindName('unknown')
     const runner = createJobRunner({ db: database.db, dialect: database.dialect, clock })
     runner.register(kindName('other'), { run: async () => undefined })
-    await enqueueJob(database.db, { kind, payload: null }, clock)
+    await enqueueJob({ kind, payload: null }, clock, database.db)
     assert.equal(await runner.runDueJobs(), 0)
     assert.equal((await listJobs(database.db, { kind }))[0]?.status, 'pending')
   })
@@ -198,7 +198,7 @@ describe(`job queue (${testDialect})`, () => {
       const b = createJobRunner({ db: other.db, dialect: other.dialect, clock, concurrency: 3 })
       a.register(kind, handler)
       b.register(kind, handler)
-      for (let i = 0; i < 60; i++) await enqueueJob(database.db, { kind, payload: i }, clock)
+      for (let i = 0; i < 60; i++) await enqueueJob({ kind, payload: i }, clock, database.db)
       const [ranA, ranB] = await Promise.all([a.runDueJobs(), b.runDueJobs()])
       assert.equal(ranA + ranB, 60)
       assert.equal(runs.size, 60)
@@ -216,7 +216,7 @@ describe(`job queue (${testDialect})`, () => {
     const ran = new Promise<unknown>((resolve) =>
       runner.register(kind, { run: async (job) => resolve(job.payload) }),
     )
-    await enqueueJob(database.db, { kind, payload: 'tick' }, clock)
+    await enqueueJob({ kind, payload: 'tick' }, clock, database.db)
     // The runner's timer is unref'd (it must not keep a stopping node alive); in a node the HTTP
     // server holds the event loop open, here this interval does, or the test could end early.
     const keepAlive = setInterval(() => {}, 1000)

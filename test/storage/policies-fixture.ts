@@ -44,7 +44,7 @@ export async function policiesFixture(options: { sqliteFile?: string } = {}): Pr
       clock,
       prices: createPriceSource({ table: prices }),
       // Called inside the change's transaction, as the webhooks module's writer is.
-      events: async (_trx, event) => {
+      events: async (event) => {
         fixture.onEvent?.(event)
         events.push(event)
       },

@@ -118,11 +118,14 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       await deps.db.transaction().execute(async (trx) => {
         if (!(await repo.markDispatched(approvalId, trx)) || !deps.events) return
         const resolved = (await repo.getById(approvalId, trx)) ?? record
-        await deps.events(trx, {
-          kind: 'policy.approval.resolved',
-          orgId: record.orgId,
-          approval: await present(resolved, undefined, trx),
-        })
+        await deps.events(
+          {
+            kind: 'policy.approval.resolved',
+            orgId: record.orgId,
+            approval: await present(resolved, undefined, trx),
+          },
+          trx,
+        )
       })
     } catch (err) {
       deps.logger?.error({ err, approvalId }, 'approval resolution handler failed; it will be retried')
@@ -174,11 +177,14 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
 
     /** Writes `policy.approval.pending` in `trx`, the transaction that opened the approval. */
     async announce(record: ApprovalRecord, trx: Kysely<Database>): Promise<void> {
-      await deps.events?.(trx, {
-        kind: 'policy.approval.pending',
-        orgId: record.orgId,
-        approval: await present(record, undefined, trx),
-      })
+      await deps.events?.(
+        {
+          kind: 'policy.approval.pending',
+          orgId: record.orgId,
+          approval: await present(record, undefined, trx),
+        },
+        trx,
+      )
     },
 
     present,

@@ -153,7 +153,7 @@ export function createChangeRequestService(deps: ChangeRequestServiceDeps) {
 
       if (outcome.kind === 'Block') {
         // The refusal is the change: nothing else is written.
-        await deps.db.transaction().execute((trx) => deps.announceTriggered(trx, triggered))
+        await deps.db.transaction().execute((trx) => deps.announceTriggered(triggered, trx))
         throw new AppError(
           'forbidden',
           `${activityKind} on ${input.entityId} is blocked by policy. ${outcome.reason}`,
@@ -178,7 +178,7 @@ export function createChangeRequestService(deps: ChangeRequestServiceDeps) {
           },
           trx,
         )
-        await deps.announceTriggered(trx, { ...triggered, approvalId: record.id })
+        await deps.announceTriggered({ ...triggered, approvalId: record.id }, trx)
         await deps.approvals.announce(record, trx)
       })
       return { outcome: 'Pending', changeRequest }

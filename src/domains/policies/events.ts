@@ -27,7 +27,7 @@ export type PolicyEvent =
   | { readonly kind: 'policy.approval.resolved'; readonly orgId: string; readonly approval: Approval }
 
 /** Writes an event with the change: `trx` is the change's transaction. */
-export type PolicyEventSink = (trx: Kysely<Database>, event: PolicyEvent) => Promise<void>
+export type PolicyEventSink = (event: PolicyEvent, trx: Kysely<Database>) => Promise<void>
 
 export interface ErrorLogger {
   error(details: Record<string, unknown>, message: string): void
@@ -40,7 +40,6 @@ export function createTriggerAnnouncer(deps: {
   changeRequests: ChangeRequestRepository
 }) {
   return async function announceTriggered(
-    trx: Kysely<Database>,
     subject: {
       orgId: string
       activityKind: ActivityKind
@@ -48,6 +47,7 @@ export function createTriggerAnnouncer(deps: {
       evaluations: readonly PolicyEvaluation[]
       approvalId?: string
     },
+    trx: Kysely<Database>,
   ): Promise<void> {
     if (!deps.sink) return
     for (const evaluation of subject.evaluations.filter((e) => e.triggered)) {
@@ -55,15 +55,18 @@ export function createTriggerAnnouncer(deps: {
       const pending = policy
         ? (await deps.changeRequests.pendingFor(subject.orgId, [policy.id], trx)).get(policy.id)
         : undefined
-      await deps.sink(trx, {
-        kind: 'policy.triggered',
-        orgId: subject.orgId,
-        activityKind: subject.activityKind,
-        evaluation,
-        ...(policy ? { policy: pending ? { ...policy, pendingChangeRequest: pending } : policy } : {}),
-        subjectId: subject.subjectId,
-        ...(subject.approvalId ? { approvalId: subject.approvalId } : {}),
-      })
+      await deps.sink(
+        {
+          kind: 'policy.triggered',
+          orgId: subject.orgId,
+          activityKind: subject.activityKind,
+          evaluation,
+          ...(policy ? { policy: pending ? { ...policy, pendingChangeRequest: pending } : policy } : {}),
+          subjectId: subject.subjectId,
+          ...(subject.approvalId ? { approvalId: subject.approvalId } : {}),
+        },
+        trx,
+      )
     }
   }
 }

@@ -152,13 +152,13 @@ export function createWalletGovernance(deps: WalletGovernanceDeps) {
       if (outcome.kind === 'Block') {
         await deps.db.transaction().execute(async (trx) => {
           await deps.ledger.release(activity.requestId, trx)
-          await deps.announceTriggered(trx, triggered)
+          await deps.announceTriggered(triggered, trx)
         })
         return { status: 'Rejected', reason: outcome.reason, evaluations: outcome.evaluations }
       }
       if (outcome.kind === 'Allow') {
         if (anyTriggered) {
-          await deps.db.transaction().execute((trx) => deps.announceTriggered(trx, triggered))
+          await deps.db.transaction().execute((trx) => deps.announceTriggered(triggered, trx))
         }
         return { status: 'Allowed', evaluations: outcome.evaluations }
       }
@@ -182,7 +182,7 @@ export function createWalletGovernance(deps: WalletGovernanceDeps) {
           },
           trx,
         )
-        await deps.announceTriggered(trx, { ...triggered, approvalId: opened.id })
+        await deps.announceTriggered({ ...triggered, approvalId: opened.id }, trx)
         await deps.approvals.announce(opened, trx)
         return opened
       })

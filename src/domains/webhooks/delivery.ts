@@ -164,12 +164,15 @@ export function createDelivery(deps: DeliveryDeps) {
       if (!recorded || !runAt) return recorded
       const next = nextAttemptOf(event, runAt)
       await repository.insertEvent(next, trx)
-      await deps.enqueue(trx, {
-        kind: DELIVERY_JOB,
-        payload: { eventId: next.id },
-        runAt,
-        dedupeKey: `${DELIVERY_JOB}:${next.id}`,
-      })
+      await deps.enqueue(
+        {
+          kind: DELIVERY_JOB,
+          payload: { eventId: next.id },
+          runAt,
+          dedupeKey: `${DELIVERY_JOB}:${next.id}`,
+        },
+        trx,
+      )
       return true
     })
   }

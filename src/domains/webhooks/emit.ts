@@ -1,5 +1,5 @@
 /**
- * `emitEvent(trx, {orgId, kind, data})`: the one way an event enters the webhook pipeline. It
+ * `emitEvent({orgId, kind, data}, trx)`: the one way an event enters the webhook pipeline. It
  * writes, inside the caller's transaction, one event row per subscribed, enabled webhook and the
  * job that delivers it. A rolled-back change therefore emits nothing, and a committed change has
  * its deliveries stored before anything is sent (delivery happens later, outside the transaction).
@@ -20,18 +20,18 @@ export interface EmittedEvent {
 
 /** Writes a job inside the caller's transaction (the shared database job queue). */
 export type EnqueueJob = (
-  trx: Executor,
   job: { kind: string; payload: Record<string, unknown>; runAt?: Date; dedupeKey?: string },
+  trx: Executor,
 ) => Promise<unknown>
 
-export type EmitEvent = (trx: Executor, event: EmittedEvent) => Promise<void>
+export type EmitEvent = (event: EmittedEvent, trx: Executor) => Promise<void>
 
 export function createEmitter(deps: {
   repository: WebhookRepository
   clock: Clock
   enqueue: EnqueueJob
 }): EmitEvent {
-  return async (trx, event) => {
+  return async (event, trx) => {
     const webhooks = await deps.repository.subscribers(event.orgId, event.kind, trx)
     if (webhooks.length === 0) return
     const now = deps.clock.now()
@@ -53,12 +53,15 @@ export function createEmitter(deps: {
         dateCreated: now.toISOString(),
       }
       await deps.repository.insertEvent(record, trx)
-      await deps.enqueue(trx, {
-        kind: DELIVERY_JOB,
-        payload: { eventId: record.id },
-        runAt: now,
-        dedupeKey: `${DELIVERY_JOB}:${record.id}`,
-      })
+      await deps.enqueue(
+        {
+          kind: DELIVERY_JOB,
+          payload: { eventId: record.id },
+          runAt: now,
+          dedupeKey: `${DELIVERY_JOB}:${record.id}`,
+        },
+        trx,
+      )
     }
   }
 }

@@ -11,7 +11,7 @@ import type { PolicyEvent, PolicyEventSink } from '../policies/events.ts'
 import type { EmitEvent } from './emit.ts'
 
 export function policyEventWriter(deps: { emit: EmitEvent; now: () => Date }): PolicyEventSink {
-  return async (trx: Kysely<Database>, event: PolicyEvent): Promise<void> => {
+  return async (event: PolicyEvent, trx: Kysely<Database>): Promise<void> => {
     if (event.kind === 'policy.triggered') {
       const { evaluation, policy } = event
       const date = deps.now()
@@ -28,7 +28,7 @@ export function policyEventWriter(deps: { emit: EmitEvent; now: () => Date }): P
           ...(event.approvalId ? { approvalId: event.approvalId } : {}),
         },
       }
-      await deps.emit(trx, { orgId: event.orgId, kind: event.kind, data })
+      await deps.emit({ orgId: event.orgId, kind: event.kind, data }, trx)
       return
     }
     const { approval } = event
@@ -42,6 +42,6 @@ export function policyEventWriter(deps: { emit: EmitEvent; now: () => Date }): P
             status: approval.status,
           }
         : { approval }
-    await deps.emit(trx, { orgId: event.orgId, kind: event.kind, data })
+    await deps.emit({ orgId: event.orgId, kind: event.kind, data }, trx)
   }
 }

@@ -51,24 +51,29 @@ export function emittingRepositories(
   const within = <T>(trx: Executor | undefined, work: (trx: Executor) => Promise<T>): Promise<T> =>
     trx ? work(trx) : db.transaction().execute(work)
 
-  async function emitWallet(trx: Executor, kind: WebhookEventKind, wallet: WalletRecord, key?: KeyRecord) {
+  async function emitWallet(
+    kind: WebhookEventKind,
+    wallet: WalletRecord,
+    key: KeyRecord | undefined,
+    trx: Executor,
+  ) {
     const owner = key ?? (await createKeyRepository(trx).find(wallet.orgId, wallet.keyId))
     if (!owner) return
-    await emit(trx, { orgId: wallet.orgId, kind, data: { wallet: toWalletView(wallet, owner) } })
+    await emit({ orgId: wallet.orgId, kind, data: { wallet: toWalletView(wallet, owner) } }, trx)
   }
 
-  async function emitKey(trx: Executor, kind: WebhookEventKind, orgId: string, keyId: string) {
+  async function emitKey(kind: WebhookEventKind, orgId: string, keyId: string, trx: Executor) {
     const key = await createKeyRepository(trx).find(orgId, keyId)
     if (!key) return undefined
-    await emit(trx, { orgId, kind, data: { key: toKeyView(key) } })
+    await emit({ orgId, kind, data: { key: toKeyView(key) } }, trx)
     return key
   }
 
-  async function emitWalletsOfKey(trx: Executor, kind: WebhookEventKind, orgId: string, keyId: string) {
+  async function emitWalletsOfKey(kind: WebhookEventKind, orgId: string, keyId: string, trx: Executor) {
     const key = await createKeyRepository(trx).find(orgId, keyId)
     if (!key) return
     for (const wallet of await createWalletRepository(trx).listByKey(orgId, keyId)) {
-      if (wallet.status !== 'Archived') await emitWallet(trx, kind, wallet, key)
+      if (wallet.status !== 'Archived') await emitWallet(kind, wallet, key, trx)
     }
   }
 
@@ -77,27 +82,27 @@ export function emittingRepositories(
     insert: (key, trx) =>
       within(trx, async (t) => {
         await base.keys.insert(key, t)
-        await emit(t, { orgId: key.orgId, kind: 'key.created', data: { key: toKeyView(key) } })
+        await emit({ orgId: key.orgId, kind: 'key.created', data: { key: toKeyView(key) } }, t)
       }),
     archive: (orgId, keyId, date, trx) =>
       within(trx, async (t) => {
         const done = await base.keys.archive(orgId, keyId, date, t)
-        if (done) await emitKey(t, 'key.deleted', orgId, keyId)
+        if (done) await emitKey('key.deleted', orgId, keyId, t)
         return done
       }),
     markExported: (orgId, keyId, date) =>
       within(undefined, async (t) => {
         const done = await createKeyRepository(t).markExported(orgId, keyId, date)
         if (done) {
-          await emitKey(t, 'key.exported', orgId, keyId)
-          await emitWalletsOfKey(t, 'wallet.exported', orgId, keyId)
+          await emitKey('key.exported', orgId, keyId, t)
+          await emitWalletsOfKey('wallet.exported', orgId, keyId, t)
         }
         return done
       }),
     delegate: (orgId, keyId, userId, trx) =>
       within(trx, async (t) => {
         const done = await base.keys.delegate(orgId, keyId, userId, t)
-        if (done) await emitKey(t, 'key.delegated', orgId, keyId)
+        if (done) await emitKey('key.delegated', orgId, keyId, t)
         return done
       }),
   }
@@ -107,7 +112,7 @@ export function emittingRepositories(
     insert: (wallet, trx) =>
       within(trx, async (t) => {
         await base.wallets.insert(wallet, t)
-        await emitWallet(t, 'wallet.created', wallet)
+        await emitWallet('wallet.created', wallet, undefined, t)
       }),
     changeTags: (orgId, walletId, change) =>
       within(undefined, async (t) => {
@@ -119,12 +124,12 @@ export function emittingRepositories(
         })
         if (!changed) return
         const wallet = await createWalletRepository(t).find(orgId, walletId)
-        if (wallet) await emitWallet(t, 'wallet.tags.modified', wallet)
+        if (wallet) await emitWallet('wallet.tags.modified', wallet, undefined, t)
       }),
     delegateByKey: (orgId, keyId, userId, trx) =>
       within(trx, async (t) => {
         await base.wallets.delegateByKey(orgId, keyId, userId, t)
-        await emitWalletsOfKey(t, 'wallet.delegated', orgId, keyId)
+        await emitWalletsOfKey('wallet.delegated', orgId, keyId, t)
       }),
   }
 
@@ -135,11 +140,14 @@ export function emittingRepositories(
         return await within(undefined, async (t) => {
           // On PostgreSQL the refused insert has aborted the transaction: roll it back explicitly.
           if (!(await createSignatureRepository(t).insert(record))) throw externalIdTaken
-          await emit(t, {
-            orgId: record.orgId,
-            kind: 'wallet.signature.requested',
-            data: { signatureRequest: toSignatureView(record) },
-          })
+          await emit(
+            {
+              orgId: record.orgId,
+              kind: 'wallet.signature.requested',
+              data: { signatureRequest: toSignatureView(record) },
+            },
+            t,
+          )
           return true
         })
       } catch (err) {
@@ -153,7 +161,7 @@ export function emittingRepositories(
         const repo = createSignatureRepository(t)
         const moved = await repo.transition(orgId, id, from, update)
         const kind = signatureKinds[update.status]
-        if (moved && kind) await emit(t, { orgId, kind, data: { signatureRequest: toSignatureView(moved) } })
+        if (moved && kind) await emit({ orgId, kind, data: { signatureRequest: toSignatureView(moved) } }, t)
         return moved
       }),
   }

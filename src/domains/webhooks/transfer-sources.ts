@@ -36,7 +36,7 @@ export function emittingTransfers(db: Db, base: TransferRepository, emit: EmitEv
     insert: (record, executor) =>
       within(executor, async (t) => {
         const inserted = await base.insert(record, t)
-        if (inserted) await emit(t, eventOf(record, 'requested'))
+        if (inserted) await emit(eventOf(record, 'requested'), t)
         return inserted
       }),
     transition: (id, from, update, executor) =>
@@ -45,7 +45,7 @@ export function emittingTransfers(db: Db, base: TransferRepository, emit: EmitEv
         const suffix = update.status === undefined ? undefined : suffixes[update.status]
         if (moved && suffix) {
           const record = await base.findById(id, t)
-          if (record) await emit(t, eventOf(record, suffix))
+          if (record) await emit(eventOf(record, suffix), t)
         }
         return moved
       }),

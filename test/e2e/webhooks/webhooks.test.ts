@@ -295,11 +295,14 @@ describe(`webhooks (${testDialect})`, () => {
     const rolledBack = new Error('the change failed after emitting')
     await assert.rejects(
       w.database.db.transaction().execute(async (trx) => {
-        await w.app.walletd.webhooks.emitEvent(trx, {
-          orgId: w.orgId,
-          kind: 'wallet.created',
-          data: { x: 1 },
-        })
+        await w.app.walletd.webhooks.emitEvent(
+          {
+            orgId: w.orgId,
+            kind: 'wallet.created',
+            data: { x: 1 },
+          },
+          trx,
+        )
         throw rolledBack
       }),
       (err) => err === rolledBack,
@@ -314,7 +317,7 @@ describe(`webhooks (${testDialect})`, () => {
     await w.database.db
       .transaction()
       .execute((trx) =>
-        w.app.walletd.webhooks.emitEvent(trx, { orgId: w.orgId, kind: 'wallet.created', data: { x: 1 } }),
+        w.app.walletd.webhooks.emitEvent({ orgId: w.orgId, kind: 'wallet.created', data: { x: 1 } }, trx),
       )
     assert.equal((await w.root.webhooks.listWebhookEvents({ webhookId: subscribed.id })).items.length, 1)
     assert.equal((await w.root.webhooks.listWebhookEvents({ webhookId: disabled.id })).items.length, 0)

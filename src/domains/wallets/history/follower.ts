@@ -219,11 +219,14 @@ export function createFollower(deps: FollowerDeps) {
           )
           for (const row of rows) {
             if (!(await repository.insertEvent(trx, row))) continue
-            await deps.emit?.(trx, {
-              orgId: row.org_id,
-              kind: 'wallet.blockchainevent.detected',
-              data: { blockchainEvent: toHistoryItem(row, deps.listed) },
-            })
+            await deps.emit?.(
+              {
+                orgId: row.org_id,
+                kind: 'wallet.blockchainevent.detected',
+                data: { blockchainEvent: toHistoryItem(row, deps.listed) },
+              },
+              trx,
+            )
           }
         })
       } catch (err) {
@@ -255,9 +258,9 @@ export function createFollower(deps: FollowerDeps) {
         const key = `${FOLLOW_JOB}:${endpoint.network}`
         await deps.db.transaction().execute(async (trx) => {
           const added = await enqueueJob(
-            trx,
             { kind: FOLLOW_JOB, payload: { network: endpoint.network }, dedupeKey: key },
             deps.clock,
+            trx,
           )
           if (!added) {
             await trx

@@ -157,9 +157,9 @@ export function createReplacements(deps: ReplacementDeps) {
       if (!(await deps.repository.markReplaced(original.id, record.id, trx))) return false
       await deps.repository.insert(record, trx)
       await enqueueJob(
-        trx,
         { kind: EXECUTE_JOB, payload: { id: record.id }, dedupeKey: executeJobKey(record.id, 'replacement') },
         deps.clock,
+        trx,
       )
       return true
     })

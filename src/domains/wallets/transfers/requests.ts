@@ -209,7 +209,6 @@ export function createRequestPipeline(deps: RequestsDeps, category: TransferCate
       const inserted = await deps.db.transaction().execute(async (trx) => {
         if (!(await repository.insert(record, trx))) return false
         await enqueueJob(
-          trx,
           {
             kind: EXECUTE_JOB,
             payload: { id: record.id },
@@ -217,6 +216,7 @@ export function createRequestPipeline(deps: RequestsDeps, category: TransferCate
             dedupeKey: executeJobKey(record.id, 'fallback'),
           },
           deps.clock,
+          trx,
         )
         return true
       })
@@ -314,9 +314,9 @@ export function createRequestPipeline(deps: RequestsDeps, category: TransferCate
         )
         if (!moved) return
         await enqueueJob(
-          trx,
           { kind: EXECUTE_JOB, payload: { id: record.id }, dedupeKey: executeJobKey(record.id, 'approved') },
           deps.clock,
+          trx,
         )
       })
       deps.jobs.wake()
