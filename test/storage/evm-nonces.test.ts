@@ -30,7 +30,7 @@ describe(`EVM nonce counter (${testDialect})`, () => {
           const db = nodes[i % nodes.length]!
           return db
             .transaction()
-            .execute((trx) => createTransferRepository(db).takeNonce(trx, 'EthereumSepolia', address, 0))
+            .execute((trx) => createTransferRepository(db).takeNonce('EthereumSepolia', address, 0, trx))
         }),
       )
       assert.deepEqual(
@@ -40,17 +40,17 @@ describe(`EVM nonce counter (${testDialect})`, () => {
       const repo = createTransferRepository(database.db)
       await assert.rejects(
         database.db.transaction().execute(async (trx) => {
-          await repo.takeNonce(trx, 'EthereumSepolia', address, 0)
+          await repo.takeNonce('EthereumSepolia', address, 0, trx)
           throw new Error('signing failed after the take')
         }),
       )
       assert.equal(
-        await database.db.transaction().execute((trx) => repo.takeNonce(trx, 'EthereumSepolia', address, 0)),
+        await database.db.transaction().execute((trx) => repo.takeNonce('EthereumSepolia', address, 0, trx)),
         60,
       )
       // The chain is ahead (the address sent elsewhere): the counter jumps to it.
       assert.equal(
-        await database.db.transaction().execute((trx) => repo.takeNonce(trx, 'EthereumSepolia', address, 70)),
+        await database.db.transaction().execute((trx) => repo.takeNonce('EthereumSepolia', address, 70, trx)),
         70,
       )
       assert.equal(
@@ -60,7 +60,7 @@ describe(`EVM nonce counter (${testDialect})`, () => {
       )
       assert.equal(await repo.returnNonce('EthereumSepolia', address, 70), true)
       assert.equal(
-        await database.db.transaction().execute((trx) => repo.takeNonce(trx, 'EthereumSepolia', address, 0)),
+        await database.db.transaction().execute((trx) => repo.takeNonce('EthereumSepolia', address, 0, trx)),
         70,
       )
     } finally {

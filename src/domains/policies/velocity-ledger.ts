@@ -93,7 +93,7 @@ export function createVelocityLedger(db: Kysely<Database>) {
         .onConflict((oc) => oc.column('id').doNothing())
         .executeTakeFirst()
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return
-      await adjustBuckets(trx, entry.walletId, entry.date.getTime(), micros, 1)
+      await adjustBuckets(entry.walletId, entry.date.getTime(), micros, 1, trx)
     })
   }
 
@@ -112,18 +112,18 @@ export function createVelocityLedger(db: Kysely<Database>) {
         .returning(['wallet_id', 'date_created', 'amount_usd_micros'])
         .executeTakeFirst()
       if (!row) return false
-      await adjustBuckets(t, row.wallet_id, Date.parse(row.date_created), row.amount_usd_micros, -1)
+      await adjustBuckets(row.wallet_id, Date.parse(row.date_created), row.amount_usd_micros, -1, t)
       return true
     }
     return trx ? run(trx) : db.transaction().execute(run)
   }
 
   async function adjustBuckets(
-    trx: Kysely<Database>,
     walletId: string,
     at: number,
     micros: number | null,
     sign: 1 | -1,
+    trx: Kysely<Database>,
   ): Promise<void> {
     for (const { key, ms } of granularities) {
       await trx

@@ -144,8 +144,8 @@ export function createFollower(deps: FollowerDeps) {
     const forkPoint = fork ?? (stored[stored.length - 1]?.number ?? next) - 1
     const removed = await deps.db.transaction().execute(async (trx) => {
       const now = deps.clock.now().toISOString()
-      if (!(await repository.moveCursor(trx, network, next, forkPoint + 1, now))) return 0
-      return repository.rollBack(trx, network, forkPoint)
+      if (!(await repository.moveCursor(network, next, forkPoint + 1, now, trx))) return 0
+      return repository.rollBack(network, forkPoint, trx)
     })
     deps.logger?.warn(
       { network, forkPoint, removed },
@@ -211,14 +211,14 @@ export function createFollower(deps: FollowerDeps) {
       try {
         await deps.db.transaction().execute(async (trx) => {
           const now = deps.clock.now().toISOString()
-          if (!(await repository.moveCursor(trx, network, next, to + 1, now))) throw new CursorTaken()
+          if (!(await repository.moveCursor(network, next, to + 1, now, trx))) throw new CursorTaken()
           await repository.saveBlocks(
-            trx,
             network,
             scan.blocks.map((b) => ({ number: b.number, hash: b.hash, parent_hash: b.parentHash })),
+            trx,
           )
           for (const row of rows) {
-            if (!(await repository.insertEvent(trx, row))) continue
+            if (!(await repository.insertEvent(row, trx))) continue
             await deps.emit?.(
               {
                 orgId: row.org_id,

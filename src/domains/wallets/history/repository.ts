@@ -47,7 +47,7 @@ export function createHistoryRepository(db: Kysely<Database>) {
      * Moves the cursor from `expected` to `next` (compare-and-set): false when another scanner
      * moved it meanwhile, and the caller's transaction must then be rolled back.
      */
-    async moveCursor(trx: Executor, network: string, expected: number, next: number, now: string) {
+    async moveCursor(network: string, expected: number, next: number, now: string, trx: Executor) {
       const r = await trx
         .updateTable('chain_cursors')
         .set({ next_block: next, date_updated: now })
@@ -77,7 +77,7 @@ export function createHistoryRepository(db: Kysely<Database>) {
         .execute()
     },
 
-    async saveBlocks(trx: Executor, network: string, blocks: readonly Omit<StoredBlock, 'network'>[]) {
+    async saveBlocks(network: string, blocks: readonly Omit<StoredBlock, 'network'>[], trx: Executor) {
       if (blocks.length === 0) return
       const last = blocks[blocks.length - 1]!.number
       await trx
@@ -92,7 +92,7 @@ export function createHistoryRepository(db: Kysely<Database>) {
     },
 
     /** Undo everything above `forkPoint` (the last block both chains share). */
-    async rollBack(trx: Executor, network: string, forkPoint: number): Promise<number> {
+    async rollBack(network: string, forkPoint: number, trx: Executor): Promise<number> {
       const removed = await trx
         .deleteFrom('chain_events')
         .where('network', '=', network)
@@ -107,7 +107,7 @@ export function createHistoryRepository(db: Kysely<Database>) {
     },
 
     /** Inserts an event; false when this wallet already has it (a rescan, another node). */
-    async insertEvent(trx: Executor, row: ChainEventRow): Promise<boolean> {
+    async insertEvent(row: ChainEventRow, trx: Executor): Promise<boolean> {
       const r = await trx
         .insertInto('chain_events')
         .values(row)

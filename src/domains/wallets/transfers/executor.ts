@@ -150,7 +150,7 @@ export function createTransferExecutor(deps: ExecutorDeps): JobHandler<{ id: str
         // The nonce row lock first: a twin run of this request waits here, then sees it signed.
         const nonce =
           replaced?.nonce ??
-          (await deps.repository.takeNonce(trx, record.network, record.fromAddress, chainNonce))
+          (await deps.repository.takeNonce(record.network, record.fromAddress, chainNonce, trx))
         // A nonce the caller fixed is used only when it is the sender's next one: a lower one would
         // sign a second transaction for a used nonce, a higher one leave a gap. Rolled back either way.
         if (!replaced && plan.nonce !== undefined && plan.nonce !== nonce) throw new NonceMismatch(nonce)

@@ -164,7 +164,7 @@ export interface TransferRepository {
    * pending count, read before the transaction) seeds the counter the first time and moves it
    * forward when the chain is ahead (the address also sent transactions walletd did not build).
    */
-  takeNonce(trx: Transaction<Database>, network: string, address: string, chainNonce: number): Promise<number>
+  takeNonce(network: string, address: string, chainNonce: number, trx: Transaction<Database>): Promise<number>
   /** Hands back the nonce taken last if nothing else took one since (a transaction the chain refused). */
   returnNonce(network: string, address: string, nonce: number): Promise<boolean>
 }
@@ -274,7 +274,7 @@ export function createTransferRepository(db: Db): TransferRepository {
       return Number(result.numUpdatedRows) === 1
     },
 
-    async takeNonce(trx, network, address, chainNonce) {
+    async takeNonce(network, address, chainNonce, trx) {
       await trx
         .insertInto('evm_nonces')
         .values({ network, address, next_nonce: chainNonce })
