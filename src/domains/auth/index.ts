@@ -10,21 +10,21 @@ import { createInitialGrants, type InitialGrants } from '../permissions/grants.t
 import { permissionOperationSource } from '../permissions/service.ts'
 import { createSigningKeyRepository } from './repositories/signing-keys.ts'
 import { registerAuthRoutes } from './routes/index.ts'
-import { authenticate } from './services/authentication.ts'
-import { type BootstrapResult, bootstrapOrg } from './services/bootstrap.ts'
+import type { BootstrapResult, BootstrapService } from './services/bootstrap.ts'
 import { type AuthContext, authRepositories } from './services/context.ts'
+import { type AuthServices, createAuthServices } from './services/index.ts'
 import { OidcProviders } from './services/oidc.ts'
-import { purgeExpiredAuthState } from './services/open-limits.ts'
 import { TokenService } from './services/token-service.ts'
-import { consumeUserAction } from './services/user-actions.ts'
 
 export { createSigningKeyRepository } from './repositories/signing-keys.ts'
 export type { BootstrapResult } from './services/bootstrap.ts'
+export type { AuthServices } from './services/index.ts'
 export { resealSigningKeys } from './services/token-service.ts'
 
 /**
  * The auth module: its service (what the rest of walletd asks of auth: the hooks' verifiers,
- * bootstrap, the sweep, and the context other domains read users and tokens through) and its routes.
+ * bootstrap, the sweep, the context other domains read users and tokens through, and the built
+ * services) and its routes.
  */
 export interface AuthModule {
   readonly service: AuthService
@@ -34,12 +34,14 @@ export interface AuthModule {
 /** What the rest of walletd asks of the auth domain. */
 export interface AuthService {
   readonly context: AuthContext
+  /** The auth services, built once (the emulator seed creates users and signs tokens with them). */
+  readonly services: AuthServices
   authenticate(authorization: string | undefined, mode: Exclude<RouteAuth, 'none'>): Promise<Caller>
   verifyUserAction(
     caller: Caller,
     request: { header: string | undefined; method: string; url: string; rawBody: string | undefined },
   ): Promise<void>
-  bootstrapOrg(options?: Parameters<typeof bootstrapOrg>[1]): Promise<BootstrapResult>
+  bootstrapOrg(options?: Parameters<BootstrapService['bootstrapOrg']>[0]): Promise<BootstrapResult>
   /** Delete expired challenges, unused userAction tokens, temporary tokens and codes (the sweep). */
   purgeExpired(): Promise<{ challenges: number; userActions: number; tokens: number; codes: number }>
 }
@@ -84,14 +86,16 @@ export function createAuthModule(deps: {
     mailer: deps.mailer,
     oidc: new OidcProviders(deps.config.oidcProviders ?? [], deps.clock),
   }
+  const services = createAuthServices(context)
   const service: AuthService = {
     context,
-    authenticate: (authorization, mode) => authenticate(context, authorization, mode),
+    services,
+    authenticate: services.authentication.authenticate,
     verifyUserAction: async (caller, request) => {
-      await consumeUserAction(context, caller, request)
+      await services.userActions.consumeUserAction(caller, request)
     },
-    bootstrapOrg: (options) => bootstrapOrg(context, options),
-    purgeExpired: () => purgeExpiredAuthState(context),
+    bootstrapOrg: services.bootstrap.bootstrapOrg,
+    purgeExpired: services.openLimits.purgeExpiredAuthState,
   }
-  return { service, registerRoutes: (app) => registerAuthRoutes(app, context) }
+  return { service, registerRoutes: (app) => registerAuthRoutes(app, services) }
 }

@@ -9,16 +9,18 @@ import {
   SignChallengeBody,
   UserActionInitBody,
 } from '../schemas.ts'
-import type { AuthContext } from '../services/context.ts'
-import { exportAuditLog, getAuditLog, initUserAction, signUserAction } from '../services/user-actions.ts'
+import type { AuthServices } from '../services/index.ts'
 import { tags, typed } from './shared.ts'
 
-export function registerActionRoutes(fastify: FastifyInstance, ctx: AuthContext): void {
+export function registerActionRoutes(
+  fastify: FastifyInstance,
+  { userActions }: Pick<AuthServices, 'userActions'>,
+): void {
   const app = typed(fastify)
   app.post(
     '/auth/action/init',
     { schema: { tags, body: UserActionInitBody, response: { 200: ChallengeView } } },
-    async (request) => initUserAction(ctx, callerOf(request), request.body),
+    async (request) => userActions.initUserAction(callerOf(request), request.body),
   )
   app.post(
     '/auth/action',
@@ -29,20 +31,20 @@ export function registerActionRoutes(fastify: FastifyInstance, ctx: AuthContext)
         response: { 200: Type.Object({ userAction: Type.String() }) },
       },
     },
-    async (request) => signUserAction(ctx, callerOf(request), request.body),
+    async (request) => userActions.signUserAction(callerOf(request), request.body),
   )
   app.get(
     '/auth/action/logs',
     { schema: { tags, querystring: AuditLogsQuery, response: { 200: Type.String() } } },
     // The SDK types this response as a string and parses it with .json(): send a JSON string.
     async (request, reply) => {
-      const csv = await exportAuditLog(ctx, callerOf(request), request.query)
+      const csv = await userActions.exportAuditLog(callerOf(request), request.query)
       return reply.type('application/json; charset=utf-8').send(JSON.stringify(csv))
     },
   )
   app.get(
     '/auth/action/logs/:logId',
     { schema: { tags, params: params.logId, response: { 200: AuditLogView } } },
-    async (request) => getAuditLog(ctx, callerOf(request), request.params.logId),
+    async (request) => userActions.getAuditLog(callerOf(request), request.params.logId),
   )
 }

@@ -9,38 +9,39 @@ import {
   CredentialView,
   MessageView,
 } from '../schemas.ts'
-import type { AuthContext } from '../services/context.ts'
-import {
-  createCredential,
-  initCredential,
-  listCredentials,
-  setCredentialActive,
-} from '../services/credentials.ts'
+import type { AuthServices } from '../services/index.ts'
 import { tags, typed } from './shared.ts'
 
-export function registerCredentialRoutes(fastify: FastifyInstance, ctx: AuthContext): void {
+export function registerCredentialRoutes(
+  fastify: FastifyInstance,
+  { credentials }: Pick<AuthServices, 'credentials'>,
+): void {
   const app = typed(fastify)
   app.get(
     '/auth/credentials',
     { schema: { tags, response: { 200: Type.Object({ items: Type.Array(CredentialView) }) } } },
-    async (request) => listCredentials(ctx, callerOf(request)),
+    async (request) => credentials.listCredentials(callerOf(request)),
   )
   app.post(
     '/auth/credentials/init',
     { schema: { tags, body: CredentialInitBody, response: { 200: CredentialChallengeView } } },
-    async (request) => initCredential(ctx, callerOf(request), request.body),
+    async (request) => credentials.initCredential(callerOf(request), request.body),
   )
   app.post(
     '/auth/credentials',
     { schema: { tags, body: CreateCredentialBody, response: { 200: CredentialView } } },
-    async (request) => createCredential(ctx, callerOf(request), request.body),
+    async (request) => credentials.createCredential(callerOf(request), request.body),
   )
   for (const change of ['activate', 'deactivate'] as const) {
     app.put(
       `/auth/credentials/${change}`,
       { schema: { tags, body: CredentialUuidBody, response: { 200: MessageView } } },
       async (request) =>
-        setCredentialActive(ctx, callerOf(request), request.body.credentialUuid, change === 'activate'),
+        credentials.setCredentialActive(
+          callerOf(request),
+          request.body.credentialUuid,
+          change === 'activate',
+        ),
     )
   }
 }

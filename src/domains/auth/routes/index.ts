@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { AuthContext } from '../services/context.ts'
+import type { AuthServices } from '../services/index.ts'
 import { registerActionRoutes } from './actions.ts'
 import { registerAppRoutes } from './apps.ts'
 import { registerCredentialCodeRoutes } from './credential-codes.ts'
@@ -13,17 +13,17 @@ import { registerServiceAccountRoutes } from './service-accounts.ts'
 import { registerSocialRoutes } from './social.ts'
 import { registerUserRoutes } from './users.ts'
 
-export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext): void {
-  registerLoginRoutes(app, ctx)
-  registerRegistrationRoutes(app, ctx)
-  registerRecoveryRoutes(app, ctx)
-  registerSocialRoutes(app, ctx)
-  registerActionRoutes(app, ctx)
-  registerUserRoutes(app, ctx)
-  registerServiceAccountRoutes(app, ctx)
-  registerPatRoutes(app, ctx)
-  registerCredentialRoutes(app, ctx)
-  registerCredentialCodeRoutes(app, ctx)
-  registerAppRoutes(app, ctx)
-  registerJwksRoute(app, ctx)
+export function registerAuthRoutes(app: FastifyInstance, services: AuthServices): void {
+  registerLoginRoutes(app, services)
+  registerRegistrationRoutes(app, services)
+  registerRecoveryRoutes(app, services)
+  registerSocialRoutes(app, services)
+  registerActionRoutes(app, services)
+  registerUserRoutes(app, services)
+  registerServiceAccountRoutes(app, services)
+  registerPatRoutes(app, services)
+  registerCredentialRoutes(app, services)
+  registerCredentialCodeRoutes(app, services)
+  registerAppRoutes(app, services)
+  registerJwksRoute(app, services)
 }

@@ -8,31 +8,28 @@ import {
   UsernameOrgBody,
 } from '../flow-schemas.ts'
 import { MessageView, RegistrationView } from '../schemas.ts'
-import type { AuthContext } from '../services/context.ts'
-import {
-  createDelegatedRecoveryChallenge,
-  createRecoveryChallenge,
-  recover,
-  sendRecoveryCode,
-} from '../services/recovery.ts'
+import type { AuthServices } from '../services/index.ts'
 import { tags, typed } from './shared.ts'
 
-export function registerRecoveryRoutes(fastify: FastifyInstance, ctx: AuthContext): void {
+export function registerRecoveryRoutes(
+  fastify: FastifyInstance,
+  { recovery }: Pick<AuthServices, 'recovery'>,
+): void {
   const app = typed(fastify)
   app.post(
     '/auth/recover/user/code',
     { schema: { tags, body: UsernameOrgBody, response: { 200: MessageView } } },
-    async (request) => sendRecoveryCode(ctx, request.body, request.ip),
+    async (request) => recovery.sendRecoveryCode(request.body, request.ip),
   )
   app.post(
     '/auth/recover/user/init',
     { schema: { tags, body: RecoveryInitBody, response: { 200: RecoveryChallengeView } } },
-    async (request) => createRecoveryChallenge(ctx, request.body, request.ip),
+    async (request) => recovery.createRecoveryChallenge(request.body, request.ip),
   )
   app.post(
     '/auth/recover/user/delegated',
     { schema: { tags, body: DelegatedRecoveryBody, response: { 200: RecoveryChallengeView } } },
-    async (request) => createDelegatedRecoveryChallenge(ctx, callerOf(request), request.body),
+    async (request) => recovery.createDelegatedRecoveryChallenge(callerOf(request), request.body),
   )
   app.post(
     '/auth/recover/user',
@@ -40,7 +37,7 @@ export function registerRecoveryRoutes(fastify: FastifyInstance, ctx: AuthContex
     async (request) => {
       // The recovery key signed `newCredentials` as the client serialised them: take those bytes.
       const sent = JSON.parse(request.rawBody ?? '{}') as { newCredentials?: unknown }
-      return recover(ctx, callerOf(request), request.body, JSON.stringify(sent.newCredentials))
+      return recovery.recover(callerOf(request), request.body, JSON.stringify(sent.newCredentials))
     },
   )
 }

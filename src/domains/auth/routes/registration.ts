@@ -12,28 +12,25 @@ import {
   RegistrationInitBody,
   RegistrationView,
 } from '../schemas.ts'
-import type { AuthContext } from '../services/context.ts'
-import { resendRegistrationCode } from '../services/login-codes.ts'
-import {
-  completeEndUserRegistration,
-  completeRegistration,
-  delegatedRegistration,
-  initRegistration,
-  registrationView,
-} from '../services/registration.ts'
+import type { AuthServices } from '../services/index.ts'
+import { registrationView } from '../services/registration.ts'
 import { tags, typed } from './shared.ts'
 
-export function registerRegistrationRoutes(fastify: FastifyInstance, ctx: AuthContext): void {
+export function registerRegistrationRoutes(
+  fastify: FastifyInstance,
+  { loginCodes, registration }: Pick<AuthServices, 'loginCodes' | 'registration'>,
+): void {
   const app = typed(fastify)
   app.post(
     '/auth/registration/init',
     { schema: { tags, body: RegistrationInitBody, response: { 200: RegistrationChallengeView } } },
-    async (request) => initRegistration(ctx, request.body, request.ip),
+    async (request) => registration.initRegistration(request.body, request.ip),
   )
   app.post(
     '/auth/registration',
     { schema: { tags, body: RegisterBody, response: { 200: RegistrationView } } },
-    async (request) => registrationView(await completeRegistration(ctx, callerOf(request), request.body)),
+    async (request) =>
+      registrationView(await registration.completeRegistration(callerOf(request), request.body)),
   )
   app.post(
     '/auth/registration/enduser',
@@ -50,16 +47,16 @@ export function registerRegistrationRoutes(fastify: FastifyInstance, ctx: AuthCo
         },
       },
     },
-    async (request) => completeEndUserRegistration(ctx, callerOf(request), request.body),
+    async (request) => registration.completeEndUserRegistration(callerOf(request), request.body),
   )
   app.put(
     '/auth/registration/code',
     { schema: { tags, body: UsernameOrgBody, response: { 200: MessageView } } },
-    async (request) => resendRegistrationCode(ctx, request.body, request.ip),
+    async (request) => loginCodes.resendRegistrationCode(request.body, request.ip),
   )
   app.post(
     '/auth/registration/delegated',
     { schema: { tags, body: DelegatedRegistrationBody, response: { 200: RegistrationChallengeView } } },
-    async (request) => delegatedRegistration(ctx, callerOf(request), request.body),
+    async (request) => registration.delegatedRegistration(callerOf(request), request.body),
   )
 }

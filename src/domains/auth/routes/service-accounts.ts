@@ -10,18 +10,14 @@ import {
   ServiceAccountView,
   UpdateTokenBody,
 } from '../schemas.ts'
-import type { AuthContext } from '../services/context.ts'
-import {
-  createServiceAccount,
-  getServiceAccount,
-  listServiceAccounts,
-  setServiceAccountState,
-  updateServiceAccount,
-} from '../services/service-accounts.ts'
+import type { AuthServices } from '../services/index.ts'
 import { sendCreated, tags, typed } from './shared.ts'
 
 // `force` (skip the "is a policy approver" check) is accepted; walletd has no such check to skip yet.
-export function registerServiceAccountRoutes(fastify: FastifyInstance, ctx: AuthContext): void {
+export function registerServiceAccountRoutes(
+  fastify: FastifyInstance,
+  { serviceAccounts }: Pick<AuthServices, 'serviceAccounts'>,
+): void {
   const app = typed(fastify)
   const id = params.serviceAccountId
   app.post(
@@ -34,29 +30,29 @@ export function registerServiceAccountRoutes(fastify: FastifyInstance, ctx: Auth
       },
     },
     async (request, reply) =>
-      sendCreated(reply, await createServiceAccount(ctx, callerOf(request), request.body)),
+      sendCreated(reply, await serviceAccounts.createServiceAccount(callerOf(request), request.body)),
   )
   app.get(
     '/auth/service-accounts',
     { schema: { tags, response: { 200: Type.Object({ items: Type.Array(ServiceAccountView) }) } } },
-    async (request) => listServiceAccounts(ctx, callerOf(request)),
+    async (request) => serviceAccounts.listServiceAccounts(callerOf(request)),
   )
   app.get(
     '/auth/service-accounts/:serviceAccountId',
     { schema: { tags, params: id, response: { 200: ServiceAccountView } } },
-    async (request) => getServiceAccount(ctx, callerOf(request), request.params.serviceAccountId),
+    async (request) => serviceAccounts.getServiceAccount(callerOf(request), request.params.serviceAccountId),
   )
   app.put(
     '/auth/service-accounts/:serviceAccountId',
     { schema: { tags, params: id, body: UpdateTokenBody, response: { 200: ServiceAccountView } } },
     async (request) =>
-      updateServiceAccount(ctx, callerOf(request), request.params.serviceAccountId, request.body),
+      serviceAccounts.updateServiceAccount(callerOf(request), request.params.serviceAccountId, request.body),
   )
   app.put(
     '/auth/service-accounts/:serviceAccountId/activate',
     { schema: { tags, params: id, response: { 200: ServiceAccountView } } },
     async (request) =>
-      setServiceAccountState(ctx, callerOf(request), request.params.serviceAccountId, 'activate'),
+      serviceAccounts.setServiceAccountState(callerOf(request), request.params.serviceAccountId, 'activate'),
   )
   app.put(
     '/auth/service-accounts/:serviceAccountId/deactivate',
@@ -69,12 +65,16 @@ export function registerServiceAccountRoutes(fastify: FastifyInstance, ctx: Auth
       },
     },
     async (request) =>
-      setServiceAccountState(ctx, callerOf(request), request.params.serviceAccountId, 'deactivate'),
+      serviceAccounts.setServiceAccountState(
+        callerOf(request),
+        request.params.serviceAccountId,
+        'deactivate',
+      ),
   )
   app.delete(
     '/auth/service-accounts/:serviceAccountId',
     { schema: { tags, params: id, querystring: ForceQuery, response: { 200: ServiceAccountView } } },
     async (request) =>
-      setServiceAccountState(ctx, callerOf(request), request.params.serviceAccountId, 'archive'),
+      serviceAccounts.setServiceAccountState(callerOf(request), request.params.serviceAccountId, 'archive'),
   )
 }

@@ -44,7 +44,10 @@ export function authRepositories(db: Db): AuthRepositories {
   }
 }
 
-/** What every auth service is given. */
+/**
+ * What the auth services are built from (`createAuthServices`); each takes the part it uses (see
+ * `AuthDeps`). Other domains read users and tokens through it (`AuthService.context`).
+ */
 export interface AuthContext {
   db: Db
   repos: AuthRepositories
@@ -63,6 +66,16 @@ export interface AuthContext {
    */
   endUserWallets?: EndUserWallets
 }
+
+/**
+ * The part of the context one service uses: some repositories, some other members. Services are
+ * given the context object itself (narrowed by this type), so what the app sets on it after the
+ * module is built (`endUserWallets`) is seen at call time.
+ */
+export type AuthDeps<
+  R extends keyof AuthRepositories,
+  K extends Exclude<keyof AuthContext, 'repos'> = never,
+> = { readonly repos: Pick<AuthRepositories, R> } & Pick<AuthContext, K>
 
 /** Creates the wallets an end user asks for at registration, delegated to that end user. */
 export interface EndUserWallets {

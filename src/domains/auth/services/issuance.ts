@@ -3,15 +3,9 @@ import { AppError } from '../../../errors.ts'
 import { newId } from '../../../ids.ts'
 import type { InitialGrant } from '../../permissions/grants.ts'
 import type { AccessToken, Credential, TokenKind, User } from '../model.ts'
-import type { AuthContext } from './context.ts'
+import type { AuthDeps } from './context.ts'
 
 /** Helpers shared by the flows that create identities and hand out tokens. */
-
-export async function defaultAppId(ctx: AuthContext, orgId: string): Promise<string> {
-  const app = await ctx.repos.orgs.defaultApp(orgId)
-  if (!app) throw new AppError('internal', undefined, { cause: new Error(`org ${orgId} has no default app`) })
-  return app.id
-}
 
 export function newAccessToken(input: {
   orgId: string
@@ -60,60 +54,6 @@ export function tokenKeyCredential(token: AccessToken, publicKeyPem: string, now
   }
 }
 
-/** Sign the JWT of a token row (outside any transaction: it may create the signing key). */
-export function signToken(
-  ctx: AuthContext,
-  token: AccessToken,
-  username: string,
-  fixed?: { issuedAt: Date },
-): Promise<string> {
-  return ctx.tokens.issue(
-    {
-      orgId: token.orgId,
-      userId: token.userId,
-      tokenId: token.id,
-      tokenKind: token.kind,
-      appId: token.appId,
-      username,
-    },
-    new Date(token.expiresAt),
-    fixed,
-  )
-}
-
-/** A login session for a user: a `Token` row (so logout and deactivation revoke it) and its JWT. */
-export async function startSession(ctx: AuthContext, user: User, expiresInMs: number): Promise<string> {
-  const now = ctx.clock.now()
-  const token = newAccessToken({
-    orgId: user.orgId,
-    userId: user.id,
-    appId: await defaultAppId(ctx, user.orgId),
-    kind: 'Token',
-    name: 'login session',
-    expiresAt: new Date(now.getTime() + expiresInMs),
-    now,
-  })
-  await ctx.repos.tokens.create(token)
-  return signToken(ctx, token, user.username)
-}
-
-/**
- * Write the permissions decided for a new identity (InitialGrants.decide, asked before the
- * transaction) in the transaction that creates it.
- */
-export async function applyInitialGrant(
-  ctx: AuthContext,
-  orgId: string,
-  identityId: string,
-  grant: InitialGrant,
-  now: Date,
-  trx: Db,
-): Promise<void> {
-  for (const { id, permissionId } of grant.assign) {
-    await ctx.repos.permissions.assign({ orgId, id, permissionId, identityId, now }, trx)
-  }
-}
-
 export function expiryFrom(
   now: Date,
   days: number | undefined,
@@ -123,4 +63,66 @@ export function expiryFrom(
   if (seconds !== undefined) return new Date(now.getTime() + seconds * 1000)
   if (days !== undefined) return new Date(now.getTime() + days * 86_400_000)
   return new Date(now.getTime() + fallbackMs)
+}
+
+export type IssuanceService = ReturnType<typeof createIssuanceService>
+
+/** What the flows that create identities and hand out tokens share that reads or writes. */
+export function createIssuanceService(ctx: AuthDeps<'orgs' | 'tokens' | 'permissions', 'clock' | 'tokens'>) {
+  async function defaultAppId(orgId: string): Promise<string> {
+    const app = await ctx.repos.orgs.defaultApp(orgId)
+    if (!app)
+      throw new AppError('internal', undefined, { cause: new Error(`org ${orgId} has no default app`) })
+    return app.id
+  }
+
+  /** Sign the JWT of a token row (outside any transaction: it may create the signing key). */
+  function signToken(token: AccessToken, username: string, fixed?: { issuedAt: Date }): Promise<string> {
+    return ctx.tokens.issue(
+      {
+        orgId: token.orgId,
+        userId: token.userId,
+        tokenId: token.id,
+        tokenKind: token.kind,
+        appId: token.appId,
+        username,
+      },
+      new Date(token.expiresAt),
+      fixed,
+    )
+  }
+
+  /** A login session for a user: a `Token` row (so logout and deactivation revoke it) and its JWT. */
+  async function startSession(user: User, expiresInMs: number): Promise<string> {
+    const now = ctx.clock.now()
+    const token = newAccessToken({
+      orgId: user.orgId,
+      userId: user.id,
+      appId: await defaultAppId(user.orgId),
+      kind: 'Token',
+      name: 'login session',
+      expiresAt: new Date(now.getTime() + expiresInMs),
+      now,
+    })
+    await ctx.repos.tokens.create(token)
+    return signToken(token, user.username)
+  }
+
+  /**
+   * Write the permissions decided for a new identity (InitialGrants.decide, asked before the
+   * transaction) in the transaction that creates it.
+   */
+  async function applyInitialGrant(
+    orgId: string,
+    identityId: string,
+    grant: InitialGrant,
+    now: Date,
+    trx: Db,
+  ): Promise<void> {
+    for (const { id, permissionId } of grant.assign) {
+      await ctx.repos.permissions.assign({ orgId, id, permissionId, identityId, now }, trx)
+    }
+  }
+
+  return { defaultAppId, signToken, startSession, applyInitialGrant }
 }

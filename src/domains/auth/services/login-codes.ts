@@ -1,6 +1,6 @@
 import { lifetimes } from '../model.ts'
-import { assertAddressMayAskForCode, issueUserCode, mailUserCode } from './codes.ts'
-import type { AuthContext } from './context.ts'
+import type { CodeService } from './codes.ts'
+import type { AuthDeps } from './context.ts'
 import { hashRegistrationCode, newRegistrationCode, registrationMail } from './users.ts'
 
 /**
@@ -19,57 +19,64 @@ const LOGIN_MESSAGE = 'If this user exists and can log in, a login code was sent
 const REGISTRATION_MESSAGE =
   'If this user exists and has not registered yet, a new registration code was sent to its e-mail address.'
 
-export async function sendLoginCode(
-  ctx: AuthContext,
-  body: { username: string; orgId: string },
-  clientAddress: string,
-): Promise<{ message: string }> {
-  await mailUserCode(ctx, {
-    ...body,
-    clientAddress,
-    purpose: 'Login',
-    lifetimeMs: lifetimes.loginCode,
-    mail: (user, code, expiresAt) => ({
-      to: user.username,
-      subject: 'Your walletd login code',
-      text:
-        `A login of ${user.username} (org ${user.orgId}) was asked for.\n\n` +
-        `Login code: ${code}\nIt expires at ${expiresAt} and can be used once.\n`,
-    }),
-  })
-  return { message: LOGIN_MESSAGE }
-}
+export type LoginCodeService = ReturnType<typeof createLoginCodeService>
 
-export async function resendRegistrationCode(
-  ctx: AuthContext,
-  body: { username: string; orgId: string },
-  clientAddress: string,
-): Promise<{ message: string }> {
-  await assertAddressMayAskForCode(ctx, clientAddress)
-  const user = await ctx.repos.users.findByUsername(body.orgId, body.username)
-  if (!user || user.isServiceAccount || user.isRegistered || !user.isActive || user.isArchived) {
+export function createLoginCodeService(
+  ctx: AuthDeps<'users', 'clock' | 'mailer'>,
+  { codes }: { codes: CodeService },
+) {
+  async function sendLoginCode(
+    body: { username: string; orgId: string },
+    clientAddress: string,
+  ): Promise<{ message: string }> {
+    await codes.mailUserCode({
+      ...body,
+      clientAddress,
+      purpose: 'Login',
+      lifetimeMs: lifetimes.loginCode,
+      mail: (user, code, expiresAt) => ({
+        to: user.username,
+        subject: 'Your walletd login code',
+        text:
+          `A login of ${user.username} (org ${user.orgId}) was asked for.\n\n` +
+          `Login code: ${code}\nIt expires at ${expiresAt} and can be used once.\n`,
+      }),
+    })
+    return { message: LOGIN_MESSAGE }
+  }
+
+  async function resendRegistrationCode(
+    body: { username: string; orgId: string },
+    clientAddress: string,
+  ): Promise<{ message: string }> {
+    await codes.assertAddressMayAskForCode(clientAddress)
+    const user = await ctx.repos.users.findByUsername(body.orgId, body.username)
+    if (!user || user.isServiceAccount || user.isRegistered || !user.isActive || user.isArchived) {
+      return { message: REGISTRATION_MESSAGE }
+    }
+    // The code is also recorded as a one-time code so the per-user and per-address limits count it;
+    // registration itself checks the user's own (replaced) code hash.
+    const { code, expiresAt } = await codes.issueUserCode({
+      orgId: user.orgId,
+      userId: user.id,
+      purpose: 'Registration',
+      lifetimeMs: lifetimes.registrationCode,
+      clientAddress,
+      addressChecked: true,
+      make: () => {
+        const fresh = newRegistrationCode()
+        return { code: fresh, hash: hashRegistrationCode(fresh) }
+      },
+    })
+    await ctx.repos.users.update(
+      user.orgId,
+      user.id,
+      { registrationCodeHash: hashRegistrationCode(code), registrationCodeExpiresAt: expiresAt },
+      ctx.clock.now(),
+    )
+    await ctx.mailer.send(registrationMail({ ...user, registrationCodeExpiresAt: expiresAt }, code))
     return { message: REGISTRATION_MESSAGE }
   }
-  // The code is also recorded as a one-time code so the per-user and per-address limits count it;
-  // registration itself checks the user's own (replaced) code hash.
-  const { code, expiresAt } = await issueUserCode(ctx, {
-    orgId: user.orgId,
-    userId: user.id,
-    purpose: 'Registration',
-    lifetimeMs: lifetimes.registrationCode,
-    clientAddress,
-    addressChecked: true,
-    make: () => {
-      const fresh = newRegistrationCode()
-      return { code: fresh, hash: hashRegistrationCode(fresh) }
-    },
-  })
-  await ctx.repos.users.update(
-    user.orgId,
-    user.id,
-    { registrationCodeHash: hashRegistrationCode(code), registrationCodeExpiresAt: expiresAt },
-    ctx.clock.now(),
-  )
-  await ctx.mailer.send(registrationMail({ ...user, registrationCodeExpiresAt: expiresAt }, code))
-  return { message: REGISTRATION_MESSAGE }
+
+  return { sendLoginCode, resendRegistrationCode }
 }

@@ -1,6 +1,6 @@
 import { AppError } from '../../../errors.ts'
 import { type ChallengePurpose, openLimits } from '../model.ts'
-import type { AuthContext } from './context.ts'
+import type { AuthDeps } from './context.ts'
 
 /**
  * Auth state nobody answers must neither pile up nor be piled up on purpose (invariants in
@@ -18,73 +18,71 @@ import type { AuthContext } from './context.ts'
  * which bounds the state all the same.
  */
 
-function full(
-  ctx: AuthContext,
-  message: string,
-  firstExpiry: string | null,
-  details: Record<string, unknown>,
+export type OpenLimitService = ReturnType<typeof createOpenLimitService>
+
+export function createOpenLimitService(
+  ctx: AuthDeps<'challenges' | 'userActions' | 'tokens' | 'codes', 'clock'>,
 ) {
-  const retryAfter = firstExpiry
-    ? Math.max(1, Math.ceil((Date.parse(firstExpiry) - ctx.clock.now().getTime()) / 1000))
-    : 1
-  return new AppError('rate_limited', message, {
-    details: { ...details, retryAfterSeconds: retryAfter },
-    headers: { 'retry-after': String(retryAfter) },
-  })
-}
-
-export async function assertAddressMayOpen(ctx: AuthContext, clientAddress: string): Promise<void> {
-  const open = await ctx.repos.challenges.open({ clientAddress }, ctx.clock.now())
-  if (open.count >= openLimits.perAddress) {
-    throw full(
-      ctx,
-      `This address holds ${open.count} unanswered login or registration challenges, the most allowed; answer them or wait for them to expire.`,
-      open.firstExpiry,
-      { limit: openLimits.perAddress },
-    )
+  function full(message: string, firstExpiry: string | null, details: Record<string, unknown>) {
+    const retryAfter = firstExpiry
+      ? Math.max(1, Math.ceil((Date.parse(firstExpiry) - ctx.clock.now().getTime()) / 1000))
+      : 1
+    return new AppError('rate_limited', message, {
+      details: { ...details, retryAfterSeconds: retryAfter },
+      headers: { 'retry-after': String(retryAfter) },
+    })
   }
-}
 
-export async function makeRoomForUser(
-  ctx: AuthContext,
-  userId: string,
-  purpose: Extract<ChallengePurpose, 'Login' | 'Registration'>,
-): Promise<void> {
-  await ctx.repos.challenges.trimOpen(userId, purpose, openLimits.perUser - 1, ctx.clock.now())
-}
-
-export async function assertTokenMayOpen(
-  ctx: AuthContext,
-  tokenId: string,
-  payloadLength: number,
-): Promise<void> {
-  const open = await ctx.repos.challenges.open({ tokenId, purpose: 'UserAction' }, ctx.clock.now())
-  if (open.count >= openLimits.userActionsPerToken) {
-    throw full(
-      ctx,
-      `This token holds ${open.count} unanswered user-action challenges, the most allowed; answer them or wait for them to expire.`,
-      open.firstExpiry,
-      { limit: openLimits.userActionsPerToken },
-    )
+  async function assertAddressMayOpen(clientAddress: string): Promise<void> {
+    const open = await ctx.repos.challenges.open({ clientAddress }, ctx.clock.now())
+    if (open.count >= openLimits.perAddress) {
+      throw full(
+        `This address holds ${open.count} unanswered login or registration challenges, the most allowed; answer them or wait for them to expire.`,
+        open.firstExpiry,
+        { limit: openLimits.perAddress },
+      )
+    }
   }
-  if (open.bytes + payloadLength > openLimits.userActionPayloadPerToken) {
-    throw full(
-      ctx,
-      `This token's unanswered user-action challenges would hold more than ${openLimits.userActionPayloadPerToken} characters of payload; answer them or wait for them to expire.`,
-      open.firstExpiry,
-      { limitCharacters: openLimits.userActionPayloadPerToken },
-    )
-  }
-}
 
-/** Delete expired challenges, userAction tokens never used, expired temporary tokens and one-time codes. */
-export async function purgeExpiredAuthState(
-  ctx: AuthContext,
-): Promise<{ challenges: number; userActions: number; tokens: number; codes: number }> {
-  const now = ctx.clock.now()
-  const challenges = await ctx.repos.challenges.purgeExpired(now)
-  const userActions = await ctx.repos.userActions.purgeUnused(now)
-  const tokens = await ctx.repos.tokens.purgeExpired('Temp', now)
-  const codes = await ctx.repos.codes.purgeExpired(now)
-  return { challenges, userActions, tokens, codes }
+  async function makeRoomForUser(
+    userId: string,
+    purpose: Extract<ChallengePurpose, 'Login' | 'Registration'>,
+  ): Promise<void> {
+    await ctx.repos.challenges.trimOpen(userId, purpose, openLimits.perUser - 1, ctx.clock.now())
+  }
+
+  async function assertTokenMayOpen(tokenId: string, payloadLength: number): Promise<void> {
+    const open = await ctx.repos.challenges.open({ tokenId, purpose: 'UserAction' }, ctx.clock.now())
+    if (open.count >= openLimits.userActionsPerToken) {
+      throw full(
+        `This token holds ${open.count} unanswered user-action challenges, the most allowed; answer them or wait for them to expire.`,
+        open.firstExpiry,
+        { limit: openLimits.userActionsPerToken },
+      )
+    }
+    if (open.bytes + payloadLength > openLimits.userActionPayloadPerToken) {
+      throw full(
+        `This token's unanswered user-action challenges would hold more than ${openLimits.userActionPayloadPerToken} characters of payload; answer them or wait for them to expire.`,
+        open.firstExpiry,
+        { limitCharacters: openLimits.userActionPayloadPerToken },
+      )
+    }
+  }
+
+  /** Delete expired challenges, userAction tokens never used, expired temporary tokens and one-time codes. */
+  async function purgeExpiredAuthState(): Promise<{
+    challenges: number
+    userActions: number
+    tokens: number
+    codes: number
+  }> {
+    const now = ctx.clock.now()
+    const challenges = await ctx.repos.challenges.purgeExpired(now)
+    const userActions = await ctx.repos.userActions.purgeUnused(now)
+    const tokens = await ctx.repos.tokens.purgeExpired('Temp', now)
+    const codes = await ctx.repos.codes.purgeExpired(now)
+    return { challenges, userActions, tokens, codes }
+  }
+
+  return { assertAddressMayOpen, makeRoomForUser, assertTokenMayOpen, purgeExpiredAuthState }
 }

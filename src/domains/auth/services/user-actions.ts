@@ -5,9 +5,9 @@ import type { Caller } from '../../../http/context.ts'
 import { newId } from '../../../ids.ts'
 import { type Credential, lifetimes, type UserActionRecord } from '../model.ts'
 import type { AuditLogView, ChallengeView, SignChallengeBody, UserActionInitBody } from '../schemas.ts'
-import { answerChallenge, issueSigningChallenge, openChallenge } from './challenges.ts'
-import type { AuthContext } from './context.ts'
-import { assertTokenMayOpen } from './open-limits.ts'
+import type { ChallengeService } from './challenges.ts'
+import type { AuthDeps } from './context.ts'
+import type { OpenLimitService } from './open-limits.ts'
 
 /**
  * User-action signing; the invariants are listed in ../README.md.
@@ -21,68 +21,185 @@ import { assertTokenMayOpen } from './open-limits.ts'
 
 const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex')
 
-/** The credentials that may sign for this caller: a token's own key, or the user's credentials. */
-export async function signingCredentialsOf(ctx: AuthContext, caller: Caller): Promise<Credential[]> {
-  if (caller.tokenKind === 'ServiceAccount' || caller.tokenKind === 'Pat') {
-    const key = await ctx.repos.credentials.ofToken(caller.tokenId)
-    return key ? [key] : []
-  }
-  return ctx.repos.credentials.listOfUser(caller.userId)
-}
+export type UserActionService = ReturnType<typeof createUserActionService>
 
-export async function initUserAction(
-  ctx: AuthContext,
-  caller: Caller,
-  body: UserActionInitBody,
-): Promise<ChallengeView> {
-  await assertTokenMayOpen(ctx, caller.tokenId, body.userActionPayload.length)
-  return issueSigningChallenge(ctx, {
-    orgId: caller.orgId,
-    purpose: 'UserAction',
-    userId: caller.userId,
-    tokenId: caller.tokenId,
-    credentials: await signingCredentialsOf(ctx, caller),
-    http: {
-      method: body.userActionHttpMethod,
-      path: body.userActionHttpPath,
-      payload: body.userActionPayload,
-    },
-  })
-}
-
-export async function signUserAction(
-  ctx: AuthContext,
-  caller: Caller,
-  body: SignChallengeBody,
-): Promise<{ userAction: string }> {
-  const challenge = await openChallenge(ctx, body.challengeIdentifier, {
-    purpose: 'UserAction',
-    orgId: caller.orgId,
-    userId: caller.userId,
-    tokenId: caller.tokenId,
-  })
-  const answered = await answerChallenge(ctx, challenge, body.firstFactor)
-  const token = randomBytes(32).toString('base64url')
-  const now = ctx.clock.now()
-  const record: UserActionRecord = {
-    id: newId('userAction', now.getTime()),
-    tokenHash: hashToken(token),
-    orgId: caller.orgId,
-    userId: caller.userId,
-    tokenId: caller.tokenId,
-    httpMethod: challenge.httpMethod ?? '',
-    httpPath: challenge.httpPath ?? '',
-    payload: challenge.payload ?? '',
-    credentialUuid: answered.credential.uuid,
-    clientData: answered.clientData,
-    signature: answered.signature,
-    authenticatorData: answered.authenticatorData,
-    expiresAt: new Date(now.getTime() + lifetimes.userAction).toISOString(),
-    usedAt: null,
-    dateCreated: now.toISOString(),
+export function createUserActionService(
+  ctx: AuthDeps<'credentials' | 'userActions' | 'users', 'clock'>,
+  { challenges, openLimits }: { challenges: ChallengeService; openLimits: OpenLimitService },
+) {
+  /** The credentials that may sign for this caller: a token's own key, or the user's credentials. */
+  async function signingCredentialsOf(caller: Caller): Promise<Credential[]> {
+    if (caller.tokenKind === 'ServiceAccount' || caller.tokenKind === 'Pat') {
+      const key = await ctx.repos.credentials.ofToken(caller.tokenId)
+      return key ? [key] : []
+    }
+    return ctx.repos.credentials.listOfUser(caller.userId)
   }
-  await ctx.repos.userActions.create(record)
-  return { userAction: token }
+
+  async function initUserAction(caller: Caller, body: UserActionInitBody): Promise<ChallengeView> {
+    await openLimits.assertTokenMayOpen(caller.tokenId, body.userActionPayload.length)
+    return challenges.issueSigningChallenge({
+      orgId: caller.orgId,
+      purpose: 'UserAction',
+      userId: caller.userId,
+      tokenId: caller.tokenId,
+      credentials: await signingCredentialsOf(caller),
+      http: {
+        method: body.userActionHttpMethod,
+        path: body.userActionHttpPath,
+        payload: body.userActionPayload,
+      },
+    })
+  }
+
+  async function signUserAction(caller: Caller, body: SignChallengeBody): Promise<{ userAction: string }> {
+    const challenge = await challenges.openChallenge(body.challengeIdentifier, {
+      purpose: 'UserAction',
+      orgId: caller.orgId,
+      userId: caller.userId,
+      tokenId: caller.tokenId,
+    })
+    const answered = await challenges.answerChallenge(challenge, body.firstFactor)
+    const token = randomBytes(32).toString('base64url')
+    const now = ctx.clock.now()
+    const record: UserActionRecord = {
+      id: newId('userAction', now.getTime()),
+      tokenHash: hashToken(token),
+      orgId: caller.orgId,
+      userId: caller.userId,
+      tokenId: caller.tokenId,
+      httpMethod: challenge.httpMethod ?? '',
+      httpPath: challenge.httpPath ?? '',
+      payload: challenge.payload ?? '',
+      credentialUuid: answered.credential.uuid,
+      clientData: answered.clientData,
+      signature: answered.signature,
+      authenticatorData: answered.authenticatorData,
+      expiresAt: new Date(now.getTime() + lifetimes.userAction).toISOString(),
+      usedAt: null,
+      dateCreated: now.toISOString(),
+    }
+    await ctx.repos.userActions.create(record)
+    return { userAction: token }
+  }
+
+  /**
+   * Check and consume the `x-dfns-useraction` of a request. Missing, unknown, expired or bound to
+   * another caller / method / path / body → 403; already used → 400.
+   */
+  async function consumeUserAction(
+    caller: Caller,
+    request: { header: string | undefined; method: string; url: string; rawBody: string | undefined },
+  ): Promise<UserActionRecord> {
+    const header = request.header?.trim()
+    if (!header) throw invalid('the x-dfns-useraction header is missing')
+    if (header.length > 200) throw invalid('the x-dfns-useraction header is not a user action token')
+    const record = await ctx.repos.userActions.findByTokenHash(hashToken(header))
+    if (!record || record.orgId !== caller.orgId) throw invalid('the user action token is unknown')
+    if (record.userId !== caller.userId || record.tokenId !== caller.tokenId) {
+      throw invalid('the user action was signed for another caller')
+    }
+    if (record.httpMethod !== request.method) {
+      throw invalid('the user action was signed for another method', {
+        signed: record.httpMethod,
+        sent: request.method,
+      })
+    }
+    if (!samePath(record.httpPath, request.url)) {
+      throw invalid('the user action was signed for another path', { signed: record.httpPath })
+    }
+    if (!sameBody(record.payload, request.rawBody ?? ''))
+      throw invalid('the user action was signed for another body')
+    if (record.usedAt !== null) {
+      throw new AppError('user_action_used', 'user action has already been used', {
+        details: { userActionId: record.id },
+      })
+    }
+    const now = ctx.clock.now()
+    if (record.expiresAt <= now.toISOString()) throw invalid(`the user action expired at ${record.expiresAt}`)
+    if (!(await ctx.repos.userActions.consume(record.id, now))) {
+      throw new AppError('user_action_used', 'user action has already been used', {
+        details: { userActionId: record.id },
+      })
+    }
+    return { ...record, usedAt: now.toISOString() }
+  }
+
+  /**
+   * `GET /auth/action/logs` answers a JSON string (as the SDK types it): a CSV export, one line per
+   * user action performed in [startTime, endTime] (default: the last 24 hours).
+   */
+  async function exportAuditLog(
+    caller: Caller,
+    query: { startTime?: string | undefined; endTime?: string | undefined; userId?: string | undefined },
+  ): Promise<string> {
+    const now = ctx.clock.now()
+    const from = parseTime(query.startTime, 'startTime', new Date(now.getTime() - 86_400_000))
+    const to = parseTime(query.endTime, 'endTime', now)
+    const rows = await ctx.repos.userActions.listPerformed(caller.orgId, {
+      from,
+      to,
+      limit: AUDIT_EXPORT_LIMIT,
+      ...(query.userId ? { userId: query.userId } : {}),
+    })
+    const users = new Map<string, string>()
+    for (const id of new Set(rows.map((r) => r.userId))) {
+      users.set(id, (await ctx.repos.users.find(caller.orgId, id))?.username ?? '')
+    }
+    const lines = ['id,action,userId,username,datePerformed,credentialUuid']
+    for (const r of rows) {
+      lines.push(
+        [
+          r.id,
+          `${r.httpMethod} ${r.httpPath}`,
+          r.userId,
+          users.get(r.userId) ?? '',
+          r.usedAt,
+          r.credentialUuid,
+        ]
+          .map(csvCell)
+          .join(','),
+      )
+    }
+    return `${lines.join('\n')}\n`
+  }
+
+  async function getAuditLog(caller: Caller, id: string): Promise<AuditLogView> {
+    const record = await ctx.repos.userActions.find(caller.orgId, id)
+    if (!record) {
+      throw new AppError('not_found', `audit log ${id} not found`, { details: { id, orgId: caller.orgId } })
+    }
+    const user = await ctx.repos.users.find(caller.orgId, record.userId)
+    const credential = await ctx.repos.credentials.findByUuid(caller.orgId, record.credentialUuid)
+    return {
+      id: record.id,
+      action: `${record.httpMethod} ${record.httpPath}`,
+      // A fingerprint, never the token itself (it may still be unused).
+      actionToken: `sha256:${record.tokenHash}`,
+      userId: record.userId,
+      username: user?.username ?? null,
+      datePerformed: record.usedAt,
+      firstFactorCredential: {
+        id: credential?.credId ?? record.credentialUuid,
+        kind: credential?.kind ?? null,
+        publicKey: credential?.publicKey ?? '',
+        assertion: {
+          authenticatorData: record.authenticatorData,
+          clientData: record.clientData,
+          signature: record.signature,
+        },
+      },
+    }
+  }
+
+  return {
+    signingCredentialsOf,
+    initUserAction,
+    signUserAction,
+    consumeUserAction,
+    exportAuditLog,
+    getAuditLog,
+  }
 }
 
 const invalid = (reason: string, details: Record<string, unknown> = {}) =>
@@ -122,49 +239,6 @@ function sameBody(signed: string, sent: string): boolean {
   return a !== undefined && a === canonicalJsonText(sent)
 }
 
-/**
- * Check and consume the `x-dfns-useraction` of a request. Missing, unknown, expired or bound to
- * another caller / method / path / body → 403; already used → 400.
- */
-export async function consumeUserAction(
-  ctx: AuthContext,
-  caller: Caller,
-  request: { header: string | undefined; method: string; url: string; rawBody: string | undefined },
-): Promise<UserActionRecord> {
-  const header = request.header?.trim()
-  if (!header) throw invalid('the x-dfns-useraction header is missing')
-  if (header.length > 200) throw invalid('the x-dfns-useraction header is not a user action token')
-  const record = await ctx.repos.userActions.findByTokenHash(hashToken(header))
-  if (!record || record.orgId !== caller.orgId) throw invalid('the user action token is unknown')
-  if (record.userId !== caller.userId || record.tokenId !== caller.tokenId) {
-    throw invalid('the user action was signed for another caller')
-  }
-  if (record.httpMethod !== request.method) {
-    throw invalid('the user action was signed for another method', {
-      signed: record.httpMethod,
-      sent: request.method,
-    })
-  }
-  if (!samePath(record.httpPath, request.url)) {
-    throw invalid('the user action was signed for another path', { signed: record.httpPath })
-  }
-  if (!sameBody(record.payload, request.rawBody ?? ''))
-    throw invalid('the user action was signed for another body')
-  if (record.usedAt !== null) {
-    throw new AppError('user_action_used', 'user action has already been used', {
-      details: { userActionId: record.id },
-    })
-  }
-  const now = ctx.clock.now()
-  if (record.expiresAt <= now.toISOString()) throw invalid(`the user action expired at ${record.expiresAt}`)
-  if (!(await ctx.repos.userActions.consume(record.id, now))) {
-    throw new AppError('user_action_used', 'user action has already been used', {
-      details: { userActionId: record.id },
-    })
-  }
-  return { ...record, usedAt: now.toISOString() }
-}
-
 // --- audit log -------------------------------------------------------------------------------------
 
 const AUDIT_EXPORT_LIMIT = 10_000
@@ -186,64 +260,3 @@ function parseTime(value: string | undefined, field: string, fallback: Date): st
 }
 
 const csvCell = (value: string | null) => (value === null ? '' : `"${value.replaceAll('"', '""')}"`)
-
-/**
- * `GET /auth/action/logs` answers a JSON string (as the SDK types it): a CSV export, one line per
- * user action performed in [startTime, endTime] (default: the last 24 hours).
- */
-export async function exportAuditLog(
-  ctx: AuthContext,
-  caller: Caller,
-  query: { startTime?: string | undefined; endTime?: string | undefined; userId?: string | undefined },
-): Promise<string> {
-  const now = ctx.clock.now()
-  const from = parseTime(query.startTime, 'startTime', new Date(now.getTime() - 86_400_000))
-  const to = parseTime(query.endTime, 'endTime', now)
-  const rows = await ctx.repos.userActions.listPerformed(caller.orgId, {
-    from,
-    to,
-    limit: AUDIT_EXPORT_LIMIT,
-    ...(query.userId ? { userId: query.userId } : {}),
-  })
-  const users = new Map<string, string>()
-  for (const id of new Set(rows.map((r) => r.userId))) {
-    users.set(id, (await ctx.repos.users.find(caller.orgId, id))?.username ?? '')
-  }
-  const lines = ['id,action,userId,username,datePerformed,credentialUuid']
-  for (const r of rows) {
-    lines.push(
-      [r.id, `${r.httpMethod} ${r.httpPath}`, r.userId, users.get(r.userId) ?? '', r.usedAt, r.credentialUuid]
-        .map(csvCell)
-        .join(','),
-    )
-  }
-  return `${lines.join('\n')}\n`
-}
-
-export async function getAuditLog(ctx: AuthContext, caller: Caller, id: string): Promise<AuditLogView> {
-  const record = await ctx.repos.userActions.find(caller.orgId, id)
-  if (!record) {
-    throw new AppError('not_found', `audit log ${id} not found`, { details: { id, orgId: caller.orgId } })
-  }
-  const user = await ctx.repos.users.find(caller.orgId, record.userId)
-  const credential = await ctx.repos.credentials.findByUuid(caller.orgId, record.credentialUuid)
-  return {
-    id: record.id,
-    action: `${record.httpMethod} ${record.httpPath}`,
-    // A fingerprint, never the token itself (it may still be unused).
-    actionToken: `sha256:${record.tokenHash}`,
-    userId: record.userId,
-    username: user?.username ?? null,
-    datePerformed: record.usedAt,
-    firstFactorCredential: {
-      id: credential?.credId ?? record.credentialUuid,
-      kind: credential?.kind ?? null,
-      publicKey: credential?.publicKey ?? '',
-      assertion: {
-        authenticatorData: record.authenticatorData,
-        clientData: record.clientData,
-        signature: record.signature,
-      },
-    },
-  }
-}

@@ -5,9 +5,9 @@ import { newId } from '../../../ids.ts'
 import { cursorOf, pageOf } from '../../../pagination.ts'
 import { lifetimes, type User, type UserKind } from '../model.ts'
 import type { CreateUserBody, UserView } from '../schemas.ts'
-import type { AuthContext } from './context.ts'
+import type { AuthDeps } from './context.ts'
 import { type LifecycleChange, lifecyclePatch } from './lifecycle.ts'
-import { userView, userViews } from './views.ts'
+import type { ViewService } from './views.ts'
 
 /**
  * People of an org (CustomerEmployee, EndUser). Service accounts are users too but are reached
@@ -26,12 +26,94 @@ export function newRegistrationCode(): string {
   return [...randomBytes(20)].map((b) => alphabet[b % 32]).join('')
 }
 
-export async function findPerson(ctx: AuthContext, caller: Caller, userId: string): Promise<User> {
-  const user = await ctx.repos.users.find(caller.orgId, userId)
-  if (!user || user.isServiceAccount) {
-    throw new AppError('not_found', `user ${userId} not found`, { details: { userId, orgId: caller.orgId } })
+export type UserService = ReturnType<typeof createUserService>
+
+export function createUserService(
+  ctx: AuthDeps<'users', 'clock' | 'mailer'>,
+  { views }: { views: ViewService },
+) {
+  async function findPerson(caller: Caller, userId: string): Promise<User> {
+    const user = await ctx.repos.users.find(caller.orgId, userId)
+    if (!user || user.isServiceAccount) {
+      throw new AppError('not_found', `user ${userId} not found`, {
+        details: { userId, orgId: caller.orgId },
+      })
+    }
+    return user
   }
-  return user
+
+  async function createUser(
+    caller: Caller,
+    body: CreateUserBody,
+  ): Promise<UserView & { registrationCode: string }> {
+    if (body.kind !== 'CustomerEmployee') {
+      throw new AppError(
+        'validation_failed',
+        'Invalid body.kind: walletd creates CustomerEmployee users only.',
+        {
+          details: { field: 'kind' },
+        },
+      )
+    }
+    const registrationCode = newRegistrationCode()
+    const user = newPerson({
+      orgId: caller.orgId,
+      username: body.email.trim(),
+      kind: 'CustomerEmployee',
+      externalId: body.externalId,
+      isSsoRequired: body.isSSORequired,
+      registrationCode,
+      now: ctx.clock.now(),
+    })
+    await ctx.repos.users.create(user)
+    // After the user exists: a mail server that is down does not undo the creation (the code is in
+    // the response too); the mailer logs what went wrong.
+    await ctx.mailer.send(registrationMail(user, registrationCode))
+    return { ...(await views.userView(user)), registrationCode }
+  }
+
+  async function listUsers(
+    caller: Caller,
+    query: { limit?: number | undefined; paginationToken?: string | undefined; kind?: UserKind | undefined },
+  ): Promise<{ items: UserView[]; nextPageToken?: string }> {
+    const limit = query.limit ?? 50
+    const afterId = cursorOf(query.paginationToken)
+    const rows = await ctx.repos.users.listPeople(caller.orgId, {
+      limit: limit + 1,
+      ...(query.kind ? { kind: query.kind } : {}),
+      ...(afterId ? { afterId } : {}),
+    })
+    const page = pageOf(rows, limit)
+    return { ...page, items: await views.userViews(page.items) }
+  }
+
+  async function getUser(caller: Caller, userId: string): Promise<UserView> {
+    return views.userView(await findPerson(caller, userId))
+  }
+
+  async function updateUser(
+    caller: Caller,
+    userId: string,
+    body: { isSSORequired: boolean },
+  ): Promise<UserView> {
+    const user = await findPerson(caller, userId)
+    if (user.isArchived) throw archived(userId)
+    await ctx.repos.users.update(caller.orgId, userId, { isSsoRequired: body.isSSORequired }, ctx.clock.now())
+    return getUser(caller, userId)
+  }
+
+  async function setUserState(caller: Caller, userId: string, change: LifecycleChange): Promise<UserView> {
+    const user = await findPerson(caller, userId)
+    if (change !== 'activate' && user.id === caller.userId) {
+      throw new AppError('bad_request', `User ${userId} cannot ${change} itself.`, { details: { userId } })
+    }
+    if (user.isArchived) throw archived(userId)
+    const patch = lifecyclePatch(change)
+    await ctx.repos.users.update(caller.orgId, userId, patch, ctx.clock.now())
+    return getUser(caller, userId)
+  }
+
+  return { findPerson, createUser, listUsers, getUser, updateUser, setUserState }
 }
 
 export function newPerson(input: {
@@ -64,37 +146,6 @@ export function newPerson(input: {
   }
 }
 
-export async function createUser(
-  ctx: AuthContext,
-  caller: Caller,
-  body: CreateUserBody,
-): Promise<UserView & { registrationCode: string }> {
-  if (body.kind !== 'CustomerEmployee') {
-    throw new AppError(
-      'validation_failed',
-      'Invalid body.kind: walletd creates CustomerEmployee users only.',
-      {
-        details: { field: 'kind' },
-      },
-    )
-  }
-  const registrationCode = newRegistrationCode()
-  const user = newPerson({
-    orgId: caller.orgId,
-    username: body.email.trim(),
-    kind: 'CustomerEmployee',
-    externalId: body.externalId,
-    isSsoRequired: body.isSSORequired,
-    registrationCode,
-    now: ctx.clock.now(),
-  })
-  await ctx.repos.users.create(user)
-  // After the user exists: a mail server that is down does not undo the creation (the code is in
-  // the response too); the mailer logs what went wrong.
-  await ctx.mailer.send(registrationMail(user, registrationCode))
-  return { ...(await userView(ctx, user)), registrationCode }
-}
-
 export function registrationMail(user: User, code: string) {
   return {
     to: user.username,
@@ -107,53 +158,5 @@ export function registrationMail(user: User, code: string) {
   }
 }
 
-export async function listUsers(
-  ctx: AuthContext,
-  caller: Caller,
-  query: { limit?: number | undefined; paginationToken?: string | undefined; kind?: UserKind | undefined },
-): Promise<{ items: UserView[]; nextPageToken?: string }> {
-  const limit = query.limit ?? 50
-  const afterId = cursorOf(query.paginationToken)
-  const rows = await ctx.repos.users.listPeople(caller.orgId, {
-    limit: limit + 1,
-    ...(query.kind ? { kind: query.kind } : {}),
-    ...(afterId ? { afterId } : {}),
-  })
-  const page = pageOf(rows, limit)
-  return { ...page, items: await userViews(ctx, page.items) }
-}
-
-export async function getUser(ctx: AuthContext, caller: Caller, userId: string): Promise<UserView> {
-  return userView(ctx, await findPerson(ctx, caller, userId))
-}
-
 const archived = (userId: string) =>
   new AppError('unprocessable', `user ${userId} is archived`, { details: { userId } })
-
-export async function updateUser(
-  ctx: AuthContext,
-  caller: Caller,
-  userId: string,
-  body: { isSSORequired: boolean },
-): Promise<UserView> {
-  const user = await findPerson(ctx, caller, userId)
-  if (user.isArchived) throw archived(userId)
-  await ctx.repos.users.update(caller.orgId, userId, { isSsoRequired: body.isSSORequired }, ctx.clock.now())
-  return getUser(ctx, caller, userId)
-}
-
-export async function setUserState(
-  ctx: AuthContext,
-  caller: Caller,
-  userId: string,
-  change: LifecycleChange,
-): Promise<UserView> {
-  const user = await findPerson(ctx, caller, userId)
-  if (change !== 'activate' && user.id === caller.userId) {
-    throw new AppError('bad_request', `User ${userId} cannot ${change} itself.`, { details: { userId } })
-  }
-  if (user.isArchived) throw archived(userId)
-  const patch = lifecyclePatch(change)
-  await ctx.repos.users.update(caller.orgId, userId, patch, ctx.clock.now())
-  return getUser(ctx, caller, userId)
-}

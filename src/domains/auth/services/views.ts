@@ -1,7 +1,7 @@
 import type { AssignmentSummary } from '../../permissions/repository.ts'
 import type { AccessToken, App, Credential, User } from '../model.ts'
 import type { AccessTokenView, AppView, CredentialView, ServiceAccountView, UserView } from '../schemas.ts'
-import type { AuthContext } from './context.ts'
+import type { AuthDeps } from './context.ts'
 
 /** Turn domain objects into the API's shapes, with their permission assignments. */
 
@@ -20,16 +20,6 @@ function userFields(user: User, assignments: AssignmentSummary[]) {
     permissionAssignments: assignments,
     ...(user.externalId ? { externalId: user.externalId } : {}),
   }
-}
-
-export async function userViews(ctx: AuthContext, users: User[]): Promise<UserView[]> {
-  const assignments = await ctx.repos.permissions.assignmentsOf(users.map((u) => u.id))
-  return users.map((u) => ({ ...userFields(u, assignments.get(u.id) ?? []), isSSORequired: u.isSsoRequired }))
-}
-
-export async function userView(ctx: AuthContext, user: User): Promise<UserView> {
-  const [view] = await userViews(ctx, [user])
-  return view!
 }
 
 function tokenView(
@@ -54,21 +44,41 @@ function tokenView(
   }
 }
 
-export async function accessTokenViews(ctx: AuthContext, tokens: AccessToken[]): Promise<AccessTokenView[]> {
-  // A PAT holds its own assignments; a service-account token acts with its account's.
-  const holders = tokens.map((t) => (t.kind === 'Pat' ? t.id : t.userId))
-  const assignments = await ctx.repos.permissions.assignmentsOf([...new Set(holders)])
-  const credentials = await Promise.all(tokens.map((t) => ctx.repos.credentials.ofToken(t.id)))
-  return tokens.map((t, i) => tokenView(t, credentials[i], assignments.get(holders[i]!) ?? []))
-}
+export type ViewService = ReturnType<typeof createViewService>
 
-export async function serviceAccountView(ctx: AuthContext, account: User): Promise<ServiceAccountView> {
-  const tokens = await ctx.repos.tokens.listOfUser(account.id, 'ServiceAccount')
-  const assignments = await ctx.repos.permissions.assignmentsOf([account.id])
-  return {
-    userInfo: userFields(account, assignments.get(account.id) ?? []),
-    accessTokens: await accessTokenViews(ctx, tokens),
+/** The views that read permission assignments (and a token's key credential). */
+export function createViewService(ctx: AuthDeps<'permissions' | 'credentials' | 'tokens'>) {
+  async function userViews(users: User[]): Promise<UserView[]> {
+    const assignments = await ctx.repos.permissions.assignmentsOf(users.map((u) => u.id))
+    return users.map((u) => ({
+      ...userFields(u, assignments.get(u.id) ?? []),
+      isSSORequired: u.isSsoRequired,
+    }))
   }
+
+  async function userView(user: User): Promise<UserView> {
+    const [view] = await userViews([user])
+    return view!
+  }
+
+  async function accessTokenViews(tokens: AccessToken[]): Promise<AccessTokenView[]> {
+    // A PAT holds its own assignments; a service-account token acts with its account's.
+    const holders = tokens.map((t) => (t.kind === 'Pat' ? t.id : t.userId))
+    const assignments = await ctx.repos.permissions.assignmentsOf([...new Set(holders)])
+    const credentials = await Promise.all(tokens.map((t) => ctx.repos.credentials.ofToken(t.id)))
+    return tokens.map((t, i) => tokenView(t, credentials[i], assignments.get(holders[i]!) ?? []))
+  }
+
+  async function serviceAccountView(account: User): Promise<ServiceAccountView> {
+    const tokens = await ctx.repos.tokens.listOfUser(account.id, 'ServiceAccount')
+    const assignments = await ctx.repos.permissions.assignmentsOf([account.id])
+    return {
+      userInfo: userFields(account, assignments.get(account.id) ?? []),
+      accessTokens: await accessTokenViews(tokens),
+    }
+  }
+
+  return { userViews, userView, accessTokenViews, serviceAccountView }
 }
 
 export function credentialView(c: Credential): CredentialView {

@@ -9,9 +9,9 @@ import { newId, withIdSource } from '../../../ids.ts'
 import type { AuthService, BootstrapResult } from '../../auth/index.ts'
 import type { Credential } from '../../auth/model.ts'
 import { parsePublicKey } from '../../auth/services/credential-verifier.ts'
-import { newAccessToken, signToken, tokenKeyCredential } from '../../auth/services/issuance.ts'
+import { newAccessToken, tokenKeyCredential } from '../../auth/services/issuance.ts'
 import { newServiceAccountUser } from '../../auth/services/service-accounts.ts'
-import { createUser, newPerson } from '../../auth/services/users.ts'
+import { newPerson } from '../../auth/services/users.ts'
 import type { PermissionsService } from '../../permissions/service.ts'
 import type { PlanService } from '../../plans/index.ts'
 import type { PoliciesModule } from '../../policies/index.ts'
@@ -153,7 +153,9 @@ async function applyOrg(deps: SeedDeps, org: SeedOrg, path: string): Promise<See
           await ctx.repos.credentials.create(key, trx)
         }),
       )
-      const accessToken = await signToken(ctx, token, user.username, { issuedAt: SEED_TOKEN_ISSUED_AT })
+      const accessToken = await deps.auth.services.issuance.signToken(token, user.username, {
+        issuedAt: SEED_TOKEN_ISSUED_AT,
+      })
       return { name: sa.name, userId: user.id, tokenId: token.id, credId: key.credId, accessToken }
     })
     ids.set(`$serviceAccount:${sa.name}`, made.userId)
@@ -168,7 +170,7 @@ async function applyOrg(deps: SeedDeps, org: SeedOrg, path: string): Promise<See
       if (!u.publicKey) {
         // Unregistered: created as POST /auth/users does, its registration code in the mailbox.
         const view = await at(where, () =>
-          createUser(ctx, root, {
+          deps.auth.services.users.createUser(root, {
             email: u.email,
             kind: 'CustomerEmployee',
             ...(u.externalId ? { externalId: u.externalId } : {}),
