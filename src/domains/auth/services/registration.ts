@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto'
 import type { Db } from '../../../db/database.ts'
 import { AppError } from '../../../errors.ts'
 import type { Caller } from '../../../http/context.ts'
@@ -7,6 +6,7 @@ import { DEFAULT_END_USER_PERMISSION } from '../../permissions/repository.ts'
 import { type Challenge, type Credential, lifetimes, type User } from '../model.ts'
 import type { RegisterBody, RegisterEndUserBody, RegistrationChallengeView } from '../schemas.ts'
 import { type ChallengeService, newChallengeValue } from './challenges.ts'
+import { sameHash } from './codes.ts'
 import type { AuthDeps } from './context.ts'
 import {
   authenticatorSelection,
@@ -27,12 +27,6 @@ import { hashRegistrationCode, newPerson, newRegistrationCode } from './users.ts
  * complete → with that token as Bearer: the credential's attestation must sign the challenge;
  *            the user is registered, the code cleared and the temporary token deactivated.
  */
-
-function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex')
-  const y = Buffer.from(b, 'hex')
-  return x.length === y.length && timingSafeEqual(x, y)
-}
 
 export type RegistrationService = ReturnType<typeof createRegistrationService>
 
