@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // walletd's command line. The sources are TypeScript and there is no build step to remember:
-// the first run after a change bundles src/ with esbuild (about 50 ms) into
-// node_modules/.cache/walletd/, named by a hash of the sources, and every later run loads that
-// bundle as plain JavaScript. Running the sources through tsx's loader hooks instead tripled the
-// time to the first answered request (see BENCHMARKS.md), because every module, dependencies
-// included, passes through the hooks. If the bundle cannot be built or written, tsx runs the
+// the first run after a change bundles src/ with esbuild, together with the dependencies it
+// imports, into node_modules/.cache/walletd/, named by a hash of the sources, and every later run
+// loads that one file as plain JavaScript. Running the sources through tsx's loader hooks instead
+// tripled the time to the first answered request, and loading the dependencies from node_modules
+// (a few thousand files, each resolved and read by Node's loader) took as long as everything else
+// start-up does (see BENCHMARKS.md). If the bundle cannot be built or written, tsx runs the
 // sources directly.
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
@@ -12,7 +13,7 @@ import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const BUNDLE_FORMAT = 1 // bump when the build options below change
+const BUNDLE_FORMAT = 2 // bump when the build options below change
 
 function sourceFiles(dir) {
   const out = []
@@ -24,38 +25,117 @@ function sourceFiles(dir) {
   return out
 }
 
+function packageVersion(dir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version ?? null
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The bundle holds the dependencies' code, so it is stale once one of them is upgraded even if
+ * src/ did not change: beside it, `<bundle>.deps.json` lists each bundled package's folder and
+ * version, all checked at start (about a hundred small reads).
+ */
+function dependenciesUnchanged(depsFile) {
+  let recorded
+  try {
+    recorded = JSON.parse(fs.readFileSync(depsFile, 'utf8'))
+  } catch {
+    return false
+  }
+  return Object.entries(recorded).every(([dir, version]) => packageVersion(dir) === version)
+}
+
+/**
+ * A CommonJS file that names `__dirname` or `__filename` (to read a file of its own package, say)
+ * gets them declared with its real location: in an ES module bundle they do not exist.
+ */
+const cjsLocations = {
+  name: 'cjs-locations',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/].*\.c?js$/ }, (args) => {
+      const contents = fs.readFileSync(args.path, 'utf8')
+      if (!/\b__(?:dirname|filename)\b/.test(contents)) return undefined
+      // On the first line, so the source map's lines stay those of the file.
+      const declare = `var __filename = ${JSON.stringify(args.path)}, __dirname = ${JSON.stringify(path.dirname(args.path))};`
+      return { contents: `${declare}${contents}`, loader: 'js', resolveDir: path.dirname(args.path) }
+    })
+  },
+}
+
+/**
+ * A package the sources load with `import()` is loaded on first use (an SMTP transport, Redis,
+ * passkeys), not at start: it stays outside the bundle and comes from node_modules when asked for.
+ * (Only the sources' own imports: a dependency's `import()` may name a nested copy of a package,
+ * which only esbuild's resolution from that dependency finds.)
+ */
+const lazyPackagesOutside = (src) => ({
+  name: 'lazy-packages-outside',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.kind === 'dynamic-import' && args.importer.startsWith(src + path.sep)
+        ? { path: args.path, external: true }
+        : undefined,
+    )
+  },
+})
+
+async function build(src, bundle) {
+  const { build } = await import('esbuild')
+  const { outputFiles, metafile } = await build({
+    entryPoints: [path.join(src, 'main.ts')],
+    outfile: bundle,
+    absWorkingDir: root,
+    bundle: true,
+    // The database drivers are loaded with createRequire (one per dialect; better-sqlite3 is a
+    // native addon), which esbuild does not follow: they always come from node_modules.
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Dependencies written as CommonJS call require(), which an ES module does not have.
+    banner: {
+      js: "import { createRequire as __walletdCreateRequire } from 'node:module'; const require = __walletdCreateRequire(import.meta.url);",
+    },
+    plugins: [cjsLocations, lazyPackagesOutside(src)],
+    sourcemap: 'external',
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+  })
+  const code = outputFiles.find((f) => f.path.endsWith('.mjs'))
+  const map = outputFiles.find((f) => f.path.endsWith('.map'))
+  const packages = {}
+  for (const input of Object.keys(metafile.inputs)) {
+    const dir = /^(.*[\\/]node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(path.resolve(root, input))?.[1]
+    if (dir && !(dir in packages)) packages[dir] = packageVersion(dir) ?? null
+  }
+  // Each written under a temporary name and renamed, so a process starting at the same time never
+  // loads a half-written file; the list of packages last, as it is what marks the bundle current.
+  const write = (file, contents) => {
+    const temporary = `${file}.${process.pid}.tmp`
+    fs.writeFileSync(temporary, contents)
+    fs.renameSync(temporary, file)
+  }
+  write(`${bundle}.map`, map.contents)
+  write(bundle, `${code.text}//# sourceMappingURL=${path.basename(bundle)}.map\n`)
+  write(`${bundle}.deps.json`, `${JSON.stringify(packages, null, 1)}\n`)
+}
+
 async function bundledMain() {
   const src = path.join(root, 'src')
   const hash = createHash('sha256').update(`format ${BUNDLE_FORMAT}\n`)
   for (const file of sourceFiles(src).sort()) hash.update(`${path.relative(src, file)}\n`).update(fs.readFileSync(file))
   const cacheDir = path.join(root, 'node_modules', '.cache', 'walletd')
-  const bundle = path.join(cacheDir, `main-${hash.digest('hex').slice(0, 16)}.mjs`)
-  if (!fs.existsSync(bundle)) {
-    const { build } = await import('esbuild')
+  const name = `main-${hash.digest('hex').slice(0, 16)}`
+  const bundle = path.join(cacheDir, `${name}.mjs`)
+  if (!fs.existsSync(bundle) || !dependenciesUnchanged(`${bundle}.deps.json`)) {
     fs.mkdirSync(cacheDir, { recursive: true })
-    const { outputFiles } = await build({
-      entryPoints: [path.join(src, 'main.ts')],
-      outfile: bundle,
-      bundle: true,
-      packages: 'external',
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      sourcemap: 'external',
-      write: false,
-      logLevel: 'silent',
-    })
-    const code = outputFiles.find((f) => f.path.endsWith('.mjs'))
-    const map = outputFiles.find((f) => f.path.endsWith('.map'))
-    fs.writeFileSync(`${bundle}.map`, map.contents)
-    // Written under a temporary name and renamed, so a process starting at the same time never
-    // loads a half-written file.
-    const temporary = `${bundle}.${process.pid}.tmp`
-    fs.writeFileSync(temporary, `${code.text}//# sourceMappingURL=${path.basename(bundle)}.map\n`)
-    fs.renameSync(temporary, bundle)
+    await build(src, bundle)
     // Older bundles of this checkout are of no further use.
     for (const old of fs.readdirSync(cacheDir)) {
-      if (old.startsWith('main-') && !old.startsWith(path.basename(bundle)) && !old.endsWith('.tmp')) {
+      if (old.startsWith('main-') && !old.startsWith(name) && !old.endsWith('.tmp')) {
         fs.rmSync(path.join(cacheDir, old), { force: true })
       }
     }
