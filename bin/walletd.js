@@ -35,18 +35,39 @@ function packageVersion(dir) {
 
 /**
  * The bundle holds the dependencies' code, so it is stale once one of them is upgraded even if
- * src/ did not change: beside it, `<bundle>.deps.json` lists each bundled package's folder and
- * version, all checked at start (about a hundred small reads).
+ * src/ did not change: beside it, `<bundle>.inputs.json` lists each bundled package's folder and
+ * version, and the source files it was built from.
  */
-function dependenciesUnchanged(depsFile) {
-  let recorded
+function readInputs(bundle) {
   try {
-    recorded = JSON.parse(fs.readFileSync(depsFile, 'utf8'))
+    return JSON.parse(fs.readFileSync(`${bundle}.inputs.json`, 'utf8'))
   } catch {
-    return false
+    return undefined
   }
-  return Object.entries(recorded).every(([dir, version]) => packageVersion(dir) === version)
 }
+
+function dependenciesUnchanged(inputs) {
+  return Object.entries(inputs.packages).every(([dir, version]) => packageVersion(dir) === version)
+}
+
+/**
+ * Size, times and inode of every file a bundle was built from (its sources and each bundled
+ * package's package.json, which npm rewrites when it installs another version): stat calls only,
+ * several times cheaper than reading and hashing src/ at every start.
+ */
+function statSignature(files) {
+  const hash = createHash('sha256')
+  for (const file of files) {
+    const s = fs.statSync(file)
+    hash.update(`${file}\0${s.size}\0${s.mtimeMs}\0${s.ctimeMs}\0${s.ino}\n`)
+  }
+  return hash.digest('hex')
+}
+
+const statFiles = (inputs) => [
+  ...inputs.sources,
+  ...Object.keys(inputs.packages).map((dir) => path.join(dir, 'package.json')),
+]
 
 /**
  * A CommonJS file that names `__dirname` or `__filename` (to read a file of its own package, say)
@@ -99,6 +120,10 @@ async function build(src, bundle) {
       js: "import { createRequire as __walletdCreateRequire } from 'node:module'; const require = __walletdCreateRequire(import.meta.url);",
     },
     plugins: [cjsLocations, lazyPackagesOutside(src)],
+    // Without whitespace and comments the file is a third smaller and ASCII only (a one-byte string
+    // for V8): less to read and parse at every start. Names are kept, for stack traces.
+    minifyWhitespace: true,
+    legalComments: 'none',
     sourcemap: 'external',
     metafile: true,
     write: false,
@@ -106,39 +131,65 @@ async function build(src, bundle) {
   })
   const code = outputFiles.find((f) => f.path.endsWith('.mjs'))
   const map = outputFiles.find((f) => f.path.endsWith('.map'))
-  const packages = {}
+  const inputs = { sources: [], packages: {} }
   for (const input of Object.keys(metafile.inputs)) {
-    const dir = /^(.*[\\/]node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(path.resolve(root, input))?.[1]
-    if (dir && !(dir in packages)) packages[dir] = packageVersion(dir) ?? null
-  }
-  // Each written under a temporary name and renamed, so a process starting at the same time never
-  // loads a half-written file; the list of packages last, as it is what marks the bundle current.
-  const write = (file, contents) => {
-    const temporary = `${file}.${process.pid}.tmp`
-    fs.writeFileSync(temporary, contents)
-    fs.renameSync(temporary, file)
+    const file = path.resolve(root, input)
+    const dir = /^(.*[\\/]node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(file)?.[1]
+    if (!dir) inputs.sources.push(file)
+    else if (!(dir in inputs.packages)) inputs.packages[dir] = packageVersion(dir) ?? null
   }
   write(`${bundle}.map`, map.contents)
   write(bundle, `${code.text}//# sourceMappingURL=${path.basename(bundle)}.map\n`)
-  write(`${bundle}.deps.json`, `${JSON.stringify(packages, null, 1)}\n`)
+  // Last: it is what marks the bundle complete.
+  write(`${bundle}.inputs.json`, `${JSON.stringify(inputs, null, 1)}\n`)
+  return inputs
+}
+
+// Written under a temporary name and renamed, so a process starting at the same time never reads a
+// half-written file.
+function write(file, contents) {
+  const temporary = `${file}.${process.pid}.tmp`
+  fs.writeFileSync(temporary, contents)
+  fs.renameSync(temporary, file)
 }
 
 async function bundledMain() {
+  const cacheDir = path.join(root, 'node_modules', '.cache', 'walletd')
+  // The quick check: the bundle the last run used, if none of its inputs changed since (stat only).
+  const current = path.join(cacheDir, 'current.json')
+  let unchanged
+  try {
+    const last = JSON.parse(fs.readFileSync(current, 'utf8'))
+    if (last.format === BUNDLE_FORMAT && statSignature(last.files) === last.signature) {
+      unchanged = path.join(cacheDir, last.bundle)
+    }
+  } catch {
+    // no bundle yet, or an input is gone: the full check below
+  }
+  if (unchanged) return import(pathToFileURL(unchanged).href)
+  // The full check: the bundle named by the hash of the sources, if its packages are unchanged.
   const src = path.join(root, 'src')
   const hash = createHash('sha256').update(`format ${BUNDLE_FORMAT}\n`)
   for (const file of sourceFiles(src).sort()) hash.update(`${path.relative(src, file)}\n`).update(fs.readFileSync(file))
-  const cacheDir = path.join(root, 'node_modules', '.cache', 'walletd')
   const name = `main-${hash.digest('hex').slice(0, 16)}`
   const bundle = path.join(cacheDir, `${name}.mjs`)
-  if (!fs.existsSync(bundle) || !dependenciesUnchanged(`${bundle}.deps.json`)) {
+  let inputs = fs.existsSync(bundle) ? readInputs(bundle) : undefined
+  if (!inputs || !dependenciesUnchanged(inputs)) {
     fs.mkdirSync(cacheDir, { recursive: true })
-    await build(src, bundle)
+    inputs = await build(src, bundle)
     // Older bundles of this checkout are of no further use.
     for (const old of fs.readdirSync(cacheDir)) {
       if (old.startsWith('main-') && !old.startsWith(name) && !old.endsWith('.tmp')) {
         fs.rmSync(path.join(cacheDir, old), { force: true })
       }
     }
+  }
+  try {
+    const files = statFiles(inputs)
+    const signature = statSignature(files)
+    write(current, JSON.stringify({ format: BUNDLE_FORMAT, bundle: path.basename(bundle), files, signature }))
+  } catch {
+    // the next run does the full check again
   }
   // The source map is beside the bundle; NODE_OPTIONS=--enable-source-maps makes stack traces
   // name the TypeScript sources (it is off by default: it costs about 8 MB resident).

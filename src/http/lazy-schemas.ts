@@ -1,4 +1,5 @@
-import { createRequire } from 'node:module'
+import ajvCompiler from '@fastify/ajv-compiler'
+import fastJsonStringifyCompiler from '@fastify/fast-json-stringify-compiler'
 import type { FastifyServerOptions } from 'fastify'
 
 /**
@@ -27,15 +28,13 @@ export interface LazySchemaCompilers {
 type AnyFunction = (...args: unknown[]) => unknown
 type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>
 
-// Fastify's default compilers, resolved from fastify itself so they are exactly the ones it uses.
-const fastifyRequire = createRequire(createRequire(import.meta.url).resolve('fastify'))
-
+// Fastify's default compilers: dependencies of walletd with the same version ranges as fastify's,
+// so npm installs the one copy both use. Imported (not required from fastify's folder) so that
+// bin/walletd.js bundles them with the rest instead of Node loading Ajv file by file at start.
 export function lazySchemaCompilers(): LazySchemaCompilers {
   const waiting = new Set<() => AnyFunction>()
-  const buildValidatorEagerly = (fastifyRequire('@fastify/ajv-compiler') as () => AnyFunction)()
-  const buildSerializerEagerly = (
-    fastifyRequire('@fastify/fast-json-stringify-compiler') as () => AnyFunction
-  )()
+  const buildValidatorEagerly = (ajvCompiler as unknown as () => AnyFunction)()
+  const buildSerializerEagerly = (fastJsonStringifyCompiler as unknown as () => AnyFunction)()
 
   const deferred = (compile: () => AnyFunction): (() => AnyFunction) => {
     let compiled: AnyFunction | undefined
