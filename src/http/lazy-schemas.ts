@@ -50,10 +50,15 @@ export function lazySchemaCompilers(): LazySchemaCompilers {
   }
 
   const compilersFactory = {
+    // The compiler of a set of shared schemas (an Ajv instance: it compiles the meta-schema and
+    // adds every shared schema) is made on first use too; made in `ready()`, it was most of it.
     buildValidator(externalSchemas: unknown, options: unknown) {
-      const build = buildValidatorEagerly(externalSchemas, options) as (definition: unknown) => AnyFunction
+      let build: ((definition: unknown) => AnyFunction) | undefined
       return (definition: unknown) => {
-        const ensure = deferred(() => build(definition))
+        const ensure = deferred(() => {
+          build ??= buildValidatorEagerly(externalSchemas, options) as (definition: unknown) => AnyFunction
+          return build(definition)
+        })
         // Fastify reads `errors` off the validator after a failed call, as Ajv sets it.
         const validate = (data: unknown) => {
           const ajvValidate = ensure() as AnyFunction & { errors?: unknown }
@@ -66,9 +71,12 @@ export function lazySchemaCompilers(): LazySchemaCompilers {
       }
     },
     buildSerializer(externalSchemas: unknown, options: unknown) {
-      const build = buildSerializerEagerly(externalSchemas, options) as (definition: unknown) => AnyFunction
+      let build: ((definition: unknown) => AnyFunction) | undefined
       return (definition: unknown) => {
-        const ensure = deferred(() => build(definition))
+        const ensure = deferred(() => {
+          build ??= buildSerializerEagerly(externalSchemas, options) as (definition: unknown) => AnyFunction
+          return build(definition)
+        })
         return (data: unknown) => ensure()(data)
       }
     },
