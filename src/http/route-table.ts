@@ -311,7 +311,8 @@ export function errorStatusesOf(key: string, rule: RouteRule): number[] {
 /**
  * The emulator's controls (development profile only): outside the Dfns API, so not in the table
  * above nor in its security walk. They are guarded by the operator token instead, and the start-up
- * check accepts them only when registered in the guarded `/emulator` context (src/domains/emulator/mount.ts).
+ * check accepts them only when registered in a context decorated with `OPERATOR_GUARDED` (the
+ * emulator domain's `/emulator` context, src/domains/emulator/mount.ts, which sets it).
  */
 export const emulatorRoutes: ReadonlySet<string> = new Set([
   'GET /emulator/clock',
@@ -334,6 +335,13 @@ export const emulatorRoutes: ReadonlySet<string> = new Set([
   'GET /emulator/chains',
   'POST /emulator/faucet',
 ])
+
+/**
+ * The decorator that marks the operator-guarded context. The start-up route check (server.ts)
+ * accepts an `emulatorRoutes` route only in a context that has it; whoever guards that context
+ * with the operator token sets it.
+ */
+export const OPERATOR_GUARDED = 'walletdOperatorGuarded'
 
 /** Operational routes outside the Dfns API (no auth, no rate limit), with their summaries. */
 export const operationalRoutes: ReadonlyMap<string, string> = new Map([

@@ -10,7 +10,6 @@ import Fastify, { type FastifyBaseLogger, LogController } from 'fastify'
 import type { Clock } from '../clock.ts'
 import type { Config } from '../config.ts'
 import { type DatabaseHandle, pingDatabase } from '../db/database.ts'
-import { OPERATOR_GUARDED } from '../domains/emulator/mount.ts'
 import { AppError } from '../errors.ts'
 import { ErrorIdGenerator } from '../ids.ts'
 import { errorContractServerOptions, installErrorHandling } from './error-handler.ts'
@@ -22,6 +21,7 @@ import { countSqlStatements, installMetrics } from './metrics.ts'
 import { openApiOptions } from './openapi.ts'
 import {
   emulatorRoutes as emulatorRouteKeys,
+  OPERATOR_GUARDED,
   operationalRoutes,
   routeKey,
   routeTable,

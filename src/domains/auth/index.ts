@@ -6,8 +6,7 @@ import type { Db } from '../../db/database.ts'
 import type { Caller } from '../../http/context.ts'
 import type { RouteAuth } from '../../http/route-table.ts'
 import type { Mailer } from '../../mail/index.ts'
-import { createInitialGrants, type InitialGrants } from '../permissions/grants.ts'
-import { permissionOperationSource } from '../permissions/service.ts'
+import { createInitialGrants, type InitialGrants, permissionOperationSource } from '../permissions/index.ts'
 import { createSigningKeyRepository } from './repositories/signing-keys.ts'
 import { registerAuthRoutes } from './routes/index.ts'
 import type { BootstrapResult, BootstrapService } from './services/bootstrap.ts'
@@ -16,10 +15,29 @@ import { type AuthServices, createAuthServices } from './services/index.ts'
 import { OidcProviders } from './services/oidc.ts'
 import { TokenService } from './services/token-service.ts'
 
+/*
+ * The service interface other domains use; nothing else of this folder is imported from outside it.
+ * - `createAuthModule` below, and for the CLI the signing keys (`createSigningKeyRepository`,
+ *   `resealSigningKeys`).
+ * - `AccessTokenRepository`, `UserRepository`: the identities a permission assignment names (the
+ *   permissions domain looks them up).
+ * - `AuthServices` (built once, `service.services`), `Credential`, `parsePublicKey`,
+ *   `newAccessToken`, `tokenKeyCredential`, `newServiceAccountUser`, `newPerson`: for the
+ *   emulator's seed, which creates service accounts, users and their credentials with fixed keys
+ *   through the same constructors and services the auth routes use (so a seeded identity is like
+ *   any other).
+ */
+export type { Credential } from './model.ts'
+export type { AccessTokenRepository } from './repositories/access-tokens.ts'
 export { createSigningKeyRepository } from './repositories/signing-keys.ts'
+export type { UserRepository } from './repositories/users.ts'
 export type { BootstrapResult } from './services/bootstrap.ts'
+export { parsePublicKey } from './services/credential-verifier.ts'
 export type { AuthServices } from './services/index.ts'
+export { newAccessToken, tokenKeyCredential } from './services/issuance.ts'
+export { newServiceAccountUser } from './services/service-accounts.ts'
 export { resealSigningKeys } from './services/token-service.ts'
+export { newPerson } from './services/users.ts'
 
 /**
  * The auth module: its service (what the rest of walletd asks of auth: the hooks' verifiers,

@@ -1,7 +1,7 @@
 import { type Static, Type } from 'typebox'
 import { pageQuery } from '../../pagination.ts'
-import { ChangeRequestView } from '../permissions/schemas.ts'
-import type { ChangeRequest } from '../policies/schemas.ts'
+import { ChangeRequestView } from '../permissions/index.ts'
+import type { ChangeRequest } from '../policies/index.ts'
 
 /**
  * Request and response schemas of the auth routes, shaped as SDK 0.8.21's `generated/auth/types`.

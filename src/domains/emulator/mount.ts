@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { AppError } from '../../errors.ts'
+import { OPERATOR_GUARDED } from '../../http/route-table.ts'
 
 export const EMULATOR_PREFIX = '/emulator'
 
@@ -10,9 +11,6 @@ export const EMULATOR_PREFIX = '/emulator'
  * `emulatorRoutes` (src/http/route-table.ts). Every route of the scope is behind the operator token.
  */
 export type EmulatorRoutes = (scope: FastifyInstance) => void | Promise<void>
-
-/** The decorator that marks the guarded context: the route table check accepts emulator routes only there. */
-export const OPERATOR_GUARDED = 'walletdOperatorGuarded'
 
 /**
  * An onRequest hook that admits only `Authorization: Bearer <operator token>`. Both sides are

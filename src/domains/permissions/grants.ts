@@ -8,9 +8,8 @@ import { AppError } from '../../errors.ts'
 import type { Caller } from '../../http/context.ts'
 import { notAuthorized, type OperationSource } from '../../http/permission-guard.ts'
 import { newId } from '../../ids.ts'
-import { initiatorOf } from '../policies/activity.ts'
-import type { ChangeRequestService } from '../policies/change-requests.ts'
-import type { ChangeRequest } from '../policies/schemas.ts'
+import type { ChangeRequest, ChangeRequestService } from '../policies/index.ts'
+import { initiatorOf } from '../policies/index.ts'
 import type { PermissionRepository } from './repository.ts'
 
 /** The policy engine's change-request gate, as this domain uses it. */

@@ -17,8 +17,34 @@ import {
   permissionOperationSource,
 } from './service.ts'
 
-export type { InitialGrants, PermissionChangeGate } from './grants.ts'
-export type { PermissionsService } from './service.ts'
+/*
+ * The service interface other domains use; nothing else of this folder is imported from outside it.
+ * - `createInitialGrants`, `InitialGrant(s)`: the creation-time grant rule (`grants`), for the auth
+ *   domain that writes identities; `permissionOperationSource` builds the `operations` source.
+ * - The repository and the built-in permissions (`FULL_ADMIN_PERMISSION` holds every one of
+ *   `currentOperations`, `DEFAULT_END_USER_PERMISSION` holds `defaultEndUserOperations`): the auth
+ *   domain writes a new org's built-in permissions and a new identity's assignments in the
+ *   transaction that creates them, and shows an identity's assignments; the emulator's seed
+ *   checks permission names.
+ * - `ChangeRequestView`, `OperationName`: schemas other domains answer or validate with.
+ */
+export {
+  createInitialGrants,
+  type InitialGrant,
+  type InitialGrants,
+  type PermissionChangeGate,
+} from './grants.ts'
+export { currentOperations } from './operations.ts'
+export {
+  type AssignmentSummary,
+  createPermissionRepository,
+  DEFAULT_END_USER_PERMISSION,
+  defaultEndUserOperations,
+  FULL_ADMIN_PERMISSION,
+  type PermissionRepository,
+} from './repository.ts'
+export { ChangeRequestView, OperationName } from './schemas.ts'
+export { type PermissionsService, permissionOperationSource } from './service.ts'
 
 export interface PermissionsModule {
   readonly service: PermissionsService

@@ -17,7 +17,23 @@ import { registerPolicyRoutes } from './routes.ts'
 import { type AssertFeature, createPolicyService, type PolicyService } from './service.ts'
 import { createVelocityLedger } from './velocity-ledger.ts'
 
+/*
+ * The service interface other domains use (README.md, "How other domains plug in"); nothing else of
+ * this folder is imported from outside it.
+ * - `initiatorOf(caller)`: who asked for a governed request or change.
+ * - `ChangeRequestService` (the change gate, `changeRequests`) and `ChangeRequest`, the change
+ *   request as the API shows it (a 202 carries one).
+ * - `PolicyEvent`, `PolicyEventSink`: the `policy.*` events and the sink the webhooks domain gives.
+ * - `WalletGovernance`, `ResolvedWalletApproval`: what a domain with governed wallet requests
+ *   (signatures, transfers, transactions) calls and is called back with.
+ * - `PriceSource`, `AssetAmount`: fiat values, for the amount rules and the wallets domain's views.
+ */
+export { type Initiator, initiatorOf } from './activity.ts'
+export type { ChangeRequestService } from './change-requests.ts'
 export type { PolicyEvent, PolicyEventSink } from './events.ts'
+export type { ResolvedWalletApproval, WalletGovernance } from './governance.ts'
+export type { AssetAmount, PriceSource } from './prices.ts'
+export type { ChangeRequest } from './schemas.ts'
 
 export interface PoliciesModuleDeps {
   readonly db: Kysely<Database>

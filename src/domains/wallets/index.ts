@@ -16,6 +16,28 @@ import { createSignatureRepository } from './signatures/repository.ts'
 import { registerSignatureRoutes } from './signatures/routes.ts'
 import { createSignatureService, type SignatureService } from './signatures/service.ts'
 
+/*
+ * The service interface other domains use; nothing else of this area is imported from outside it.
+ * - `WalletView`: the wallet as the API shows it (the auth domain answers a registration with one).
+ * - The key, wallet, signature-request and transfer repositories, their records and the API views
+ *   of them: the webhooks domain wraps the repositories (`decorateRepositories`, and the transfers
+ *   module's `decorateRepository`) so that their writes emit events, carrying those views, in the
+ *   same transaction; the emulator's seed writes keys and wallets.
+ */
+export { createKeyRepository, type KeyRecord, type KeyRepository } from './keys/repository.ts'
+export { toKeyView } from './keys/views.ts'
+export { createWalletRepository, type WalletRecord, type WalletRepository } from './repository.ts'
+export { WalletView } from './schemas.ts'
+export {
+  createSignatureRepository,
+  type SignatureRepository,
+  type SignatureStatus,
+} from './signatures/repository.ts'
+export { toSignatureView } from './signatures/service.ts'
+export type { TransferRecord, TransferRepository, TransferStatus } from './transfers/repository.ts'
+export { toTransferView } from './transfers/views.ts'
+export { toWalletView } from './views.ts'
+
 type Repositories = Pick<WalletsContext, 'keys' | 'wallets' | 'signatures'>
 
 export interface WalletsModule {

@@ -1,7 +1,7 @@
 import { AppError, notFound } from '../../errors.ts'
 import type { Caller } from '../../http/context.ts'
 import { pageCursor as sharedPageCursor } from '../../pagination.ts'
-import type { WalletGovernance } from '../policies/governance.ts'
+import type { WalletGovernance } from '../policies/index.ts'
 import { DEFAULT_PAGE_SIZE } from './shared-schemas.ts'
 
 /**

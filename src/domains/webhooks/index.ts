@@ -7,8 +7,8 @@ import { Counter, Gauge, type Registry } from 'prom-client'
 import type { Clock } from '../../clock.ts'
 import type { SecretBox } from '../../custody/secret-box.ts'
 import type { DatabaseHandle } from '../../db/database.ts'
-import type { PolicyEventSink } from '../policies/events.ts'
-import type { TransferRepository } from '../wallets/transfers/repository.ts'
+import type { PolicyEventSink } from '../policies/index.ts'
+import type { TransferRepository } from '../wallets/index.ts'
 import { createDelivery, type OutboundSettings } from './delivery.ts'
 import { createEmitter, type EmitEvent, type EnqueueJob } from './emit.ts'
 import { policyEventWriter } from './policy-events.ts'
@@ -18,6 +18,8 @@ import { createWebhookService } from './service.ts'
 import { type EventSourceRepositories, emittingRepositories } from './sources.ts'
 import { emittingTransfers } from './transfer-sources.ts'
 
+// The service interface other domains use besides the module: the emitter they are handed
+// (`EmitEvent`, written in their transaction), the queue's `EnqueueJob` and the delivery job's kind.
 export { DELIVERY_JOB, type EmitEvent, type EnqueueJob } from './emit.ts'
 
 export interface WebhooksDeps {

@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.ts'
 import { newId } from '../../ids.ts'
-import type { PolicyEvent, PolicyEventSink } from '../policies/events.ts'
+import type { PolicyEvent, PolicyEventSink } from '../policies/index.ts'
 import type { EmitEvent } from './emit.ts'
 
 export function policyEventWriter(deps: { emit: EmitEvent; now: () => Date }): PolicyEventSink {

@@ -14,16 +14,20 @@
  *     Dfns has no `key.signature.*` kind and integrators follow one request lifecycle.
  */
 import type { Db } from '../../db/database.ts'
-import { createKeyRepository, type KeyRecord, type KeyRepository } from '../wallets/keys/repository.ts'
-import { toKeyView } from '../wallets/keys/views.ts'
-import { createWalletRepository, type WalletRecord, type WalletRepository } from '../wallets/repository.ts'
 import {
+  createKeyRepository,
   createSignatureRepository,
+  createWalletRepository,
+  type KeyRecord,
+  type KeyRepository,
   type SignatureRepository,
   type SignatureStatus,
-} from '../wallets/signatures/repository.ts'
-import { toSignatureView } from '../wallets/signatures/service.ts'
-import { toWalletView } from '../wallets/views.ts'
+  toKeyView,
+  toSignatureView,
+  toWalletView,
+  type WalletRecord,
+  type WalletRepository,
+} from '../wallets/index.ts'
 import type { EmitEvent } from './emit.ts'
 import type { Executor } from './repository.ts'
 import type { WebhookEventKind } from './schemas.ts'

@@ -6,8 +6,8 @@
  * `Executing` are internal steps and emit nothing.
  */
 import type { Db } from '../../db/database.ts'
-import type { TransferRecord, TransferRepository, TransferStatus } from '../wallets/transfers/repository.ts'
-import { toTransferView } from '../wallets/transfers/service.ts'
+import type { TransferRecord, TransferRepository, TransferStatus } from '../wallets/index.ts'
+import { toTransferView } from '../wallets/index.ts'
 import type { EmitEvent } from './emit.ts'
 import type { Executor } from './repository.ts'
 import type { WebhookEventKind } from './schemas.ts'

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { callerOf } from '../../../http/context.ts'
-import { WalletView } from '../../wallets/schemas.ts'
+import { WalletView } from '../../wallets/index.ts'
 import { UsernameOrgBody } from '../flow-schemas.ts'
 import {
   DelegatedRegistrationBody,

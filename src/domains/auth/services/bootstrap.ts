@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { newId } from '../../../ids.ts'
-import { currentOperations } from '../../permissions/operations.ts'
 import {
+  currentOperations,
   DEFAULT_END_USER_PERMISSION,
   defaultEndUserOperations,
   FULL_ADMIN_PERMISSION,
-} from '../../permissions/repository.ts'
+} from '../../permissions/index.ts'
 import { type App, lifetimes } from '../model.ts'
 import type { AuthDeps } from './context.ts'
 import { type IssuanceService, newAccessToken, tokenKeyCredential } from './issuance.ts'

@@ -2,9 +2,12 @@ import type { Clock } from '../../../clock.ts'
 import type { Db } from '../../../db/database.ts'
 import type { Caller } from '../../../http/context.ts'
 import type { Mailer } from '../../../mail/index.ts'
-import type { InitialGrants } from '../../permissions/grants.ts'
-import { createPermissionRepository, type PermissionRepository } from '../../permissions/repository.ts'
-import type { WalletView } from '../../wallets/schemas.ts'
+import {
+  createPermissionRepository,
+  type InitialGrants,
+  type PermissionRepository,
+} from '../../permissions/index.ts'
+import type { WalletView } from '../../wallets/index.ts'
 import { type AccessTokenRepository, createAccessTokenRepository } from '../repositories/access-tokens.ts'
 import { type ChallengeRepository, createChallengeRepository } from '../repositories/challenges.ts'
 import { type CodeRepository, createCodeRepository } from '../repositories/codes.ts'

@@ -1,7 +1,7 @@
 import type { Db } from '../../../db/database.ts'
 import { AppError } from '../../../errors.ts'
 import { newId } from '../../../ids.ts'
-import type { InitialGrant } from '../../permissions/grants.ts'
+import type { InitialGrant } from '../../permissions/index.ts'
 import type { AccessToken, Credential, TokenKind, User } from '../model.ts'
 import type { AuthDeps } from './context.ts'
 

@@ -1,4 +1,4 @@
-import type { AssignmentSummary } from '../../permissions/repository.ts'
+import type { AssignmentSummary } from '../../permissions/index.ts'
 import type { AccessToken, App, Credential, User } from '../model.ts'
 import type { AccessTokenView, AppView, CredentialView, ServiceAccountView, UserView } from '../schemas.ts'
 import type { AuthDeps } from './context.ts'

@@ -6,18 +6,20 @@ import type { Clock } from '../../../clock.ts'
 import { type KeyStore, PrivateKey } from '../../../custody/index.ts'
 import type { Caller } from '../../../http/context.ts'
 import { newId, withIdSource } from '../../../ids.ts'
-import type { AuthService, BootstrapResult } from '../../auth/index.ts'
-import type { Credential } from '../../auth/model.ts'
-import { parsePublicKey } from '../../auth/services/credential-verifier.ts'
-import { newAccessToken, tokenKeyCredential } from '../../auth/services/issuance.ts'
-import { newServiceAccountUser } from '../../auth/services/service-accounts.ts'
-import { newPerson } from '../../auth/services/users.ts'
-import type { PermissionsService } from '../../permissions/service.ts'
+import {
+  type AuthService,
+  type BootstrapResult,
+  type Credential,
+  newAccessToken,
+  newPerson,
+  newServiceAccountUser,
+  parsePublicKey,
+  tokenKeyCredential,
+} from '../../auth/index.ts'
+import type { PermissionsService } from '../../permissions/index.ts'
 import type { PlanService } from '../../plans/index.ts'
 import type { PoliciesModule } from '../../policies/index.ts'
-import type { WalletsModule } from '../../wallets/index.ts'
-import type { KeyRecord } from '../../wallets/keys/repository.ts'
-import type { WalletRecord } from '../../wallets/repository.ts'
+import type { KeyRecord, WalletRecord, WalletsModule } from '../../wallets/index.ts'
 import { derivedCredId, derivedRootKey, entryIds, SEED_TOKEN_EXPIRY, SEED_TOKEN_ISSUED_AT } from './derive.ts'
 import { at, seedError } from './errors.ts'
 import type { Seed, SeedOrg } from './schema.ts'

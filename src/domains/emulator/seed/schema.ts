@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox'
-import { OperationName } from '../../permissions/schemas.ts'
+import { OperationName } from '../../permissions/index.ts'
 
 /**
  * The seed file: what `walletd start --seed FILE`, `POST /emulator/seed` and

@@ -1,5 +1,5 @@
 import { findNetwork } from '../../../chains/networks.ts'
-import { DEFAULT_END_USER_PERMISSION, FULL_ADMIN_PERMISSION } from '../../permissions/repository.ts'
+import { DEFAULT_END_USER_PERMISSION, FULL_ADMIN_PERMISSION } from '../../permissions/index.ts'
 import { checkSchema, seedError } from './errors.ts'
 import { type Seed, SeedSchema } from './schema.ts'
 

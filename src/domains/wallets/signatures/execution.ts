@@ -11,7 +11,7 @@ import {
   type SignatureRequestBody,
 } from '../../../chains/index.ts'
 import { AppError, isAppError } from '../../../errors.ts'
-import type { ResolvedWalletApproval } from '../../policies/governance.ts'
+import type { ResolvedWalletApproval } from '../../policies/index.ts'
 import type { KeyRecord } from '../keys/repository.ts'
 import type { SignaturesContext } from './context.ts'
 import type { SignatureRecord, SignatureStatus } from './repository.ts'

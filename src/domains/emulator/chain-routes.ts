@@ -1,11 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { EmulatorRoutes } from '../../domains/emulator/mount.ts'
+import { validateEvmAddress } from '../../chains/evm/address.ts'
+import type { EvmEndpoints } from '../../chains/evm/endpoints.ts'
+import { RpcResponseError, RpcUnavailableError } from '../../chains/evm/rpc.ts'
+import { findNetwork } from '../../chains/networks.ts'
 import { AppError } from '../../errors.ts'
-import { validateEvmAddress } from '../evm/address.ts'
-import type { EvmEndpoints } from '../evm/endpoints.ts'
-import { RpcResponseError, RpcUnavailableError } from '../evm/rpc.ts'
-import { findNetwork } from '../networks.ts'
+import type { EmulatorRoutes } from './mount.ts'
 
 const ChainView = Type.Object({ network: Type.String(), chainId: Type.Integer(), rpcUrl: Type.String() })
 const FaucetBody = Type.Object({
