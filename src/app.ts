@@ -8,18 +8,11 @@ import { createImportSigner, createSoftwareKeyStore } from './custody/index.ts'
 import type { SecretBox } from './custody/secret-box.ts'
 import type { DatabaseHandle } from './db/database.ts'
 import { type AuthService, createAuthModule } from './domains/auth/index.ts'
-import { registerChainRoutes } from './domains/emulator/chain-routes.ts'
-import { registerClockRoutes } from './domains/emulator/clock-routes.ts'
-import { devChainTimeFollower } from './domains/emulator/clock-sync.ts'
-import { registerFaultRoutes } from './domains/emulator/fault-routes.ts'
-import { FaultBook } from './domains/emulator/faults.ts'
-import { Journal } from './domains/emulator/journal.ts'
-import { registerJournalRoutes } from './domains/emulator/journal-routes.ts'
-import { registerMailboxRoutes } from './domains/emulator/mailbox-routes.ts'
-import { type EmulatorRoutes, mountEmulator } from './domains/emulator/mount.ts'
-import { type SeedOutcome, seedState } from './domains/emulator/seed/run.ts'
-import { registerStateRoutes } from './domains/emulator/snapshots/routes.ts'
-import { EmulatorState } from './domains/emulator/snapshots/state.ts'
+import {
+  createEmulatorHooks,
+  type EmulatorControls,
+  mountEmulatorControls,
+} from './domains/emulator/index.ts'
 import { createNetworksModule } from './domains/networks/index.ts'
 import { createPermissionsModule, type PermissionsService } from './domains/permissions/index.ts'
 import { createPlansModule, installPlanGate, type PlanService } from './domains/plans/index.ts'
@@ -86,12 +79,7 @@ export type App = FastifyInstance & {
     /** The emulator's mailbox; undefined in the production profile. */
     readonly mailbox: Mailbox | undefined
     /** Seed, reset and snapshots (development profile with the emulator controls); else undefined. */
-    readonly emulator:
-      | {
-          readonly state: EmulatorState
-          seed(input: unknown, options?: { reuse?: boolean }): Promise<SeedOutcome>
-        }
-      | undefined
+    readonly emulator: EmulatorControls | undefined
     /** The JSON-RPC endpoint of every EVM network walletd can reach. */
     readonly evm: EvmEndpoints
     /** SIGTERM: `/readyz` answers 503 and responses close their connections (see `walletd start`). */
@@ -240,8 +228,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const modules = [auth, plans, policies, permissions, webhooks, wallets, transfers, history, networks]
 
   // Emulator controls (development): faults and the journal hook into the pipeline below.
-  const faults = config.profile === 'development' ? new FaultBook(clock) : undefined
-  const journal = config.profile === 'development' ? new Journal(clock, config.journalSize) : undefined
+  const emulatorHooks =
+    config.profile === 'development'
+      ? createEmulatorHooks({ clock, journalSize: config.journalSize })
+      : undefined
+  const { faults, journal } = emulatorHooks ?? {}
 
   // --- 2. the pipeline, 3. the routes ---------------------------------------------------------------
   // The Dfns API pipeline (route rule, authentication, rate limit, plan gate, user action,
@@ -317,30 +308,25 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   if (deps.runJobs ?? true) app.addHook('onReady', async () => jobs.start())
 
   // --- the emulator controls (development) ----------------------------------------------------------
-  let emulator: App['walletd']['emulator']
-  if (config.profile === 'development' && deps.operatorToken !== undefined) {
-    const moveChainTime = devChainTimeFollower(evm, app.log)
-    // Domains' `/emulator/…` routes, mounted in their own context behind the operator token.
-    const emulatorRoutes: EmulatorRoutes[] = [
-      // A move of the clock also moves the dev chain's time, expires the approvals now due (so their
-      // requests are rejected at once, not at the next sweep) and wakes the job runner (retries due).
-      registerClockRoutes(clock, async (byMs) => {
-        await moveChainTime(byMs)
+  let emulator: EmulatorControls | undefined
+  if (emulatorHooks && deps.operatorToken !== undefined) {
+    const runJobs = deps.runJobs ?? true
+    emulator = await mountEmulatorControls(app, {
+      token: deps.operatorToken,
+      database: deps.database,
+      clock,
+      evm,
+      logger: app.log,
+      hooks: emulatorHooks,
+      mailbox,
+      // A move of the clock expires the approvals now due (so their requests are rejected at once,
+      // not at the next sweep) and wakes the job runner (retries due).
+      afterClockMove: async () => {
         await policies.approvals.expireDueApprovals()
         await policies.approvals.dispatchResolvedApprovals()
         jobs.wake()
-      }),
-      registerChainRoutes(evm),
-    ]
-    if (mailbox) emulatorRoutes.push(registerMailboxRoutes(mailbox))
-    if (faults) emulatorRoutes.push(registerFaultRoutes(faults))
-    if (journal) emulatorRoutes.push(registerJournalRoutes(journal))
-    const runJobs = deps.runJobs ?? true
-    const state = new EmulatorState({
-      database: deps.database,
-      evm,
-      clock,
-      hooks: {
+      },
+      state: {
         pauseJobs: async () => {
           if (runJobs) await jobs.stop()
         },
@@ -356,22 +342,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
           mailbox?.clear()
         },
       },
-    })
-    const seedDeps = {
-      state,
-      clock,
       auth: auth.service,
       permissions: permissions.service,
       policies,
       plans: plans.service,
       wallets,
       keyStore,
-      evm,
-    }
-    emulatorRoutes.push(registerStateRoutes(seedDeps))
-    emulator = { state, seed: (input, options) => seedState(seedDeps, input, options) }
-    app.addHook('onClose', async () => state.close())
-    await mountEmulator(app, { token: deps.operatorToken, routes: emulatorRoutes })
+    })
   }
 
   app.addHook('onClose', async () => {
