@@ -6,6 +6,7 @@ import { createDevChain, type DevChain } from './chains/dev-chain/supervisor.ts'
 import { evmNetwork } from './chains/evm/endpoints.ts'
 import { autoBootstrap, connectInstructions, runBootstrapCommand } from './cli/bootstrap.ts'
 import { emulatorUsage, runEmulatorCommand } from './cli/emulator.ts'
+import { runErrorsCommand } from './cli/errors.ts'
 import { openForCommand, runMasterKeyCommand } from './cli/master-key.ts'
 import { runOrgPlanCommand } from './cli/org-plan.ts'
 import { OffsetClock, systemClock } from './clock.ts'
@@ -14,8 +15,6 @@ import { MasterKeyError } from './custody/secret-box.ts'
 import { emulatorInstructions } from './domains/emulator/instructions.ts'
 import { loadOperatorToken } from './domains/emulator/operator-token.ts'
 import { AppError } from './errors.ts'
-import { findFloodRowsBefore, findRecordedError } from './http/error-recorder.ts'
-import { ErrorIdGenerator } from './ids.ts'
 
 const usage = `walletd — a self-hostable server for the Dfns API
 
@@ -114,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'bootstrap':
         return await runBootstrapCommand(configFrom(parsed.values), { json: parsed.values.json ?? false })
       case 'errors':
-        return await errors(parsed.values, rest)
+        return await runErrorsCommand(configFrom(parsed.values), rest, { json: parsed.values.json ?? false })
       case 'org':
         return await runOrgPlanCommand(configFrom(parsed.values), rest, {
           ...parsed.values,
@@ -155,63 +154,6 @@ async function migrate(flags: Flags): Promise<number> {
     process.stdout.write(
       applied.length ? `applied ${applied.join(', ')} on ${database.location}\n` : 'database is up to date\n',
     )
-    return 0
-  } finally {
-    await database.close()
-  }
-}
-
-async function errors(flags: Flags, args: string[]): Promise<number> {
-  const [sub, id] = args
-  if (sub !== 'show' || !id) {
-    process.stderr.write('usage: walletd errors show <error id>\n')
-    return 2
-  }
-  const config = configFrom(flags)
-  const { database } = await openForCommand(config, { needsKey: false, now: systemClock.now() })
-  try {
-    const row = await findRecordedError(database.db, id)
-    if (!row) {
-      const when = ErrorIdGenerator.timeOf(id)
-      if (!when) {
-        process.stderr.write(`error ${id} not found: that is not a walletd error id (a decimal number).\n`)
-        return 1
-      }
-      process.stderr.write(
-        `error ${id} not found. That id was issued at ${when.toISOString()}. It is older than the retention ` +
-          `(${config.errorRetentionDays} days), was not raised by a node using this database, or was one of ` +
-          'a flood of client errors folded into one row. The server log has every error by its id.\n',
-      )
-      for (const flood of await findFloodRowsBefore(database.db, when)) {
-        process.stderr.write(
-          `  possibly folded into ${flood.id}: ${flood.status} ${flood.code} ${flood.method} ${flood.path} ` +
-            `at ${flood.date_created}, ${flood.suppressed} similar errors not recorded\n`,
-        )
-      }
-      return 1
-    }
-    const record = {
-      id: row.id,
-      status: row.status,
-      code: row.code,
-      time: row.date_created,
-      request: `${row.method} ${row.path}`,
-      requestId: row.request_id,
-      orgId: row.org_id,
-      callerId: row.caller_id,
-      message: row.message,
-      details: JSON.parse(row.details),
-      cause: row.cause,
-      similarErrorsNotRecorded: row.suppressed,
-    }
-    if (flags.json) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`)
-    else {
-      for (const [k, v] of Object.entries(record)) {
-        if (v === null || v === 0) continue
-        const text = typeof v === 'string' ? v : JSON.stringify(v)
-        process.stdout.write(`${k.padEnd(26)}${text}\n`)
-      }
-    }
     return 0
   } finally {
     await database.close()
