@@ -76,10 +76,13 @@ export interface GovernedRequestEntry {
 export type VelocityLedger = ReturnType<typeof createVelocityLedger>
 
 export function createVelocityLedger(db: Kysely<Database>) {
-  /** Adds a request to the raw table and to its three buckets, atomically. Idempotent per id. */
-  async function record(entry: GovernedRequestEntry): Promise<void> {
+  /**
+   * Adds a request to the raw table and to its three buckets, atomically (in `trx` when given, so
+   * it commits with the caller's row). Idempotent per id.
+   */
+  async function record(entry: GovernedRequestEntry, trx?: Kysely<Database>): Promise<void> {
     const micros = entry.amountUsd === undefined ? null : toMicros(entry.amountUsd)
-    await db.transaction().execute(async (trx) => {
+    const run = async (trx: Kysely<Database>) => {
       const inserted = await trx
         .insertInto('policy_governed_requests')
         .values({
@@ -94,7 +97,8 @@ export function createVelocityLedger(db: Kysely<Database>) {
         .executeTakeFirst()
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return
       await adjustBuckets(entry.walletId, entry.date.getTime(), micros, 1, trx)
-    })
+    }
+    await (trx ? run(trx) : db.transaction().execute(run))
   }
 
   /**
@@ -125,26 +129,27 @@ export function createVelocityLedger(db: Kysely<Database>) {
     sign: 1 | -1,
     trx: Kysely<Database>,
   ): Promise<void> {
-    for (const { key, ms } of granularities) {
-      await trx
-        .insertInto('policy_velocity_buckets')
-        .values({
+    // One statement for the three buckets (they differ in granularity, so no row is hit twice).
+    await trx
+      .insertInto('policy_velocity_buckets')
+      .values(
+        granularities.map(({ key, ms }) => ({
           wallet_id: walletId,
           granularity: key,
           bucket_start: iso(floorTo(at, ms)),
           request_count: sign,
           amount_usd_micros: sign * (micros ?? 0),
           unpriced_count: micros === null ? sign : 0,
-        })
-        .onConflict((oc) =>
-          oc.columns(['wallet_id', 'granularity', 'bucket_start']).doUpdateSet({
-            request_count: sql`policy_velocity_buckets.request_count + excluded.request_count`,
-            amount_usd_micros: sql`policy_velocity_buckets.amount_usd_micros + excluded.amount_usd_micros`,
-            unpriced_count: sql`policy_velocity_buckets.unpriced_count + excluded.unpriced_count`,
-          }),
-        )
-        .execute()
-    }
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['wallet_id', 'granularity', 'bucket_start']).doUpdateSet({
+          request_count: sql`policy_velocity_buckets.request_count + excluded.request_count`,
+          amount_usd_micros: sql`policy_velocity_buckets.amount_usd_micros + excluded.amount_usd_micros`,
+          unpriced_count: sql`policy_velocity_buckets.unpriced_count + excluded.unpriced_count`,
+        }),
+      )
+      .execute()
   }
 
   /**
