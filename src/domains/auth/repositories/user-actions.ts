@@ -14,6 +14,17 @@ export interface UserActionRepository {
    * the same token reaches two nodes at the same instant exactly one of them gets `true`.
    */
   consume(id: string, now: Date): Promise<boolean>
+  /**
+   * Use a userAction token sent exactly as it was signed, in one conditional UPDATE … RETURNING:
+   * the caller, method, path and body are the stored ones to the character, it is unused and
+   * unexpired. The action as consumed, or undefined when any of that fails (the caller then reads
+   * it to say which); single-use as `consume`.
+   */
+  consumeExact(
+    tokenHash: string,
+    sent: { orgId: string; userId: string; tokenId: string; method: string; path: string; body: string },
+    now: Date,
+  ): Promise<UserActionRecord | undefined>
   /** Delete userAction tokens that expired unused (never performed, so not audit records). */
   purgeUnused(now: Date): Promise<number>
   listPerformed(
@@ -89,6 +100,24 @@ export function createUserActionRepository(db: Db): UserActionRepository {
         .where('used_at', 'is', null)
         .executeTakeFirst()
       return Number(result.numUpdatedRows) === 1
+    },
+    async consumeExact(tokenHash, sent, now) {
+      const at = now.toISOString()
+      const row = await db
+        .updateTable('user_actions')
+        .set({ used_at: at })
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', at)
+        .where('org_id', '=', sent.orgId)
+        .where('user_id', '=', sent.userId)
+        .where('token_id', '=', sent.tokenId)
+        .where('http_method', '=', sent.method)
+        .where('http_path', '=', sent.path)
+        .where('payload', '=', sent.body)
+        .returningAll()
+        .executeTakeFirst()
+      return row ? toRecord(row) : undefined
     },
     async purgeUnused(now) {
       const result = await db

@@ -94,7 +94,22 @@ export function createUserActionService(
     const header = request.header?.trim()
     if (!header) throw invalid('the x-dfns-useraction header is missing')
     if (header.length > 200) throw invalid('the x-dfns-useraction header is not a user action token')
-    const record = await ctx.repos.userActions.findByTokenHash(hashToken(header))
+    const tokenHash = hashToken(header)
+    // The usual case in one statement; anything else is read back below to answer why it failed.
+    const exact = await ctx.repos.userActions.consumeExact(
+      tokenHash,
+      {
+        orgId: caller.orgId,
+        userId: caller.userId,
+        tokenId: caller.tokenId,
+        method: request.method,
+        path: request.url,
+        body: request.rawBody ?? '',
+      },
+      ctx.clock.now(),
+    )
+    if (exact) return exact
+    const record = await ctx.repos.userActions.findByTokenHash(tokenHash)
     if (!record || record.orgId !== caller.orgId) throw invalid('the user action token is unknown')
     if (record.userId !== caller.userId || record.tokenId !== caller.tokenId) {
       throw invalid('the user action was signed for another caller')
