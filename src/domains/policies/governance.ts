@@ -113,80 +113,12 @@ export function createWalletGovernance(deps: WalletGovernanceDeps) {
       walletHandlers.push(handler)
     },
 
+    prepareWalletRequest,
+
     async governWalletRequest(activity: WalletSignActivity): Promise<WalletGovernanceResult> {
-      const now = deps.clock.now()
-      // Pricing may reach the network: done before any transaction.
-      const usdValue = activity.value ? await deps.prices.usdValue(activity.value) : undefined
-      const subjects = velocitySubjects(activity)
-      await deps.ledger.record({
-        id: activity.requestId,
-        orgId: activity.orgId,
-        walletId: subjects.recordedUnder,
-        date: now,
-        amountUsd: usdValue,
-      })
-      const policies = await deps.policies.listActive(activity.orgId, 'Wallets:Sign')
-      // Several velocity policies often share a timeframe: read each window once per request.
-      const windows = new Map<number, Promise<VelocityWindow>>()
-      const outcome = await evaluatePolicies(policies, {
-        activity,
-        usdValue,
-        window: (minutes) => {
-          let window = windows.get(minutes)
-          if (!window) {
-            window = deps.ledger.window(subjects.window, now, minutes)
-            windows.set(minutes, window)
-          }
-          return window
-        },
-      })
-
-      const triggered = {
-        orgId: activity.orgId,
-        activityKind: 'Wallets:Sign' as const,
-        subjectId: activity.requestId,
-        evaluations: outcome.evaluations,
-      }
-      const anyTriggered = outcome.evaluations.some((e) => e.triggered)
-
-      if (outcome.kind === 'Block') {
-        await deps.db.transaction().execute(async (trx) => {
-          await deps.ledger.release(activity.requestId, trx)
-          await deps.announceTriggered(triggered, trx)
-        })
-        return { status: 'Rejected', reason: outcome.reason, evaluations: outcome.evaluations }
-      }
-      if (outcome.kind === 'Allow') {
-        if (anyTriggered) {
-          await deps.db.transaction().execute((trx) => deps.announceTriggered(triggered, trx))
-        }
-        return { status: 'Allowed', evaluations: outcome.evaluations }
-      }
-      const record = await deps.db.transaction().execute(async (trx) => {
-        const opened = await deps.approvals.open(
-          {
-            orgId: activity.orgId,
-            initiator: activity.initiator,
-            activity: {
-              kind: 'Wallets:Sign',
-              [activity.requestField]: activity.request,
-              governed: {
-                requestId: activity.requestId,
-                ...(activity.walletId !== undefined ? { walletId: activity.walletId } : {}),
-                ...(activity.keyId !== undefined ? { keyId: activity.keyId } : {}),
-              } satisfies GovernedRef,
-            },
-            evaluations: outcome.evaluations,
-            groups: outcome.groups,
-            expiresInMinutes: outcome.expiresInMinutes,
-          },
-          trx,
-        )
-        await deps.announceTriggered({ ...triggered, approvalId: opened.id }, trx)
-        await deps.approvals.announce(opened, trx)
-        return opened
-      })
-      return { status: 'Pending', approvalId: record.id, approval: await deps.approvals.present(record) }
+      const prepared = await prepareWalletRequest(activity)
+      await prepared.record()
+      return prepared.decide()
     },
 
     /**
@@ -198,5 +130,104 @@ export function createWalletGovernance(deps: WalletGovernanceDeps) {
     releaseWalletRequest(requestId: string, trx?: Kysely<Database>): Promise<boolean> {
       return deps.ledger.release(requestId, trx)
     },
+  }
+
+  /**
+   * `governWalletRequest` in its three steps, for a caller that records the request in its own
+   * transaction (a signature request: its row and its ledger entry commit together): the price and
+   * the active policies are read first, outside any transaction (pricing may reach the network);
+   * `record` writes the ledger entry (in `trx` when given); `decide`, once that entry has committed,
+   * reads the windows, evaluates and acts. Every governed request is recorded, velocity rule or not,
+   * so a velocity policy created later counts it.
+   */
+  async function prepareWalletRequest(activity: WalletSignActivity) {
+    const now = deps.clock.now()
+    const usdValue = activity.value ? await deps.prices.usdValue(activity.value) : undefined
+    const subjects = velocitySubjects(activity)
+    const policies = await deps.policies.listActive(activity.orgId, 'Wallets:Sign')
+    return {
+      record: (trx?: Kysely<Database>) =>
+        deps.ledger.record(
+          {
+            id: activity.requestId,
+            orgId: activity.orgId,
+            walletId: subjects.recordedUnder,
+            date: now,
+            amountUsd: usdValue,
+          },
+          trx,
+        ),
+      decide: () => decide(activity, now, usdValue, subjects.window, policies),
+    }
+  }
+
+  async function decide(
+    activity: WalletSignActivity,
+    now: Date,
+    usdValue: number | undefined,
+    windowSubjects: readonly string[],
+    policies: Awaited<ReturnType<PolicyRepository['listActive']>>,
+  ): Promise<WalletGovernanceResult> {
+    // Several velocity policies often share a timeframe: read each window once per request.
+    const windows = new Map<number, Promise<VelocityWindow>>()
+    const outcome = await evaluatePolicies(policies, {
+      activity,
+      usdValue,
+      window: (minutes) => {
+        let window = windows.get(minutes)
+        if (!window) {
+          window = deps.ledger.window(windowSubjects, now, minutes)
+          windows.set(minutes, window)
+        }
+        return window
+      },
+    })
+
+    const triggered = {
+      orgId: activity.orgId,
+      activityKind: 'Wallets:Sign' as const,
+      subjectId: activity.requestId,
+      evaluations: outcome.evaluations,
+    }
+    const anyTriggered = outcome.evaluations.some((e) => e.triggered)
+
+    if (outcome.kind === 'Block') {
+      await deps.db.transaction().execute(async (trx) => {
+        await deps.ledger.release(activity.requestId, trx)
+        await deps.announceTriggered(triggered, trx)
+      })
+      return { status: 'Rejected', reason: outcome.reason, evaluations: outcome.evaluations }
+    }
+    if (outcome.kind === 'Allow') {
+      if (anyTriggered) {
+        await deps.db.transaction().execute((trx) => deps.announceTriggered(triggered, trx))
+      }
+      return { status: 'Allowed', evaluations: outcome.evaluations }
+    }
+    const record = await deps.db.transaction().execute(async (trx) => {
+      const opened = await deps.approvals.open(
+        {
+          orgId: activity.orgId,
+          initiator: activity.initiator,
+          activity: {
+            kind: 'Wallets:Sign',
+            [activity.requestField]: activity.request,
+            governed: {
+              requestId: activity.requestId,
+              ...(activity.walletId !== undefined ? { walletId: activity.walletId } : {}),
+              ...(activity.keyId !== undefined ? { keyId: activity.keyId } : {}),
+            } satisfies GovernedRef,
+          },
+          evaluations: outcome.evaluations,
+          groups: outcome.groups,
+          expiresInMinutes: outcome.expiresInMinutes,
+        },
+        trx,
+      )
+      await deps.announceTriggered({ ...triggered, approvalId: opened.id }, trx)
+      await deps.approvals.announce(opened, trx)
+      return opened
+    })
+    return { status: 'Pending', approvalId: record.id, approval: await deps.approvals.present(record) }
   }
 }

@@ -30,7 +30,7 @@ export interface FeatureGate {
  */
 export type Governance = Pick<
   WalletGovernance,
-  'governWalletRequest' | 'onWalletApprovalResolved' | 'releaseWalletRequest'
+  'governWalletRequest' | 'prepareWalletRequest' | 'onWalletApprovalResolved' | 'releaseWalletRequest'
 >
 
 /** The cursor of a page request (src/pagination.ts), with the wallets' default page size. */

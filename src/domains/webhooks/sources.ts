@@ -139,19 +139,25 @@ export function emittingRepositories(
 
   const signatures: SignatureRepository = {
     ...base.signatures,
-    insert: async (record) => {
+    insert: async (record, trx) => {
+      const requested = async (t: Executor) => {
+        if (!(await createSignatureRepository(t).insert(record))) return false
+        await emit(
+          {
+            orgId: record.orgId,
+            kind: 'wallet.signature.requested',
+            data: { signatureRequest: toSignatureView(record) },
+          },
+          t,
+        )
+        return true
+      }
+      // In the caller's transaction, which the caller rolls back on false (see the repository).
+      if (trx) return requested(trx)
       try {
         return await within(undefined, async (t) => {
           // On PostgreSQL the refused insert has aborted the transaction: roll it back explicitly.
-          if (!(await createSignatureRepository(t).insert(record))) throw externalIdTaken
-          await emit(
-            {
-              orgId: record.orgId,
-              kind: 'wallet.signature.requested',
-              data: { signatureRequest: toSignatureView(record) },
-            },
-            t,
-          )
+          if (!(await requested(t))) throw externalIdTaken
           return true
         })
       } catch (err) {

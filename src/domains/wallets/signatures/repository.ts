@@ -76,9 +76,10 @@ export interface SignatureUpdate {
 export interface SignatureRepository {
   /**
    * Inserts a new request. Returns false (instead of throwing) when another request of the org
-   * already holds the externalId: the caller then replays or refuses it.
+   * already holds the externalId: the caller then replays or refuses it. Given `trx`, a false
+   * answer has aborted it on PostgreSQL: the caller rolls it back.
    */
-  insert(record: SignatureRecord): Promise<boolean>
+  insert(record: SignatureRecord, trx?: Db): Promise<boolean>
   find(orgId: string, id: string): Promise<SignatureRecord | undefined>
   findByExternalId(orgId: string, externalId: string): Promise<SignatureRecord | undefined>
   /** Newest first, by wallet or by key. */
@@ -106,9 +107,9 @@ export interface SignatureRepository {
 
 export function createSignatureRepository(db: Db): SignatureRepository {
   return {
-    async insert(record) {
+    async insert(record, trx = db) {
       try {
-        await db
+        await trx
           .insertInto('signature_requests')
           .values({
             id: record.id,

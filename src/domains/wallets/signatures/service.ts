@@ -10,9 +10,11 @@ import {
   transferFactsOf,
 } from '../../../chains/index.ts'
 import type { KeySigner } from '../../../custody/index.ts'
+import type { Db } from '../../../db/database.ts'
 import { AppError, notFound } from '../../../errors.ts'
 import { newId } from '../../../ids.ts'
 import { pageOf } from '../../../pagination.ts'
+import type { WalletSignActivity } from '../../policies/activity.ts'
 import type { KeyRecord } from '../keys/repository.ts'
 import type { KeyService } from '../keys/service.ts'
 import { type Caller, pageCursor, requireUsableBy, visibleTo } from '../shared.ts'
@@ -31,6 +33,7 @@ const REPLAY_WAIT_MS = 5_000
 const REPLAY_POLL_MS = 10
 /** Thrown by the validation signer at the first signing operation: every check before it passed. */
 class ValidationComplete extends Error {}
+const externalIdTaken = new Error('externalId taken')
 
 export type SignatureService = ReturnType<typeof createSignatureService>
 
@@ -144,13 +147,9 @@ export function createSignatureService(ctx: SignaturesContext, keys: KeyService,
   }
 
   /** Both routes are governed by `Wallets:Sign` policies (policies README, "Key signatures"). */
-  function govern(
-    governance: NonNullable<SignaturesContext['governance']>,
-    s: Submission,
-    record: SignatureRecord,
-  ) {
+  function activityOf(s: Submission, record: SignatureRecord): WalletSignActivity {
     const { caller, key, wallet, network, body } = s
-    return governance.governWalletRequest({
+    return {
       kind: 'Wallets:Sign',
       orgId: caller.orgId,
       ...(wallet
@@ -169,7 +168,29 @@ export function createSignatureService(ctx: SignaturesContext, keys: KeyService,
       },
       network: network.name,
       ...transferFactsOf(network, body),
-    })
+    }
+  }
+
+  /**
+   * Stores the request and, when governed, its velocity ledger entry in one transaction: false when
+   * another request holds its externalId (nothing is stored then).
+   */
+  async function insertRecorded(
+    record: SignatureRecord,
+    governed: { record(trx: Db): Promise<void> } | undefined,
+  ): Promise<boolean> {
+    if (!governed) return ctx.signatures.insert(record)
+    try {
+      return await ctx.db.transaction().execute(async (trx) => {
+        // On PostgreSQL the refused insert has aborted the transaction: roll it back.
+        if (!(await ctx.signatures.insert(record, trx))) throw externalIdTaken
+        await governed.record(trx)
+        return true
+      })
+    } catch (err) {
+      if (err === externalIdTaken) return false
+      throw err
+    }
   }
 
   async function submit(s: Submission): Promise<SignatureRequestView> {
@@ -199,7 +220,15 @@ export function createSignatureService(ctx: SignaturesContext, keys: KeyService,
       dateSigned: null,
       leaseUntil: execution.leaseFrom(now),
     }
-    if (!(await ctx.signatures.insert(record))) {
+    const activity = ctx.governance && activityOf(s, record)
+    // With no value to price, governance waits on nothing outside the database: the policies are
+    // read first and the ledger entry commits with the request. A value to price may wait on the
+    // network, so such a request is stored (visible, `Executing`, under its lease) before that.
+    const early =
+      ctx.governance && activity && activity.value === undefined
+        ? await ctx.governance.prepareWalletRequest(activity)
+        : undefined
+    if (!(await insertRecorded(record, early))) {
       // Lost the race for this externalId: the winner's request is the answer (or a 409).
       const replayed = await replay(caller.orgId, externalId as string, target, canonicalBody)
       if (replayed) return replayed
@@ -208,10 +237,10 @@ export function createSignatureService(ctx: SignaturesContext, keys: KeyService,
       })
     }
 
-    if (ctx.governance) {
-      let decision: Awaited<ReturnType<typeof govern>>
+    if (ctx.governance && activity) {
+      let decision: Awaited<ReturnType<typeof ctx.governance.governWalletRequest>>
       try {
-        decision = await govern(ctx.governance, s, record)
+        decision = await (early ? early.decide() : ctx.governance.governWalletRequest(activity))
       } catch (err) {
         await fail(record, ['Executing'], 'policy evaluation failed')
         throw err
