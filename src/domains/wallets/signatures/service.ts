@@ -14,10 +14,9 @@ import type { Db } from '../../../db/database.ts'
 import { AppError, notFound } from '../../../errors.ts'
 import { newId } from '../../../ids.ts'
 import { pageOf } from '../../../pagination.ts'
-import type { WalletSignActivity } from '../../policies/activity.ts'
 import type { KeyRecord } from '../keys/repository.ts'
 import type { KeyService } from '../keys/service.ts'
-import { type Caller, pageCursor, requireUsableBy, visibleTo } from '../shared.ts'
+import { type Caller, type Governance, pageCursor, requireUsableBy, visibleTo } from '../shared.ts'
 import type { PageQuery } from '../shared-schemas.ts'
 import type { SignaturesContext, SigningWallet, WalletLookup } from './context.ts'
 import { createSignatureExecution, INTERRUPTED_REASON } from './execution.ts'
@@ -36,6 +35,9 @@ class ValidationComplete extends Error {}
 const externalIdTaken = new Error('externalId taken')
 
 export type SignatureService = ReturnType<typeof createSignatureService>
+
+/** What policies see of a request. */
+type WalletSignActivity = Parameters<Governance['governWalletRequest']>[0]
 
 export function toSignatureView(record: SignatureRecord): SignatureRequestView {
   return {
