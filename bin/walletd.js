@@ -79,6 +79,8 @@ const cjsLocations = {
     build.onLoad({ filter: /[\\/]node_modules[\\/].*\.c?js$/ }, (args) => {
       const contents = fs.readFileSync(args.path, 'utf8')
       if (!/\b__(?:dirname|filename)\b/.test(contents)) return undefined
+      // A module that declares them itself (an ES module deriving them from import.meta.url) keeps its own.
+      if (/\b(?:const|let|var|function|class)\s+__(?:dirname|filename)\b/.test(contents)) return undefined
       // On the first line, so the source map's lines stay those of the file.
       const declare = `var __filename = ${JSON.stringify(args.path)}, __dirname = ${JSON.stringify(path.dirname(args.path))};`
       return { contents: `${declare}${contents}`, loader: 'js', resolveDir: path.dirname(args.path) }
