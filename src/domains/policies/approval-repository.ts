@@ -15,13 +15,23 @@ import type { ApprovalRequirement } from './engine.ts'
 import type { ActivityKind } from './policy-body.ts'
 import type { ApprovalActivity, ApprovalStatus, DecisionValue, PolicyEvaluation } from './schemas.ts'
 
+/** Stored inside a `Wallets:Sign` approval's activity so the handler can find the request again. */
+export interface GovernedRef {
+  readonly requestId: string
+  readonly walletId?: string
+  readonly keyId?: string
+}
+
+/** The activity as stored: the API's, plus walletd's own link to a governed wallet request. */
+export type StoredActivity = ApprovalActivity & { readonly governed?: GovernedRef }
+
 export interface ApprovalRecord {
   readonly id: string
   readonly orgId: string
   readonly initiatorId: string
   readonly status: ApprovalStatus
   readonly activityKind: ActivityKind
-  readonly activity: ApprovalActivity
+  readonly activity: StoredActivity
   readonly policyEvaluations: PolicyEvaluation[]
   readonly groups: ApprovalRequirement[]
   readonly expirationDate: string | undefined
@@ -51,7 +61,7 @@ function toRecord(row: ApprovalRow, decisions: DecisionRow[]): ApprovalRecord {
     initiatorId: row.initiator_id,
     status: row.status as ApprovalStatus,
     activityKind: row.activity_kind as ActivityKind,
-    activity: JSON.parse(row.activity) as ApprovalActivity,
+    activity: JSON.parse(row.activity) as StoredActivity,
     policyEvaluations: JSON.parse(row.policy_evaluations) as PolicyEvaluation[],
     groups: JSON.parse(row.approval_groups) as ApprovalRequirement[],
     expirationDate: row.expiration_date ?? undefined,

@@ -9,7 +9,7 @@ import { AppError, notFound } from '../../errors.ts'
 import { newId } from '../../ids.ts'
 import { cursorOf, pageOf } from '../../pagination.ts'
 import type { Initiator } from './activity.ts'
-import { type ApprovalRecord, createApprovalRepository } from './approval-repository.ts'
+import { type ApprovalRecord, createApprovalRepository, type StoredActivity } from './approval-repository.ts'
 import { assertMayDecide, type Decider, type RecordedDecision, statusAfterDecisions } from './approvals.ts'
 import { createChangeRequestRepository } from './change-request-repository.ts'
 import type { ApprovalRequirement } from './engine.ts'
@@ -44,7 +44,7 @@ export interface ApprovalServiceDeps {
 export interface OpenApprovalInput {
   readonly orgId: string
   readonly initiator: Initiator
-  readonly activity: ApprovalActivity
+  readonly activity: StoredActivity
   readonly evaluations: PolicyEvaluation[]
   readonly groups: ApprovalRequirement[]
   readonly expiresInMinutes: number | undefined
@@ -80,7 +80,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   ): Promise<Approval> {
     // `governed` is walletd's own link to the wallet request, not part of the API object.
     const { governed: _governed, ...visible } = record.activity
-    let activity: ApprovalActivity = visible as ApprovalActivity
+    let activity: ApprovalActivity = visible
     if ('changeRequest' in activity) {
       const current = preloaded ? preloaded.get(record.id) : await changeRequests.byApproval(record.id, trx)
       if (current) activity = { ...activity, changeRequest: current }

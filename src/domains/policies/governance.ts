@@ -20,7 +20,7 @@ import type { Kysely } from 'kysely'
 import type { Clock } from '../../clock.ts'
 import type { Database } from '../../db/schema.ts'
 import type { WalletSignActivity } from './activity.ts'
-import type { ApprovalRecord } from './approval-repository.ts'
+import type { GovernedRef } from './approval-repository.ts'
 import type { ApprovalService } from './approval-service.ts'
 import { evaluatePolicies, governedWallets } from './engine.ts'
 import type { AnnounceTriggered } from './events.ts'
@@ -63,13 +63,6 @@ export interface WalletGovernanceDeps {
 
 export type WalletGovernance = ReturnType<typeof createWalletGovernance>
 
-/** Stored inside the approval's activity so the handler can find the request again. */
-interface GovernedRef {
-  readonly requestId: string
-  readonly walletId?: string
-  readonly keyId?: string
-}
-
 /** Where a request is recorded, and which subjects its windows sum (see the header). */
 function velocitySubjects(activity: WalletSignActivity): { recordedUnder: string; window: string[] } {
   const recordedUnder = activity.walletId ?? activity.keyId
@@ -82,13 +75,8 @@ function velocitySubjects(activity: WalletSignActivity): { recordedUnder: string
 export function createWalletGovernance(deps: WalletGovernanceDeps) {
   // One per kind of governed request (signatures, transfers, transactions); each ignores the others'.
   const walletHandlers: WalletApprovalHandler[] = []
-  const refs = (approval: ApprovalRecord): GovernedRef | undefined => {
-    const ref = (approval.activity as { governed?: GovernedRef }).governed
-    return ref
-  }
-
   deps.approvals.onResolved('Wallets:Sign', async (approval) => {
-    const ref = refs(approval)
+    const ref = approval.activity.governed
     if (!ref || approval.status === 'Pending') return
     // A denied or expired request never executes: take it back out of the velocity windows.
     if (approval.status !== 'Approved') await deps.ledger.release(ref.requestId)

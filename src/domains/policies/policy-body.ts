@@ -6,7 +6,7 @@
  * Objects are closed (`additionalProperties: false`): a filter the table does not allow for an
  * activity kind is an unknown property and is refused by name.
  */
-import { type Static, type TSchema, Type } from 'typebox'
+import { type Static, type StaticDecode, type TSchema, Type } from 'typebox'
 
 const closed = { additionalProperties: false } as const
 
@@ -62,11 +62,12 @@ const ChainalysisFallback = Type.Object(
   closed,
 )
 const Currency = Type.Literal('USD')
-/** A limit may arrive as `1000` or (docs example) `"1000"`; validate.ts stores a number. */
-const Limit = Type.Union([
-  Type.Number({ minimum: 0 }),
-  Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$', maxLength: 32 }),
-])
+/** A limit may arrive as `1000` or (docs example) `"1000"`; it decodes to the number that is stored. */
+const Limit = Type.Codec(
+  Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$', maxLength: 32 })]),
+)
+  .Decode((limit) => Number(limit))
+  .Encode((limit) => limit)
 const Timeframe = Type.Integer({ minimum: limits.timeframeMin, maximum: limits.timeframeMax })
 
 // --- rules -------------------------------------------------------------------------------------
@@ -131,23 +132,32 @@ export const ruleConfigurationSchemas = {
 export type RuleKind = keyof typeof ruleConfigurationSchemas
 export const ruleKinds = Object.keys(ruleConfigurationSchemas) as RuleKind[]
 
-/** Configurations as stored (after validate.ts): limits are numbers, never strings. */
-type Normalized<T> = T extends { limit: unknown } ? Omit<T, 'limit'> & { limit: number } : T
-export type RuleConfiguration<K extends RuleKind> = Normalized<Static<(typeof ruleConfigurationSchemas)[K]>>
+/** Configurations as stored (decoded by validate.ts): limits are numbers, never strings. */
+export type RuleConfiguration<K extends RuleKind> = StaticDecode<(typeof ruleConfigurationSchemas)[K]>
 
-export type Rule = {
-  [K in RuleKind]: K extends 'AlwaysTrigger'
-    ? { kind: K; configuration?: RuleConfiguration<K> }
-    : { kind: K; configuration: RuleConfiguration<K> }
-}[RuleKind]
+const configuredRule = <K extends Exclude<RuleKind, 'AlwaysTrigger'>>(kind: K) =>
+  Type.Object({ kind: Type.Literal(kind), configuration: ruleConfigurationSchemas[kind] }, closed)
 
-export const ruleSchema = (kind: RuleKind) =>
-  kind === 'AlwaysTrigger'
-    ? Type.Object(
-        { kind: Type.Literal(kind), configuration: Type.Optional(ruleConfigurationSchemas[kind]) },
-        closed,
-      )
-    : Type.Object({ kind: Type.Literal(kind), configuration: ruleConfigurationSchemas[kind] }, closed)
+/** One schema per rule kind; only `AlwaysTrigger` may leave its (empty) configuration out. */
+export const ruleSchemas = {
+  AlwaysTrigger: Type.Object(
+    {
+      kind: Type.Literal('AlwaysTrigger'),
+      configuration: Type.Optional(ruleConfigurationSchemas.AlwaysTrigger),
+    },
+    closed,
+  ),
+  TransactionRecipientWhitelist: configuredRule('TransactionRecipientWhitelist'),
+  TransactionAmountLimit: configuredRule('TransactionAmountLimit'),
+  TransactionAmountVelocity: configuredRule('TransactionAmountVelocity'),
+  TransactionCountVelocity: configuredRule('TransactionCountVelocity'),
+  ChainalysisTransactionPrescreening: configuredRule('ChainalysisTransactionPrescreening'),
+  ChainalysisTransactionScreening: configuredRule('ChainalysisTransactionScreening'),
+  GlobalLedgerTransactionPrescreening: configuredRule('GlobalLedgerTransactionPrescreening'),
+  TravelRuleTransactionPrescreening: configuredRule('TravelRuleTransactionPrescreening'),
+} as const satisfies Record<RuleKind, TSchema>
+
+export type Rule = { [K in RuleKind]: StaticDecode<(typeof ruleSchemas)[K]> }[RuleKind]
 
 // --- actions -----------------------------------------------------------------------------------
 
@@ -208,6 +218,13 @@ const PermissionFilters = Type.Object({ permissionId: IdList }, closed)
 const PolicyFilters = Type.Object({ policyId: IdList }, closed)
 const NoFilters = Type.Object({}, closed)
 
+export type WalletFilter = Static<typeof WalletFilters>
+export type Filters =
+  | WalletFilter
+  | Static<typeof PermissionFilters>
+  | Static<typeof PolicyFilters>
+  | Static<typeof NoFilters>
+
 // --- the combination table (the SDK union) --------------------------------------------------
 
 export const activityKinds = [
@@ -227,7 +244,7 @@ export interface ActivityRules {
   readonly filters: TSchema
 }
 
-export const allowedCombinations: Readonly<Record<ActivityKind, ActivityRules>> = {
+export const allowedCombinations = {
   'Wallets:Sign': {
     rules: [
       'AlwaysTrigger',
@@ -268,40 +285,48 @@ export const allowedCombinations: Readonly<Record<ActivityKind, ActivityRules>> 
     actions: ['RequestApproval', 'Block'],
     filters: NoFilters,
   },
+} as const satisfies Record<ActivityKind, ActivityRules>
+
+type NonEmpty<T> = readonly [T, ...T[]]
+/** `map` that keeps the list non-empty: `Type.Union` of a `[S, ...S[]]` has the union of the `S` as its `Static`. */
+const mapNonEmpty = <T, U>([first, ...rest]: NonEmpty<T>, f: (item: T) => U): [U, ...U[]] => [
+  f(first),
+  ...rest.map(f),
+]
+
+/** The member of one activity kind: the rules, actions and filters of its row of the table. */
+function policyBodyOf<K extends ActivityKind, R extends RuleKind, A extends ActionKind, F extends TSchema>(
+  activityKind: K,
+  combo: { readonly rules: NonEmpty<R>; readonly actions: NonEmpty<A>; readonly filters: F },
+) {
+  return Type.Object(
+    {
+      name: Type.String({ minLength: 1, maxLength: limits.name }),
+      activityKind: Type.Literal(activityKind),
+      rule: Type.Union(mapNonEmpty(combo.rules, (kind) => ruleSchemas[kind])),
+      action: Type.Union(mapNonEmpty(combo.actions, (kind) => actionSchemas[kind])),
+      filters: Type.Optional(combo.filters),
+    },
+    closed,
+  )
 }
 
-/** The whole union, one member per activity kind: validates bodies (validate.ts) and documents them. */
-export const PolicyBodySchema = Type.Union(
-  activityKinds.map((activityKind) => {
-    const combo = allowedCombinations[activityKind]
-    return Type.Object(
-      {
-        name: Type.String({ minLength: 1, maxLength: limits.name }),
-        activityKind: Type.Literal(activityKind),
-        rule: Type.Union(combo.rules.map(ruleSchema)),
-        action: Type.Union(combo.actions.map((kind) => actionSchemas[kind])),
-        filters: Type.Optional(combo.filters),
-      },
-      closed,
-    )
-  }),
-)
+/**
+ * The whole union, one member per activity kind (in the order of `activityKinds`): validates bodies
+ * (validate.ts) and documents them.
+ */
+export const PolicyBodySchema = Type.Union([
+  policyBodyOf('Wallets:Sign', allowedCombinations['Wallets:Sign']),
+  policyBodyOf('Wallets:IncomingTransaction', allowedCombinations['Wallets:IncomingTransaction']),
+  policyBodyOf('Permissions:Modify', allowedCombinations['Permissions:Modify']),
+  policyBodyOf('Permissions:Assign', allowedCombinations['Permissions:Assign']),
+  policyBodyOf('Policies:Modify', allowedCombinations['Policies:Modify']),
+  policyBodyOf('Registry:Addresses:Modify', allowedCombinations['Registry:Addresses:Modify']),
+  policyBodyOf('Registry:ContractSchemas:Modify', allowedCombinations['Registry:ContractSchemas:Modify']),
+])
 
-export interface WalletFilter {
-  walletId?: { in: string[] }
-  walletTags?: { hasAny?: string[]; hasAll?: string[] }
-}
-export type Filters =
-  | WalletFilter
-  | { permissionId: { in: string[] } }
-  | { policyId: { in: string[] } }
-  | Record<string, never>
-
-/** A validated create/update body (update is a full replace with the same body). */
-export interface PolicyBody {
-  name: string
-  activityKind: ActivityKind
-  rule: Rule
-  action: Action
-  filters?: Filters
-}
+/**
+ * A validated create/update body (update is a full replace with the same body): one member per
+ * activity kind, with the rules, actions and filters of its kind, limits decoded to numbers.
+ */
+export type PolicyBody = StaticDecode<typeof PolicyBodySchema>

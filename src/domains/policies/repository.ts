@@ -4,8 +4,8 @@
  */
 import type { Kysely, Selectable } from 'kysely'
 import type { Database } from '../../db/schema.ts'
-import type { Action, ActivityKind, Filters, PolicyBody, Rule } from './policy-body.ts'
-import type { Policy, PolicyStatus } from './schemas.ts'
+import type { Action, ActivityKind, Filters, Rule } from './policy-body.ts'
+import type { Policy, PolicyFields, PolicyStatus } from './schemas.ts'
 
 type PolicyRow = Selectable<Database['policies']>
 
@@ -86,7 +86,7 @@ export function createPolicyRepository(db: Kysely<Database>) {
   async function replace(
     orgId: string,
     id: string,
-    body: PolicyBody,
+    body: PolicyFields,
     dateUpdated: string,
     trx: Kysely<Database> = db,
   ): Promise<boolean> {

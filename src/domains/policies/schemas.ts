@@ -6,19 +6,13 @@
  */
 import { type Static, Type } from 'typebox'
 import { pageQuery } from '../../pagination.ts'
-import {
-  type Action,
-  type ActivityKind,
-  activityKinds,
-  type Filters,
-  limits,
-  type Rule,
-} from './policy-body.ts'
+import { type Action, activityKinds, type Filters, limits, type Rule } from './policy-body.ts'
 
 const closed = { additionalProperties: false } as const
 /**
- * Rule, action, filters, activity and change-request bodies are stored exactly as validated, so
- * their response schemas stay open (rather than repeat the union) while carrying the precise type.
+ * Rule, action, filters, the requests inside an activity and change-request bodies are stored
+ * exactly as validated, so their response schemas stay open (rather than repeat the union) while
+ * carrying the precise type.
  */
 const open = <T>() => Type.Unsafe<T>(Type.Object({}, { additionalProperties: true }))
 const openWithKind = <T>() =>
@@ -97,6 +91,8 @@ export const PolicySchema = Type.Object({
   pendingChangeRequest: Type.Optional(ChangeRequestSchema),
 })
 export type Policy = Static<typeof PolicySchema>
+/** What a policy body sets, read back from a policy (any activity kind). */
+export type PolicyFields = Pick<Policy, 'name' | 'activityKind' | 'rule' | 'action' | 'filters'>
 
 // --- approvals ----------------------------------------------------------------------------------
 
@@ -116,16 +112,31 @@ const ApprovalDecisionSchema = Type.Object({
 })
 export type ApprovalDecision = Static<typeof ApprovalDecisionSchema>
 
-/** `activity` is the SDK's union: `{kind:'Wallets:Sign', signatureRequest|transferRequest|…}` or `{kind, changeRequest}`. */
-export interface ApprovalActivity {
-  kind: ActivityKind
-  [request: string]: unknown
-}
+/**
+ * `activity` is the SDK's union, told apart by `kind`: a `Wallets:Sign` activity carries the governed
+ * request under its own field (`signatureRequest`, `transferRequest`…), a change activity its
+ * `changeRequest`. The requests are stored exactly as the API showed them, so they stay open.
+ */
+const WalletRequestSchema = open<Record<string, unknown>>()
+const ApprovalActivitySchema = Type.Union([
+  Type.Object({
+    kind: Type.Literal('Wallets:Sign'),
+    signatureRequest: Type.Optional(WalletRequestSchema),
+    transferRequest: Type.Optional(WalletRequestSchema),
+    transactionRequest: Type.Optional(WalletRequestSchema),
+    swapRequest: Type.Optional(WalletRequestSchema),
+  }),
+  Type.Object({
+    kind: Type.Enum(['Permissions:Modify', 'Permissions:Assign', 'Policies:Modify']),
+    changeRequest: ChangeRequestSchema,
+  }),
+])
+export type ApprovalActivity = Static<typeof ApprovalActivitySchema>
 
 export const ApprovalSchema = Type.Object({
   id: Type.String(),
   initiatorId: Type.String(),
-  activity: openWithKind<ApprovalActivity>(),
+  activity: ApprovalActivitySchema,
   status: ApprovalStatusSchema,
   expirationDate: Type.Optional(Type.String()),
   dateCreated: Type.String(),

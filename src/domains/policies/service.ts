@@ -12,7 +12,7 @@ import type { ChangeRequestService } from './change-requests.ts'
 import type { PolicyBody } from './policy-body.ts'
 import type { PolicyRepository } from './repository.ts'
 import { ruleKindFeatures } from './rules/index.ts'
-import type { ChangeRequest, Policy, PolicyStatus } from './schemas.ts'
+import type { ChangeRequest, Policy, PolicyFields, PolicyStatus } from './schemas.ts'
 import { parsePolicyBody } from './validate.ts'
 
 export type PlanFeature = NonNullable<(typeof ruleKindFeatures)[keyof typeof ruleKindFeatures]>
@@ -178,8 +178,8 @@ export function createPolicyService(deps: PolicyServiceDeps) {
   }
 }
 
-function stripToBody(policy: Policy): PolicyBody {
-  const body: PolicyBody = {
+function stripToBody(policy: Policy): PolicyFields {
+  const body: PolicyFields = {
     name: policy.name,
     activityKind: policy.activityKind,
     rule: policy.rule,

@@ -11,24 +11,7 @@
 import type { TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import { AppError } from '../../errors.ts'
-import {
-  type Action,
-  type ActivityKind,
-  type Filters,
-  type PolicyBody,
-  PolicyBodySchema,
-  type Rule,
-  type RuleKind,
-} from './policy-body.ts'
-
-/** What a body that passed `PolicyBodySchema` is (the union is built from the table at run time). */
-interface ValidBody {
-  name: string
-  activityKind: ActivityKind
-  rule: { kind: RuleKind; configuration?: Record<string, unknown> }
-  action: Action
-  filters?: Filters
-}
+import { type Action, type PolicyBody, PolicyBodySchema } from './policy-body.ts'
 
 const invalid = (field: string, problem: string): AppError =>
   new AppError('validation_failed', `${field}: ${problem}`, { details: { field, problem } })
@@ -38,34 +21,22 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 export function parsePolicyBody(input: unknown): PolicyBody {
   if (!Value.Check(PolicyBodySchema, input)) throw explain(input)
-  const body = input as unknown as ValidBody
-  const policy: PolicyBody = {
-    name: body.name,
-    activityKind: body.activityKind,
-    rule: normalizedRule(body.rule),
-    action: reachable(body.action),
-  }
-  if (body.filters !== undefined) policy.filters = body.filters
-  return policy
-}
-
-/** Docs send `"1000"`, the SDK sends `1000`: both are accepted, the number is stored. */
-function normalizedRule(rule: ValidBody['rule']): Rule {
-  if (rule.configuration === undefined) return { kind: rule.kind } as Rule
-  const configuration: Record<string, unknown> = { ...rule.configuration }
-  if (typeof configuration.limit === 'string') configuration.limit = Number(configuration.limit)
-  if (rule.kind === 'TransactionCountVelocity' && !Number.isInteger(configuration.limit)) {
+  // Docs send a limit as `"1000"`, the SDK as `1000`: the schema decodes both to the number stored
+  // (on a copy: the input is left as it came).
+  const body = Value.Decode(PolicyBodySchema, input)
+  if (body.rule.kind === 'TransactionCountVelocity' && !Number.isInteger(body.rule.configuration.limit)) {
     throw invalid('rule.configuration.limit', 'must be a whole number of requests')
   }
-  return { kind: rule.kind, configuration } as Rule
+  assertReachable(body.action)
+  return body
 }
 
 /**
  * A quorum larger than the list of named approvers can never be reached: refuse it now rather than
  * leave every future approval pending until it expires.
  */
-function reachable(action: Action): Action {
-  if (action.kind !== 'RequestApproval') return action
+function assertReachable(action: Action): void {
+  if (action.kind !== 'RequestApproval') return
   action.approvalGroups.forEach((group, index) => {
     const listed = group.approvers.userId?.in
     if (listed && group.quorum > new Set(listed).size) {
@@ -75,7 +46,6 @@ function reachable(action: Action): Action {
       )
     }
   })
-  return action
 }
 
 // --- explaining a refusal, from the schema itself -------------------------------------------------

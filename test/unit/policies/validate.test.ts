@@ -88,7 +88,7 @@ describe('policy body validation: the combination table', () => {
             rule: { kind: ruleKind, configuration: configurations[ruleKind] },
             action: actions[actionKind],
           }
-          const ruleOk = combo.rules.includes(ruleKind)
+          const ruleOk = (combo.rules as readonly string[]).includes(ruleKind)
           const actionOk = (combo.actions as readonly string[]).includes(actionKind)
           if (ruleOk && actionOk) {
             const parsed = parsePolicyBody(body)
