@@ -21,6 +21,7 @@ import type {
   ApprovalDecisionBody,
   ApprovalStatus,
   ChangeRequest,
+  ListApprovalsQuery,
   PolicyEvaluation,
 } from './schemas.ts'
 
@@ -50,14 +51,6 @@ export interface OpenApprovalInput {
   readonly expiresInMinutes: number | undefined
   /** Pre-generated id, when the caller must reference the approval before it exists. */
   readonly id?: string
-}
-
-export interface ListApprovalsQuery {
-  readonly limit?: number
-  readonly paginationToken?: string
-  readonly status?: ApprovalStatus
-  readonly initiatorId?: string
-  readonly approverId?: string
 }
 
 const DEFAULT_PAGE = 20

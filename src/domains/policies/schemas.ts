@@ -37,12 +37,14 @@ const DecisionValueSchema = Type.Enum(['Approved', 'Denied'])
 export type DecisionValue = Static<typeof DecisionValueSchema>
 
 export const ListPoliciesQuerySchema = pageQuery({ status: Type.Optional(PolicyStatusSchema) })
+export type ListPoliciesQuery = Static<typeof ListPoliciesQuerySchema>
 
 export const ListApprovalsQuerySchema = pageQuery({
   status: Type.Optional(ApprovalStatusSchema),
   initiatorId: Type.Optional(Type.String({ maxLength: limits.id })),
   approverId: Type.Optional(Type.String({ maxLength: limits.id })),
 })
+export type ListApprovalsQuery = Static<typeof ListApprovalsQuerySchema>
 
 // --- change requests ----------------------------------------------------------------------------
 

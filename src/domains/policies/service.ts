@@ -12,7 +12,7 @@ import type { ChangeRequestService } from './change-requests.ts'
 import type { PolicyBody } from './policy-body.ts'
 import type { PolicyRepository } from './repository.ts'
 import { ruleKindFeatures } from './rules/index.ts'
-import type { ChangeRequest, Policy, PolicyFields, PolicyStatus } from './schemas.ts'
+import type { ChangeRequest, ListPoliciesQuery, Policy, PolicyFields } from './schemas.ts'
 import { parsePolicyBody } from './validate.ts'
 
 export type PlanFeature = NonNullable<(typeof ruleKindFeatures)[keyof typeof ruleKindFeatures]>
@@ -25,12 +25,6 @@ export type AssertFeature = (orgId: string, feature: PlanFeature) => Promise<voi
 
 /** What an update or archive produced: the policy (200) or a change request waiting (202). */
 export type PolicyChangeResult = ChangeOutcome<Policy, ChangeRequest>
-
-export interface ListPoliciesQuery {
-  readonly limit?: number
-  readonly paginationToken?: string
-  readonly status?: PolicyStatus
-}
 
 const DEFAULT_PAGE = 20
 
@@ -87,7 +81,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       kind: 'Policy',
       operationKind: 'Update',
       entityId: current.id,
-      body: { ...withoutPending(next) } as unknown as Record<string, unknown>,
+      body: { ...withoutPending(next) },
     })
     if (submitted.outcome === 'Pending') return { kind: 'Pending', changeRequest: submitted.changeRequest }
     const applied =
