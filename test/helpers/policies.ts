@@ -1,4 +1,5 @@
 import { type DfnsApiClient, PolicyPendingError } from '@dfns/sdk'
+import type { Walletd } from './sdk.ts'
 
 /** A Chainalysis prescreening policy that needs the plan's `chainalysis` feature (402 without it). */
 export const chainalysisPolicy: Parameters<DfnsApiClient['policies']['createPolicy']>[0]['body'] = {
@@ -55,3 +56,28 @@ export const walletGuard = (client: DfnsApiClient, walletId: string, action: Rec
       filters: { walletId: { in: [walletId] } },
     },
   })
+
+/** A Wallets:Sign policy on one wallet whose every request waits for one approval by `approverId`. */
+export const approvalGuard = (client: DfnsApiClient, walletId: string, approverId: string) =>
+  walletGuard(client, walletId, {
+    kind: 'RequestApproval',
+    autoRejectTimeout: 60,
+    approvalGroups: [{ quorum: 1, approvers: { userId: { in: [approverId] } } }],
+  })
+
+/** Who decides approvals: a client, and the user it acts for. */
+export interface Approver {
+  readonly userId: string
+  readonly client: DfnsApiClient
+}
+
+/** `approver` approves or denies an approval. */
+export const decide = (approver: Approver, approvalId: string, value: 'Approved' | 'Denied') =>
+  approver.client.policies.createApprovalDecision({ approvalId, body: { value } })
+
+/** A new user who may read and decide approvals (the permission guard checks that before the rules). */
+export async function newApprover(w: Walletd) {
+  const approver = await w.newUser()
+  await w.grant([approver.userId], ['Policies:Approvals:Read', 'Policies:Approvals:Approve'], 'Approver')
+  return approver
+}

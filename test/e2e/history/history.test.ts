@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import {
+  type Abi,
   createPublicClient,
   createWalletClient,
   erc20Abi,
@@ -55,6 +56,12 @@ describe(`on-chain history, assets and NFTs from the block follower (${testDiale
       .contractAddress!
   const sendEth = async (to: string, value: bigint) =>
     mined(await sender.sendTransaction({ to: to as Hex, value, account, chain: sepolia }))
+  /** A contract call sent by the outside account, mined. */
+  const transact = async (address: Hex, abi: Abi, functionName: string, args: readonly unknown[]) =>
+    mined(await sender.writeContract({ address, abi, functionName, args, account, chain: sepolia } as never))
+  /** Test tokens (both kinds) mint to anyone: `amount` units, or the token with that id. */
+  const mint = (contract: Hex, to: string, amount: bigint) =>
+    transact(contract, mintAbi, 'mint', [to, amount])
   const newWallet = () => w.root.wallets.createWallet({ body: { network: 'EthereumSepolia' } })
 
   before(async () => {
@@ -135,26 +142,8 @@ describe(`on-chain history, assets and NFTs from the block follower (${testDiale
 
   it('an incoming ERC-20 transfer appears in history and assets; filters narrow the history', async () => {
     const wallet = await newWallet()
-    await mined(
-      await sender.writeContract({
-        address: token,
-        abi: mintAbi,
-        functionName: 'mint',
-        args: [account.address, 5000n],
-        account,
-        chain: sepolia,
-      }),
-    )
-    const receipt = await mined(
-      await sender.writeContract({
-        address: token,
-        abi: erc20Abi,
-        functionName: 'transfer',
-        args: [wallet.address as Hex, 1234n],
-        account,
-        chain: sepolia,
-      }),
-    )
+    await mint(token, account.address, 5000n)
+    const receipt = await transact(token, erc20Abi, 'transfer', [wallet.address, 1234n])
     await sendEth(wallet.address!, 1000n)
     await follow()
     const history = await w.root.wallets.getWalletHistory({ walletId: wallet.id })
@@ -233,37 +222,10 @@ describe(`on-chain history, assets and NFTs from the block follower (${testDiale
 
   it('an ERC-721 received shows in nfts; once sent on it does not', async () => {
     const wallet = await newWallet()
-    await mined(
-      await sender.writeContract({
-        address: nft,
-        abi: mintAbi,
-        functionName: 'mint',
-        args: [account.address, 7n],
-        account,
-        chain: sepolia,
-      }),
-    )
-    await mined(
-      await sender.writeContract({
-        address: nft,
-        abi: mintAbi,
-        functionName: 'mint',
-        args: [account.address, 8n],
-        account,
-        chain: sepolia,
-      }),
-    )
+    await mint(nft, account.address, 7n)
+    await mint(nft, account.address, 8n)
     for (const id of [7n, 8n]) {
-      await mined(
-        await sender.writeContract({
-          address: nft,
-          abi: erc721Abi,
-          functionName: 'transferFrom',
-          args: [account.address, wallet.address as Hex, id],
-          account,
-          chain: sepolia,
-        }),
-      )
+      await transact(nft, erc721Abi, 'transferFrom', [account.address, wallet.address, id])
     }
     await follow()
     const nfts = await w.root.wallets.getWalletNfts({ walletId: wallet.id })
@@ -361,16 +323,7 @@ describe(`on-chain history, assets and NFTs from the block follower (${testDiale
 
   it('call-function decodes an ERC-20 balanceOf', async () => {
     const wallet = await newWallet()
-    await mined(
-      await sender.writeContract({
-        address: token,
-        abi: mintAbi,
-        functionName: 'mint',
-        args: [wallet.address as Hex, 4242n],
-        account,
-        chain: sepolia,
-      }),
-    )
+    await mint(token, wallet.address!, 4242n)
     const abi = {
       type: 'function',
       name: 'balanceOf',
@@ -422,16 +375,7 @@ describe(`on-chain history, assets and NFTs from the block follower (${testDiale
   it("a token the operator lists shows in every wallet's assets, verified, even before it moves", async () => {
     const wallet = await newWallet()
     // Listed in lower case and received too: one asset, in EIP-55 form.
-    await mined(
-      await sender.writeContract({
-        address: token,
-        abi: mintAbi,
-        functionName: 'mint',
-        args: [wallet.address as Hex, 9n],
-        account,
-        chain: sepolia,
-      }),
-    )
+    await mint(token, wallet.address!, 9n)
     await follow()
     const node = await w.startNode({
       config: { ...config, evmTokens: `EthereumSepolia=${token.toLowerCase()}` },

@@ -5,7 +5,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { keccak256, toHex } from 'viem'
 import { testDialect } from '../../helpers/database.ts'
 import { failsWith } from '../../helpers/fails-with.ts'
-import { walletGuard } from '../../helpers/policies.ts'
+import { approvalGuard, decide, newApprover, walletGuard } from '../../helpers/policies.ts'
 import { KeyCredentialSigner, newKey, startWalletd, type Walletd } from '../../helpers/sdk.ts'
 
 const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex.replace(/^0x/, ''), 'hex'))
@@ -230,20 +230,14 @@ describe(`keys, delegation, permissions and policies on signatures (${testDialec
   describe('policies on signature requests', () => {
     let approver: Awaited<ReturnType<Walletd['newUser']>>
     before(async () => {
-      approver = await w.newUser()
-      // Approvers need the approval operations (the permission guard checks them before the rules do).
-      await w.grant([approver.userId], ['Policies:Approvals:Read', 'Policies:Approvals:Approve'], 'Approver')
+      approver = await newApprover(w)
     })
 
     const guard = (walletId: string, action: Record<string, unknown>) => walletGuard(w.root, walletId, action)
 
     it('Pending with approvalId, signed once approved; the signature verifies', async () => {
       const wallet = await w.root.wallets.createWallet({ body: { network: 'Base' } })
-      await guard(wallet.id, {
-        kind: 'RequestApproval',
-        autoRejectTimeout: 60,
-        approvalGroups: [{ quorum: 1, approvers: { userId: { in: [approver.userId] } } }],
-      })
+      await approvalGuard(w.root, wallet.id, approver.userId)
       const hash = keccak256(toHex('needs approval'))
       const pending = await w.root.wallets.generateSignature({
         walletId: wallet.id,
@@ -252,10 +246,7 @@ describe(`keys, delegation, permissions and policies on signatures (${testDialec
       assert.equal(pending.status, 'Pending')
       assert.match(pending.approvalId!, /^ap-/)
       assert.equal(pending.signature, undefined)
-      await approver.client.policies.createApprovalDecision({
-        approvalId: pending.approvalId!,
-        body: { value: 'Approved' },
-      })
+      await decide(approver, pending.approvalId!, 'Approved')
       const signed = await w.root.wallets.getSignature({ walletId: wallet.id, signatureId: pending.id })
       assert.equal(signed.status, 'Signed')
       assert.ok(signed.datePolicyResolved)
@@ -268,19 +259,12 @@ describe(`keys, delegation, permissions and policies on signatures (${testDialec
 
     it('Rejected when the approvers deny it, and Rejected by a Block policy', async () => {
       const wallet = await w.root.wallets.createWallet({ body: { network: 'Base' } })
-      await guard(wallet.id, {
-        kind: 'RequestApproval',
-        autoRejectTimeout: 60,
-        approvalGroups: [{ quorum: 1, approvers: { userId: { in: [approver.userId] } } }],
-      })
+      await approvalGuard(w.root, wallet.id, approver.userId)
       const pending = await w.root.wallets.generateSignature({
         walletId: wallet.id,
         body: { kind: 'Hash', hash: keccak256('0x01') },
       })
-      await approver.client.policies.createApprovalDecision({
-        approvalId: pending.approvalId!,
-        body: { value: 'Denied' },
-      })
+      await decide(approver, pending.approvalId!, 'Denied')
       const denied = await w.root.wallets.getSignature({ walletId: wallet.id, signatureId: pending.id })
       assert.deepEqual([denied.status, denied.signature], ['Rejected', undefined])
 

@@ -5,7 +5,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sql } from 'kysely'
 import { keccak256, toHex } from 'viem'
 import { testDialect } from '../../helpers/database.ts'
-import { walletGuard } from '../../helpers/policies.ts'
+import { approvalGuard, decide, newApprover, walletGuard } from '../../helpers/policies.ts'
 import { KeyCredentialSigner, newKey, startWalletd, type Walletd } from '../../helpers/sdk.ts'
 import { type ReceivedWebhook, startReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.ts'
 
@@ -37,8 +37,7 @@ describe(`webhook events from their causes (${testDialect})`, () => {
       body: { firstFactorCredential: await signer.create(challenge), wallets: [] },
     })
     endUserId = registered.user.id
-    approver = await w.newUser()
-    await w.grant([approver.userId], ['Policies:Approvals:Read', 'Policies:Approvals:Approve'], 'Approver')
+    approver = await newApprover(w)
   })
   after(async () => {
     await receiver.close()
@@ -174,11 +173,7 @@ describe(`webhook events from their causes (${testDialect})`, () => {
 
   it('policy.approval.pending, then policy.approval.resolved and wallet.signature.signed once approved', async () => {
     const wallet = await w.root.wallets.createWallet({ body: { network: 'Base' } })
-    await guard(wallet.id, {
-      kind: 'RequestApproval',
-      autoRejectTimeout: 60,
-      approvalGroups: [{ quorum: 1, approvers: { userId: { in: [approver.userId] } } }],
-    })
+    await approvalGuard(w.root, wallet.id, approver.userId)
     await arrived()
     const pending = await w.root.wallets.generateSignature({
       walletId: wallet.id,
@@ -193,10 +188,7 @@ describe(`webhook events from their causes (${testDialect})`, () => {
     assert.deepEqual(one(events, 'policy.approval.pending'), {
       approval: await w.root.policies.getApproval({ approvalId: pending.approvalId! }),
     })
-    await approver.client.policies.createApprovalDecision({
-      approvalId: pending.approvalId!,
-      body: { value: 'Approved' },
-    })
+    await decide(approver, pending.approvalId!, 'Approved')
     events = await arrived()
     assert.deepEqual(kinds(events), ['policy.approval.resolved', 'wallet.signature.signed'])
     const resolved = one(events, 'policy.approval.resolved')
@@ -210,11 +202,7 @@ describe(`webhook events from their causes (${testDialect})`, () => {
 
   it('a policy change that rolls back emits nothing; the same change emits once it commits', async () => {
     const wallet = await w.root.wallets.createWallet({ body: { network: 'Base' } })
-    await guard(wallet.id, {
-      kind: 'RequestApproval',
-      autoRejectTimeout: 60,
-      approvalGroups: [{ quorum: 1, approvers: { userId: { in: [approver.userId] } } }],
-    })
+    await approvalGuard(w.root, wallet.id, approver.userId)
     await arrived()
     // The database refuses the approval's `policy.approval.pending` row: the transaction that opens
     // the approval (and wrote its `policy.triggered` row just before) fails as a whole.
@@ -269,21 +257,14 @@ describe(`webhook events from their causes (${testDialect})`, () => {
 
   it('wallet.signature.failed when the key of a pending request is deleted before approval', async () => {
     const wallet = await w.root.wallets.createWallet({ body: { network: 'Base' } })
-    await guard(wallet.id, {
-      kind: 'RequestApproval',
-      autoRejectTimeout: 60,
-      approvalGroups: [{ quorum: 1, approvers: { userId: { in: [approver.userId] } } }],
-    })
+    await approvalGuard(w.root, wallet.id, approver.userId)
     const pending = await w.root.wallets.generateSignature({
       walletId: wallet.id,
       body: { kind: 'Hash', hash: keccak256('0x04') },
     })
     await w.root.keys.deleteKey({ keyId: wallet.signingKey.id })
     await arrived()
-    await approver.client.policies.createApprovalDecision({
-      approvalId: pending.approvalId!,
-      body: { value: 'Approved' },
-    })
+    await decide(approver, pending.approvalId!, 'Approved')
     const events = await arrived()
     assert.deepEqual(kinds(events), ['policy.approval.resolved', 'wallet.signature.failed'])
     assert.equal(one(events, 'wallet.signature.failed').signatureRequest.id, pending.id)
