@@ -76,7 +76,11 @@ describe(`two walletd processes, one truth (${testDialect})`, () => {
 
   it('both start at the same instant on an empty database; the migrations ran exactly once, one org was bootstrapped', async () => {
     const redisFlags = hasRedis ? ['--redis-url', redisUrl] : []
-    nodes = await Promise.all([0, 1].map((i) => startWalletd([...storage(i), ...redisFlags], env)))
+    const started = await Promise.allSettled([0, 1].map((i) => startWalletd([...storage(i), ...redisFlags], env)))
+    // Keep every node that did start, so `after` stops it even when the other failed: a node left
+    // running would keep this test file from ever ending.
+    nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
+    for (const s of started) if (s.status === 'rejected') throw s.reason
     for (const node of nodes) assert.equal((await fetch(`${node.baseUrl}/readyz`)).status, 200)
     // The first-start bootstrap is claimed by exactly one node (on SQLite both share one data dir).
     const written = new Set(dirs.filter((d) => fs.existsSync(path.join(d, 'bootstrap.json'))))

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import type SQLiteDriver from 'better-sqlite3'
 import type { Db } from '../../../db/database.ts'
@@ -55,15 +56,24 @@ export class SqliteStates {
     this.#sqlite = sqlite
   }
 
-  /** Copy the whole database to `file`; the database now equals that state. */
+  /**
+   * Copy the whole database to `file`; the database now equals that state. The copy is written to
+   * a file of its own and renamed over `file`: two nodes starting on one data dir both save the
+   * first state, and `VACUUM INTO` refuses a file that exists.
+   */
   async save(file: string): Promise<void> {
-    fs.rmSync(file, { force: true })
-    await this.#db.connection().execute(async () => {
-      this.#track()
-      this.#sqlite.prepare('VACUUM INTO ?').run(file)
-      this.#mark(file)
-    })
-    fs.chmodSync(file, 0o600)
+    const partial = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.partial`
+    try {
+      await this.#db.connection().execute(async () => {
+        this.#track()
+        this.#sqlite.prepare('VACUUM INTO ?').run(partial)
+        fs.chmodSync(partial, 0o600)
+        fs.renameSync(partial, file)
+        this.#mark(file)
+      })
+    } finally {
+      fs.rmSync(partial, { force: true })
+    }
   }
 
   /** Make the database equal the state saved in `file`: only the changed rows when it can. */
