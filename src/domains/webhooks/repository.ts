@@ -3,7 +3,7 @@
  * optional argument (the database otherwise), so callers decide the transaction (emitEvent writes
  * inside the transaction of the change that caused the event).
  */
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, type RawBuilder, type Selectable, type SqlBool, sql } from 'kysely'
 import type { Dialect } from '../../db/database.ts'
 import type { Database, WebhookTables } from '../../db/schema.ts'
 
@@ -80,6 +80,17 @@ export interface AttemptOutcome {
 }
 
 export type WebhookRepository = ReturnType<typeof createWebhookRepository>
+
+/**
+ * A condition for a statement on another table: the org has no enabled webhook. A change guarded by
+ * it owes no event, and since the statement checks it as it writes, a webhook enabled before the
+ * change commits makes the guarded change do nothing (its caller then writes change and event in a
+ * transaction), as the emitter's own lookup inside that transaction would have seen it.
+ */
+export function noEnabledWebhookIn(orgId: string): () => RawBuilder<SqlBool> {
+  return () =>
+    sql<SqlBool>`not exists (select 1 from webhooks where webhooks.org_id = ${orgId} and webhooks.status = ${'Enabled'})`
+}
 
 export function createWebhookRepository(db: Executor, dialect: Dialect) {
   return {

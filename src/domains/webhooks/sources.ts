@@ -29,7 +29,7 @@ import {
   type WalletRepository,
 } from '../wallets/index.ts'
 import type { EmitEvent } from './emit.ts'
-import type { Executor } from './repository.ts'
+import { type Executor, noEnabledWebhookIn } from './repository.ts'
 import type { WebhookEventKind } from './schemas.ts'
 
 export interface EventSourceRepositories {
@@ -166,14 +166,21 @@ export function emittingRepositories(
       }
     },
     // Inside the caller's transaction when given (a failure and its velocity release commit together).
-    transition: (orgId, id, from, update, trx) =>
-      within(trx, async (t) => {
-        const repo = createSignatureRepository(t)
-        const moved = await repo.transition(orgId, id, from, update)
-        const kind = signatureKinds[update.status]
-        if (moved && kind) await emit({ orgId, kind, data: { signatureRequest: toSignatureView(moved) } }, t)
+    transition: async (orgId, id, from, update, trx) => {
+      const kind = signatureKinds[update.status]
+      if (!kind) return base.signatures.transition(orgId, id, from, update, trx)
+      // Alone, in an org without an enabled webhook, the change owes no event: one statement that
+      // checks there is none as it writes. Otherwise (or if the request had moved) as below.
+      if (!trx) {
+        const quiet = await base.signatures.transitionIf(orgId, id, from, update, noEnabledWebhookIn(orgId))
+        if (quiet) return quiet
+      }
+      return within(trx, async (t) => {
+        const moved = await createSignatureRepository(t).transition(orgId, id, from, update)
+        if (moved) await emit({ orgId, kind, data: { signatureRequest: toSignatureView(moved) } }, t)
         return moved
-      }),
+      })
+    },
   }
 
   return { keys, wallets, signatures }

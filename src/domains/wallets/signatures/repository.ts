@@ -1,7 +1,7 @@
-import type { Selectable } from 'kysely'
+import type { Expression, ExpressionBuilder, Selectable, SqlBool } from 'kysely'
 import type { DfnsSignature } from '../../../chains/index.ts'
 import { type Db, isUniqueViolation } from '../../../db/database.ts'
-import type { WalletTables } from '../../../db/schema.ts'
+import type { Database, WalletTables } from '../../../db/schema.ts'
 
 export type SignatureStatus = 'Pending' | 'Executing' | 'Signed' | 'Confirmed' | 'Failed' | 'Rejected'
 
@@ -99,10 +99,50 @@ export interface SignatureRepository {
     update: SignatureUpdate,
     trx?: Db,
   ): Promise<SignatureRecord | undefined>
+  /**
+   * `transition` alone (no transaction), applied only while `condition` also holds, checked by the
+   * same statement: for a caller that owes a write of its own with the change unless the condition
+   * holds (the webhooks' emitter: no event is owed in an org without an enabled webhook).
+   */
+  transitionIf(
+    orgId: string,
+    id: string,
+    from: readonly SignatureStatus[],
+    update: SignatureUpdate,
+    condition: (eb: ExpressionBuilder<Database, 'signature_requests'>) => Expression<SqlBool>,
+  ): Promise<SignatureRecord | undefined>
   /** `Executing` requests of any org whose lease ran out before `now`, oldest lease first. */
   listInterrupted(now: string, limit: number): Promise<SignatureRecord[]>
   /** Removes a request that never passed validation, so its externalId is free again. */
   remove(orgId: string, id: string): Promise<void>
+}
+
+async function applyTransition(
+  executor: Db,
+  orgId: string,
+  id: string,
+  from: readonly SignatureStatus[],
+  update: SignatureUpdate,
+  condition?: (eb: ExpressionBuilder<Database, 'signature_requests'>) => Expression<SqlBool>,
+): Promise<SignatureRecord | undefined> {
+  const set: Partial<Row> = { status: update.status }
+  if (update.reason !== undefined) set.reason = update.reason
+  if (update.signature !== undefined) set.signature = update.signature && JSON.stringify(update.signature)
+  if (update.signatures !== undefined) set.signatures = update.signatures && JSON.stringify(update.signatures)
+  if (update.signedData !== undefined) set.signed_data = update.signedData
+  if (update.approvalId !== undefined) set.approval_id = update.approvalId
+  if (update.datePolicyResolved !== undefined) set.date_policy_resolved = update.datePolicyResolved
+  if (update.dateSigned !== undefined) set.date_signed = update.dateSigned
+  if (update.leaseUntil !== undefined) set.lease_until = update.leaseUntil
+  let query = executor
+    .updateTable('signature_requests')
+    .set(set)
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where('status', 'in', [...from])
+  if (condition) query = query.where(condition)
+  const result = await query.returningAll().executeTakeFirst()
+  return result && toRecord(result)
 }
 
 export function createSignatureRepository(db: Db): SignatureRepository {
@@ -171,26 +211,12 @@ export function createSignatureRepository(db: Db): SignatureRepository {
       return rows.map(toRecord)
     },
 
-    async transition(orgId, id, from, update, trx = db) {
-      const set: Partial<Row> = { status: update.status }
-      if (update.reason !== undefined) set.reason = update.reason
-      if (update.signature !== undefined) set.signature = update.signature && JSON.stringify(update.signature)
-      if (update.signatures !== undefined)
-        set.signatures = update.signatures && JSON.stringify(update.signatures)
-      if (update.signedData !== undefined) set.signed_data = update.signedData
-      if (update.approvalId !== undefined) set.approval_id = update.approvalId
-      if (update.datePolicyResolved !== undefined) set.date_policy_resolved = update.datePolicyResolved
-      if (update.dateSigned !== undefined) set.date_signed = update.dateSigned
-      if (update.leaseUntil !== undefined) set.lease_until = update.leaseUntil
-      const result = await trx
-        .updateTable('signature_requests')
-        .set(set)
-        .where('org_id', '=', orgId)
-        .where('id', '=', id)
-        .where('status', 'in', [...from])
-        .returningAll()
-        .executeTakeFirst()
-      return result && toRecord(result)
+    transition(orgId, id, from, update, trx = db) {
+      return applyTransition(trx, orgId, id, from, update)
+    },
+
+    transitionIf(orgId, id, from, update, condition) {
+      return applyTransition(db, orgId, id, from, update, condition)
     },
 
     async listInterrupted(now, limit) {
