@@ -240,3 +240,23 @@ export function isUniqueViolation(err: unknown): boolean {
 }
 
 export type Db = Kysely<Database>
+
+/** Thrown inside `commitOnlyIf`'s transaction to roll it back; never escapes it. */
+const declined = new Error('the transaction was declined')
+
+/**
+ * Runs `work` in a new transaction of `db` that commits only when it answers true. On false it is
+ * rolled back and the answer is false: a write that `work` caught as refused (a unique violation)
+ * has aborted the transaction on PostgreSQL anyway, and nothing `work` did before it may stay.
+ */
+export async function commitOnlyIf(db: Db, work: (trx: Db) => Promise<boolean>): Promise<boolean> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      if (!(await work(trx))) throw declined
+      return true
+    })
+  } catch (err) {
+    if (err === declined) return false
+    throw err
+  }
+}

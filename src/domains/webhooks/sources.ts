@@ -13,7 +13,7 @@
  *   - signature requests made on a key (`/keys/:id/signatures`) emit `wallet.signature.*` too:
  *     Dfns has no `key.signature.*` kind and integrators follow one request lifecycle.
  */
-import type { Db } from '../../db/database.ts'
+import { commitOnlyIf, type Db } from '../../db/database.ts'
 import {
   createKeyRepository,
   createSignatureRepository,
@@ -43,8 +43,6 @@ const signatureKinds: Partial<Record<SignatureStatus, WebhookEventKind>> = {
   Failed: 'wallet.signature.failed',
   Rejected: 'wallet.signature.rejected',
 }
-
-const externalIdTaken = new Error('externalId taken')
 
 export function emittingRepositories(
   db: Db,
@@ -153,17 +151,7 @@ export function emittingRepositories(
         return true
       }
       // In the caller's transaction, which the caller rolls back on false (see the repository).
-      if (trx) return requested(trx)
-      try {
-        return await within(undefined, async (t) => {
-          // On PostgreSQL the refused insert has aborted the transaction: roll it back explicitly.
-          if (!(await requested(t))) throw externalIdTaken
-          return true
-        })
-      } catch (err) {
-        if (err === externalIdTaken) return false
-        throw err
-      }
+      return trx ? requested(trx) : commitOnlyIf(db, requested)
     },
     // Inside the caller's transaction when given (a failure and its velocity release commit together).
     transition: async (orgId, id, from, update, trx) => {

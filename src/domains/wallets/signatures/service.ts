@@ -10,7 +10,7 @@ import {
   transferFactsOf,
 } from '../../../chains/index.ts'
 import type { KeySigner } from '../../../custody/index.ts'
-import type { Db } from '../../../db/database.ts'
+import { commitOnlyIf, type Db } from '../../../db/database.ts'
 import { AppError, notFound } from '../../../errors.ts'
 import { newId } from '../../../ids.ts'
 import { pageOf } from '../../../pagination.ts'
@@ -32,7 +32,6 @@ const REPLAY_WAIT_MS = 5_000
 const REPLAY_POLL_MS = 10
 /** Thrown by the validation signer at the first signing operation: every check before it passed. */
 class ValidationComplete extends Error {}
-const externalIdTaken = new Error('externalId taken')
 
 export type SignatureService = ReturnType<typeof createSignatureService>
 
@@ -182,17 +181,11 @@ export function createSignatureService(ctx: SignaturesContext, keys: KeyService,
     governed: { record(trx: Db): Promise<void> } | undefined,
   ): Promise<boolean> {
     if (!governed) return ctx.signatures.insert(record)
-    try {
-      return await ctx.db.transaction().execute(async (trx) => {
-        // On PostgreSQL the refused insert has aborted the transaction: roll it back.
-        if (!(await ctx.signatures.insert(record, trx))) throw externalIdTaken
-        await governed.record(trx)
-        return true
-      })
-    } catch (err) {
-      if (err === externalIdTaken) return false
-      throw err
-    }
+    return commitOnlyIf(ctx.db, async (trx) => {
+      if (!(await ctx.signatures.insert(record, trx))) return false
+      await governed.record(trx)
+      return true
+    })
   }
 
   async function submit(s: Submission): Promise<SignatureRequestView> {
