@@ -31,6 +31,7 @@ export interface RunAgain {
 
 export interface JobHandler<P = unknown> {
   /** Must be idempotent: a job whose node died mid-run is run again (at-least-once). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that just finishes returns nothing at all
   run(job: ClaimedJob<P>): Promise<undefined | RunAgain | void>
   /**
    * When `run` throws: the time of the next attempt, or undefined to give up (the job is dead).

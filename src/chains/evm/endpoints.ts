@@ -28,8 +28,7 @@ export interface EvmEndpoints {
 
 export function evmNetwork(name: string, what: string): NetworkInfo & { chainId: number } {
   const network = findNetwork(name)
-  if (!network || network.blockchainKind !== 'Evm')
-    throw new ConfigError(`${what}: ${name} is not an EVM network`)
+  if (network?.blockchainKind !== 'Evm') throw new ConfigError(`${what}: ${name} is not an EVM network`)
   if (network.chainId === undefined) throw new ConfigError(`${what}: ${name} has no known chain id`)
   return network as NetworkInfo & { chainId: number }
 }

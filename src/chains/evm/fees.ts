@@ -77,11 +77,12 @@ export function feeFor(estimate: EvmFeeEstimate, priority: Priority | undefined)
 /** A replacement must raise both fee fields by at least 10% over the original (geth, anvil). */
 export function bumpedFee(original: Eip1559Fee, atLeast: Eip1559Fee): Eip1559Fee {
   const bump = (v: bigint) => v + (v + 9n) / 10n + 1n
-  const maxPriorityFeePerGas =
-    bump(original.maxPriorityFeePerGas) > atLeast.maxPriorityFeePerGas
-      ? bump(original.maxPriorityFeePerGas)
-      : atLeast.maxPriorityFeePerGas
-  const cap =
-    bump(original.maxFeePerGas) > atLeast.maxFeePerGas ? bump(original.maxFeePerGas) : atLeast.maxFeePerGas
-  return { maxPriorityFeePerGas, maxFeePerGas: cap > maxPriorityFeePerGas ? cap : maxPriorityFeePerGas }
+  const maxPriorityFeePerGas = largerOf(bump(original.maxPriorityFeePerGas), atLeast.maxPriorityFeePerGas)
+  const cap = largerOf(bump(original.maxFeePerGas), atLeast.maxFeePerGas)
+  return { maxPriorityFeePerGas, maxFeePerGas: largerOf(cap, maxPriorityFeePerGas) }
+}
+
+/** Math.max for bigints, which Math.max refuses. */
+function largerOf(a: bigint, b: bigint): bigint {
+  return a > b ? a : b
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { type DfnsApiClient, DfnsError, PolicyPendingError } from '@dfns/sdk'
+import { type DfnsApiClient, DfnsError } from '@dfns/sdk'
 import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 import { testDialect } from '../../helpers/database.ts'
 import { failsWith } from '../../helpers/fails-with.ts'

@@ -76,7 +76,9 @@ describe(`two walletd processes, one truth (${testDialect})`, () => {
 
   it('both start at the same instant on an empty database; the migrations ran exactly once, one org was bootstrapped', async () => {
     const redisFlags = hasRedis ? ['--redis-url', redisUrl] : []
-    const started = await Promise.allSettled([0, 1].map((i) => startWalletd([...storage(i), ...redisFlags], env)))
+    const started = await Promise.allSettled(
+      [0, 1].map((i) => startWalletd([...storage(i), ...redisFlags], env)),
+    )
     // Keep every node that did start, so `after` stops it even when the other failed: a node left
     // running would keep this test file from ever ending.
     nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { DfnsError, PolicyPendingError } from '@dfns/sdk'
+import { PolicyPendingError } from '@dfns/sdk'
 import { testDialect } from '../../helpers/database.ts'
 import { pendingBody } from '../../helpers/policies.ts'
 import { startWalletd, type TestUser, type Walletd } from '../../helpers/sdk.ts'

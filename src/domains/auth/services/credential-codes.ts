@@ -91,7 +91,7 @@ export function createCredentialCodeService(
     const found = await ctx.repos.codes.findByHash('Credential', hashCode(body.code))
     if (!found?.userId || found.usedAt !== null || found.expiresAt <= now.toISOString()) throw invalidCode()
     const user = await ctx.repos.users.find(found.orgId, found.userId)
-    if (!user || !user.isActive || user.isArchived) throw invalidCode()
+    if (!user?.isActive || user.isArchived) throw invalidCode()
     await openLimits.assertAddressMayOpen(clientAddress)
     if (!(await ctx.repos.codes.consume(found.id, now))) throw invalidCode()
     return credentials.credentialChallengeFor(
