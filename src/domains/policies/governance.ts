@@ -146,6 +146,11 @@ export function createWalletGovernance(deps: WalletGovernanceDeps) {
           trx,
         ),
       decide: () => decide(activity, now, usdValue, subjects.window, policies),
+      /**
+       * No active policy of the org governs this kind: `decide` would allow it without reading or
+       * writing anything, so the caller may skip it (and execute before it records).
+       */
+      unpoliced: policies.length === 0,
     }
   }
 

@@ -30,6 +30,7 @@ export { createWalletRepository, type WalletRecord, type WalletRepository } from
 export { WalletView } from './schemas.ts'
 export {
   createSignatureRepository,
+  type SignatureRecord,
   type SignatureRepository,
   type SignatureStatus,
 } from './signatures/repository.ts'

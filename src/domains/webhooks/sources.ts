@@ -20,6 +20,7 @@ import {
   createWalletRepository,
   type KeyRecord,
   type KeyRepository,
+  type SignatureRecord,
   type SignatureRepository,
   type SignatureStatus,
   toKeyView,
@@ -152,6 +153,21 @@ export function emittingRepositories(
       }
       // In the caller's transaction, which the caller rolls back on false (see the repository).
       return trx ? requested(trx) : commitOnlyIf(db, requested)
+    },
+    // In an org without an enabled webhook, no event is owed: the insert checks that as it writes.
+    // Otherwise both events, requested then signed, in the caller's transaction.
+    insertSigned: async (requested, signed, trx) => {
+      const stored = await base.signatures.insertIf(signed, noEnabledWebhookIn(signed.orgId)(), trx)
+      if (stored !== 'unmet') return stored
+      const announced = async (t: Executor) => {
+        if (!(await createSignatureRepository(t).insert(signed))) return false
+        const event = (kind: WebhookEventKind, record: SignatureRecord) =>
+          emit({ orgId: record.orgId, kind, data: { signatureRequest: toSignatureView(record) } }, t)
+        await event('wallet.signature.requested', requested)
+        await event('wallet.signature.signed', signed)
+        return true
+      }
+      return trx ? announced(trx) : commitOnlyIf(db, announced)
     },
     // Inside the caller's transaction when given (a failure and its velocity release commit together).
     transition: async (orgId, id, from, update, trx) => {

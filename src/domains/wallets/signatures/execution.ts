@@ -73,21 +73,32 @@ export function createSignatureExecution(ctx: SignaturesContext) {
     await ctx.governance?.releaseWalletRequest(record.id)
   }
 
-  /** Signs an `Executing` request with the key and records the outcome. */
-  /** Signs and stores the signature: the request as stored, or undefined when it was ended meanwhile. */
+  /** The signature of a request's body by its key (nothing is stored). */
+  async function sign(record: SignatureRecord, key: KeyRecord, network: NetworkInfo) {
+    const signer = await ctx.keyStore.signer({ orgId: key.orgId, keyId: key.id })
+    return produceSignature({ network, signer, body: record.requestBody as SignatureRequestBody })
+  }
+
+  /** The fields a signature sets on its request. */
+  function signedFields(outcome: Awaited<ReturnType<typeof sign>>) {
+    return {
+      status: 'Signed' as const,
+      signature: outcome.signature ?? null,
+      signatures: outcome.signatures ?? null,
+      signedData: outcome.signedData ?? null,
+      dateSigned: ctx.clock.now().toISOString(),
+    }
+  }
+
+  /** Signs an `Executing` request and stores the signature: the request as stored, or undefined when it was ended meanwhile. */
   async function execute(
     record: SignatureRecord,
     key: KeyRecord,
     network: NetworkInfo,
   ): Promise<SignatureRecord | undefined> {
-    let outcome: Awaited<ReturnType<typeof produceSignature>>
+    let outcome: Awaited<ReturnType<typeof sign>>
     try {
-      const signer = await ctx.keyStore.signer({ orgId: key.orgId, keyId: key.id })
-      outcome = await produceSignature({
-        network,
-        signer,
-        body: record.requestBody as SignatureRequestBody,
-      })
+      outcome = await sign(record, key, network)
     } catch (err) {
       // The key was deleted while this request was on its way: its material is gone for good.
       const gone = isAppError(err) && err.code === 'not_found'
@@ -95,13 +106,7 @@ export function createSignatureExecution(ctx: SignaturesContext) {
       if (gone) throw new AppError('gone', `key ${key.id} was deleted`, { details: { keyId: key.id } })
       throw err
     }
-    const signed = await transition(record, ['Executing'], {
-      status: 'Signed',
-      signature: outcome.signature ?? null,
-      signatures: outcome.signatures ?? null,
-      signedData: outcome.signedData ?? null,
-      dateSigned: ctx.clock.now().toISOString(),
-    })
+    const signed = await transition(record, ['Executing'], signedFields(outcome))
     if (!signed) await ended(record)
     return signed
   }
@@ -150,5 +155,16 @@ export function createSignatureExecution(ctx: SignaturesContext) {
     await execute(record, key, network)
   }
 
-  return { leaseFrom, interrupted, transition, fail, ended, execute, failInterrupted, onApprovalResolved }
+  return {
+    leaseFrom,
+    interrupted,
+    transition,
+    fail,
+    ended,
+    sign,
+    signedFields,
+    execute,
+    failInterrupted,
+    onApprovalResolved,
+  }
 }

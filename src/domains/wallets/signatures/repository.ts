@@ -80,6 +80,17 @@ export interface SignatureRepository {
    * answer has aborted it on PostgreSQL: the caller rolls it back.
    */
   insert(record: SignatureRecord, trx?: Db): Promise<boolean>
+  /**
+   * Stores a request signed before it was stored: the row is `signed`; `requested` is the request
+   * as it was before signing, for whoever reports its whole history (the webhooks' events). As
+   * `insert` otherwise.
+   */
+  insertSigned(requested: SignatureRecord, signed: SignatureRecord, trx?: Db): Promise<boolean>
+  /**
+   * `insert`, done only while `condition` also holds, checked by the same statement: `'unmet'` when
+   * it did not hold (nothing is stored), otherwise as `insert`.
+   */
+  insertIf(record: SignatureRecord, condition: Expression<SqlBool>, trx?: Db): Promise<boolean | 'unmet'>
   find(orgId: string, id: string): Promise<SignatureRecord | undefined>
   findByExternalId(orgId: string, externalId: string): Promise<SignatureRecord | undefined>
   /** Newest first, by wallet or by key. */
@@ -145,37 +156,62 @@ async function applyTransition(
   return result && toRecord(result)
 }
 
+/** A record as its row. */
+const toRow = (record: SignatureRecord): Row => ({
+  id: record.id,
+  org_id: record.orgId,
+  wallet_id: record.walletId,
+  key_id: record.keyId,
+  network: record.network,
+  target: record.target,
+  requester_user_id: record.requester.userId,
+  requester_token_id: record.requester.tokenId ?? null,
+  request_body: JSON.stringify(record.requestBody),
+  canonical_body: record.canonicalBody,
+  status: record.status,
+  reason: record.reason,
+  signature: record.signature && JSON.stringify(record.signature),
+  signatures: record.signatures && JSON.stringify(record.signatures),
+  signed_data: record.signedData,
+  approval_id: record.approvalId,
+  external_id: record.externalId,
+  date_requested: record.dateRequested,
+  date_policy_resolved: record.datePolicyResolved,
+  date_signed: record.dateSigned,
+  lease_until: record.leaseUntil,
+})
+
+/** Inserts a request: false when another request of its org holds its externalId. */
+async function insertRow(executor: Db, record: SignatureRecord): Promise<boolean> {
+  try {
+    await executor.insertInto('signature_requests').values(toRow(record)).execute()
+    return true
+  } catch (err) {
+    if (record.externalId !== null && isUniqueViolation(err)) return false
+    throw err
+  }
+}
+
 export function createSignatureRepository(db: Db): SignatureRepository {
   return {
-    async insert(record, trx = db) {
+    insert(record, trx = db) {
+      return insertRow(trx, record)
+    },
+
+    insertSigned(_requested, signed, trx = db) {
+      return insertRow(trx, signed)
+    },
+
+    async insertIf(record, condition, trx = db) {
+      const row = toRow(record)
+      const columns = Object.keys(row) as (keyof Row)[]
       try {
-        await trx
+        const result = await trx
           .insertInto('signature_requests')
-          .values({
-            id: record.id,
-            org_id: record.orgId,
-            wallet_id: record.walletId,
-            key_id: record.keyId,
-            network: record.network,
-            target: record.target,
-            requester_user_id: record.requester.userId,
-            requester_token_id: record.requester.tokenId ?? null,
-            request_body: JSON.stringify(record.requestBody),
-            canonical_body: record.canonicalBody,
-            status: record.status,
-            reason: record.reason,
-            signature: record.signature && JSON.stringify(record.signature),
-            signatures: record.signatures && JSON.stringify(record.signatures),
-            signed_data: record.signedData,
-            approval_id: record.approvalId,
-            external_id: record.externalId,
-            date_requested: record.dateRequested,
-            date_policy_resolved: record.datePolicyResolved,
-            date_signed: record.dateSigned,
-            lease_until: record.leaseUntil,
-          })
-          .execute()
-        return true
+          .columns(columns)
+          .expression(trx.selectNoFrom((eb) => columns.map((c) => eb.val(row[c]).as(c))).where(condition))
+          .executeTakeFirst()
+        return Number(result.numInsertedOrUpdatedRows) === 1 ? true : 'unmet'
       } catch (err) {
         if (record.externalId !== null && isUniqueViolation(err)) return false
         throw err

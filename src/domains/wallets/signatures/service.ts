@@ -188,6 +188,49 @@ export function createSignatureService(ctx: SignaturesContext, keys: KeyService,
     })
   }
 
+  /** Another request holds this one's externalId: the winner's request is the answer (or a 409). */
+  async function lostExternalIdRace(record: SignatureRecord): Promise<SignatureRequestView> {
+    const replayed = await replay(
+      record.orgId,
+      record.externalId as string,
+      record.target,
+      record.canonicalBody,
+    )
+    if (replayed) return replayed
+    throw new AppError('conflict', 'Conflicting signature request with same externalId', {
+      details: { duplicate: { externalId: record.externalId } },
+    })
+  }
+
+  /**
+   * A request that no policy governs and that has no value to price: nothing can hold it, so it is
+   * signed before it is stored, then stored once, already `Signed`, with its ledger entry (storing
+   * it `Executing` and updating it after signing costs three statements more). A node that stops
+   * while signing leaves nothing behind: the request was never seen, and its caller had no answer.
+   * A twin with the same externalId may sign too; only the stored one is ever answered.
+   * Undefined when signing failed: the caller takes the usual path, which stores the failure.
+   */
+  async function signBeforeStoring(
+    record: SignatureRecord,
+    key: KeyRecord,
+    network: NetworkInfo,
+    governed: { record(trx: Db): Promise<void> },
+  ): Promise<SignatureRecord | 'duplicate' | undefined> {
+    let outcome: Awaited<ReturnType<typeof execution.sign>>
+    try {
+      outcome = await execution.sign(record, key, network)
+    } catch {
+      return undefined
+    }
+    const signed: SignatureRecord = { ...record, ...execution.signedFields(outcome) }
+    const stored = await commitOnlyIf(ctx.db, async (trx) => {
+      if (!(await ctx.signatures.insertSigned(record, signed, trx))) return false
+      await governed.record(trx)
+      return true
+    })
+    return stored ? signed : 'duplicate'
+  }
+
   async function submit(s: Submission): Promise<SignatureRequestView> {
     const { caller, key, wallet, network, target, body } = s
     const externalId = typeof body.externalId === 'string' ? body.externalId : null
@@ -223,14 +266,12 @@ export function createSignatureService(ctx: SignaturesContext, keys: KeyService,
       ctx.governance && activity && activity.value === undefined
         ? await ctx.governance.prepareWalletRequest(activity)
         : undefined
-    if (!(await insertRecorded(record, early))) {
-      // Lost the race for this externalId: the winner's request is the answer (or a 409).
-      const replayed = await replay(caller.orgId, externalId as string, target, canonicalBody)
-      if (replayed) return replayed
-      throw new AppError('conflict', 'Conflicting signature request with same externalId', {
-        details: { duplicate: { externalId } },
-      })
+    if (early?.unpoliced) {
+      const signed = await signBeforeStoring(record, key, network, early)
+      if (signed === 'duplicate') return lostExternalIdRace(record)
+      if (signed) return toSignatureView(signed)
     }
+    if (!(await insertRecorded(record, early))) return lostExternalIdRace(record)
 
     if (ctx.governance && activity) {
       let decision: Awaited<ReturnType<typeof ctx.governance.governWalletRequest>>
