@@ -1,4 +1,5 @@
 import { type Db, isUniqueViolation } from '../db/database.ts'
+import { fixedQuery, type Params } from '../db/fixed-query.ts'
 import { AppError } from '../errors.ts'
 import { signerAssociatedData } from './import-signer.ts'
 import {
@@ -159,13 +160,12 @@ export function createSoftwareKeyStore(deps: SoftwareKeyStoreDeps): KeyStore {
     return { scheme: prepared.scheme, curve: prepared.curve, publicKey: prepared.publicKey }
   }
 
+  // Every signature reads its key's material: built once.
+  const materialOf = fixedQuery(db, (p: Params<{ keyId: string; orgId: string }>) =>
+    db.selectFrom('custody_keys').selectAll().where('key_id', '=', p.keyId).where('org_id', '=', p.orgId),
+  )
   async function load(ref: KeyRef) {
-    const row = await db
-      .selectFrom('custody_keys')
-      .selectAll()
-      .where('key_id', '=', ref.keyId)
-      .where('org_id', '=', ref.orgId)
-      .executeTakeFirst()
+    const row = await materialOf.first({ keyId: ref.keyId, orgId: ref.orgId })
     if (!row) {
       throw new AppError('not_found', `key ${ref.keyId} has no key material`, { details: { id: ref.keyId } })
     }

@@ -3,6 +3,7 @@
  * validated, so what is returned is what was accepted (limits already normalized to numbers).
  */
 import type { Kysely, Selectable } from 'kysely'
+import { fixedQuery, type Params } from '../../db/fixed-query.ts'
 import type { Database } from '../../db/schema.ts'
 import type { Action, ActivityKind, Filters, Rule } from './policy-body.ts'
 import type { Policy, PolicyFields, PolicyStatus } from './schemas.ts'
@@ -34,6 +35,15 @@ export interface ListPoliciesOptions {
 export type PolicyRepository = ReturnType<typeof createPolicyRepository>
 
 export function createPolicyRepository(db: Kysely<Database>) {
+  // Every governed request reads its org's active policies: built once.
+  const activeOf = fixedQuery(db, (p: Params<{ orgId: string; activityKind: ActivityKind }>) =>
+    db
+      .selectFrom('policies')
+      .selectAll()
+      .where('org_id', '=', p.orgId)
+      .where('activity_kind', '=', p.activityKind)
+      .where('status', '=', 'Active'),
+  )
   async function insert(orgId: string, policy: Policy): Promise<void> {
     await db
       .insertInto('policies')
@@ -72,13 +82,7 @@ export function createPolicyRepository(db: Kysely<Database>) {
 
   /** The Active policies of one activity kind: what evaluation reads on every governed request. */
   async function listActive(orgId: string, activityKind: ActivityKind): Promise<Policy[]> {
-    const rows = await db
-      .selectFrom('policies')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('activity_kind', '=', activityKind)
-      .where('status', '=', 'Active')
-      .execute()
+    const rows = await activeOf.all({ orgId, activityKind })
     return rows.map(toPolicy)
   }
 

@@ -10,6 +10,7 @@
  * text in time order on both SQLite and PostgreSQL.
  */
 import { type Kysely, sql } from 'kysely'
+import { fixedQuery, type Params } from '../../db/fixed-query.ts'
 import type { Database } from '../../db/schema.ts'
 import type { VelocityWindow } from './rules/types.ts'
 
@@ -76,6 +77,69 @@ export interface GovernedRequestEntry {
 export type VelocityLedger = ReturnType<typeof createVelocityLedger>
 
 export function createVelocityLedger(db: Kysely<Database>) {
+  // Every governed request writes these two: built once.
+  const insertEntry = fixedQuery(
+    db,
+    (
+      p: Params<{
+        id: string
+        org_id: string
+        wallet_id: string
+        date_created: string
+        amount_usd_micros: number | null
+      }>,
+    ) =>
+      db
+        .insertInto('policy_governed_requests')
+        .values({
+          id: p.id,
+          org_id: p.org_id,
+          wallet_id: p.wallet_id,
+          date_created: p.date_created,
+          amount_usd_micros: p.amount_usd_micros,
+          rejected: 0,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returning('id'),
+  )
+  type BucketChange = {
+    walletId: string
+    minute: string
+    hour: string
+    day: string
+    count: number
+    micros: number
+    unpriced: number
+  }
+  // One statement for the three buckets (they differ in granularity, so no row is hit twice).
+  const addToBuckets = fixedQuery(db, (p: Params<BucketChange>) =>
+    db
+      .insertInto('policy_velocity_buckets')
+      .values(
+        (
+          [
+            ['m', p.minute],
+            ['h', p.hour],
+            ['d', p.day],
+          ] as const
+        ).map(([granularity, start]) => ({
+          wallet_id: p.walletId,
+          granularity,
+          bucket_start: start,
+          request_count: p.count,
+          amount_usd_micros: p.micros,
+          unpriced_count: p.unpriced,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['wallet_id', 'granularity', 'bucket_start']).doUpdateSet({
+          request_count: sql`policy_velocity_buckets.request_count + excluded.request_count`,
+          amount_usd_micros: sql`policy_velocity_buckets.amount_usd_micros + excluded.amount_usd_micros`,
+          unpriced_count: sql`policy_velocity_buckets.unpriced_count + excluded.unpriced_count`,
+        }),
+      ),
+  )
+
   /**
    * Adds a request to the raw table and to its three buckets, atomically (in `trx` when given, so
    * it commits with the caller's row). Idempotent per id.
@@ -83,19 +147,17 @@ export function createVelocityLedger(db: Kysely<Database>) {
   async function record(entry: GovernedRequestEntry, trx?: Kysely<Database>): Promise<void> {
     const micros = entry.amountUsd === undefined ? null : toMicros(entry.amountUsd)
     const run = async (trx: Kysely<Database>) => {
-      const inserted = await trx
-        .insertInto('policy_governed_requests')
-        .values({
+      const inserted = await insertEntry.first(
+        {
           id: entry.id,
           org_id: entry.orgId,
           wallet_id: entry.walletId,
           date_created: entry.date.toISOString(),
           amount_usd_micros: micros,
-          rejected: 0,
-        })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .executeTakeFirst()
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return
+        },
+        trx,
+      )
+      if (!inserted) return
       await adjustBuckets(entry.walletId, entry.date.getTime(), micros, 1, trx)
     }
     await (trx ? run(trx) : db.transaction().execute(run))
@@ -129,27 +191,18 @@ export function createVelocityLedger(db: Kysely<Database>) {
     sign: 1 | -1,
     trx: Kysely<Database>,
   ): Promise<void> {
-    // One statement for the three buckets (they differ in granularity, so no row is hit twice).
-    await trx
-      .insertInto('policy_velocity_buckets')
-      .values(
-        granularities.map(({ key, ms }) => ({
-          wallet_id: walletId,
-          granularity: key,
-          bucket_start: iso(floorTo(at, ms)),
-          request_count: sign,
-          amount_usd_micros: sign * (micros ?? 0),
-          unpriced_count: micros === null ? sign : 0,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['wallet_id', 'granularity', 'bucket_start']).doUpdateSet({
-          request_count: sql`policy_velocity_buckets.request_count + excluded.request_count`,
-          amount_usd_micros: sql`policy_velocity_buckets.amount_usd_micros + excluded.amount_usd_micros`,
-          unpriced_count: sql`policy_velocity_buckets.unpriced_count + excluded.unpriced_count`,
-        }),
-      )
-      .execute()
+    await addToBuckets.all(
+      {
+        walletId,
+        minute: iso(floorTo(at, MINUTE)),
+        hour: iso(floorTo(at, HOUR)),
+        day: iso(floorTo(at, DAY)),
+        count: sign,
+        micros: sign * (micros ?? 0),
+        unpriced: micros === null ? sign : 0,
+      },
+      trx,
+    )
   }
 
   /**

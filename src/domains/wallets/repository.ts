@@ -1,5 +1,6 @@
 import type { Selectable, Transaction } from 'kysely'
 import type { Db } from '../../db/database.ts'
+import { fixedQuery, type Params } from '../../db/fixed-query.ts'
 import type { Database, WalletTables } from '../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import { type KeyRecord, toKeyRecord } from './keys/repository.ts'
@@ -86,6 +87,31 @@ export interface WalletRepository {
 }
 
 export function createWalletRepository(db: Db): WalletRepository {
+  // Every wallet route reads its wallet with its key: built once.
+  const withKey = fixedQuery(db, (p: Params<{ orgId: string; walletId: string }>) =>
+    db
+      .selectFrom('wallets as w')
+      .innerJoin('keys as k', (join) =>
+        join.onRef('k.id', '=', 'w.key_id').onRef('k.org_id', '=', 'w.org_id'),
+      )
+      .selectAll('w')
+      .select([
+        'k.scheme as key_scheme',
+        'k.curve as key_curve',
+        'k.public_key as key_public_key',
+        'k.name as key_name',
+        'k.status as key_status',
+        'k.delegated_to as key_delegated_to',
+        'k.delay_delegation as key_delay_delegation',
+        'k.imported as key_imported',
+        'k.exported as key_exported',
+        'k.date_exported as key_date_exported',
+        'k.date_created as key_date_created',
+        'k.date_deleted as key_date_deleted',
+      ])
+      .where('w.org_id', '=', p.orgId)
+      .where('w.id', '=', p.walletId),
+  )
   return {
     async insert(wallet, trx = db) {
       await trx.insertInto('wallets').values(toWalletRow(wallet)).execute()
@@ -106,29 +132,7 @@ export function createWalletRepository(db: Db): WalletRepository {
     },
 
     async findWithKey(orgId, walletId) {
-      const row = await db
-        .selectFrom('wallets as w')
-        .innerJoin('keys as k', (join) =>
-          join.onRef('k.id', '=', 'w.key_id').onRef('k.org_id', '=', 'w.org_id'),
-        )
-        .selectAll('w')
-        .select([
-          'k.scheme as key_scheme',
-          'k.curve as key_curve',
-          'k.public_key as key_public_key',
-          'k.name as key_name',
-          'k.status as key_status',
-          'k.delegated_to as key_delegated_to',
-          'k.delay_delegation as key_delay_delegation',
-          'k.imported as key_imported',
-          'k.exported as key_exported',
-          'k.date_exported as key_date_exported',
-          'k.date_created as key_date_created',
-          'k.date_deleted as key_date_deleted',
-        ])
-        .where('w.org_id', '=', orgId)
-        .where('w.id', '=', walletId)
-        .executeTakeFirst()
+      const row = await withKey.first({ orgId, walletId })
       if (!row) return undefined
       const key = toKeyRecord({
         id: row.key_id,

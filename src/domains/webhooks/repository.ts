@@ -87,9 +87,13 @@ export type WebhookRepository = ReturnType<typeof createWebhookRepository>
  * change commits makes the guarded change do nothing (its caller then writes change and event in a
  * transaction), as the emitter's own lookup inside that transaction would have seen it.
  */
+export function noEnabledWebhook(orgId: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`not exists (select 1 from webhooks where webhooks.org_id = ${orgId} and webhooks.status = ${'Enabled'})`
+}
+
+/** `noEnabledWebhook` as a Kysely `where` callback. */
 export function noEnabledWebhookIn(orgId: string): () => RawBuilder<SqlBool> {
-  return () =>
-    sql<SqlBool>`not exists (select 1 from webhooks where webhooks.org_id = ${orgId} and webhooks.status = ${'Enabled'})`
+  return () => noEnabledWebhook(orgId)
 }
 
 export function createWebhookRepository(db: Executor, dialect: Dialect) {

@@ -30,7 +30,7 @@ import {
   type WalletRepository,
 } from '../wallets/index.ts'
 import type { EmitEvent } from './emit.ts'
-import { type Executor, noEnabledWebhookIn } from './repository.ts'
+import { type Executor, noEnabledWebhook, noEnabledWebhookIn } from './repository.ts'
 import type { WebhookEventKind } from './schemas.ts'
 
 export interface EventSourceRepositories {
@@ -157,7 +157,7 @@ export function emittingRepositories(
     // In an org without an enabled webhook, no event is owed: the insert checks that as it writes.
     // Otherwise both events, requested then signed, in the caller's transaction.
     insertSigned: async (requested, signed, trx) => {
-      const stored = await base.signatures.insertIf(signed, noEnabledWebhookIn(signed.orgId)(), trx)
+      const stored = await base.signatures.insertIf(signed, noEnabledWebhook, trx)
       if (stored !== 'unmet') return stored
       const announced = async (t: Executor) => {
         if (!(await createSignatureRepository(t).insert(signed))) return false

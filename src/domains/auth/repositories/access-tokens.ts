@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely'
 import { type Db, isUniqueViolation } from '../../../db/database.ts'
+import { fixedQuery, type Params } from '../../../db/fixed-query.ts'
 import type { AuthTables } from '../../../db/schema.ts'
 import { AppError } from '../../../errors.ts'
 import type { AccessToken, TokenKind, UserKind } from '../model.ts'
@@ -59,6 +60,30 @@ export const toAccessToken = (row: TokenRow): AccessToken => ({
 })
 
 export function createAccessTokenRepository(db: Db): AccessTokenRepository {
+  // Read on every authenticated request: built once.
+  const stateOf = fixedQuery(db, (p: Params<{ tokenId: string }>) =>
+    db
+      .selectFrom('access_tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .innerJoin('orgs as o', 'o.id', 't.org_id')
+      .select([
+        't.id',
+        't.kind',
+        't.is_active as token_active',
+        't.is_archived as token_archived',
+        't.expires_at',
+        't.org_id',
+        't.app_id',
+        'u.id as user_id',
+        'u.username',
+        'u.kind as user_kind',
+        'u.is_service_account',
+        'u.is_active as user_active',
+        'u.is_archived as user_archived',
+        'o.permissions_version',
+      ])
+      .where('t.id', '=', p.tokenId),
+  )
   return {
     async create(token, trx = db) {
       await trx
@@ -99,28 +124,7 @@ export function createAccessTokenRepository(db: Db): AccessTokenRepository {
       return rows.map(toAccessToken)
     },
     async state(tokenId) {
-      const row = await db
-        .selectFrom('access_tokens as t')
-        .innerJoin('users as u', 'u.id', 't.user_id')
-        .innerJoin('orgs as o', 'o.id', 't.org_id')
-        .select([
-          't.id',
-          't.kind',
-          't.is_active as token_active',
-          't.is_archived as token_archived',
-          't.expires_at',
-          't.org_id',
-          't.app_id',
-          'u.id as user_id',
-          'u.username',
-          'u.kind as user_kind',
-          'u.is_service_account',
-          'u.is_active as user_active',
-          'u.is_archived as user_archived',
-          'o.permissions_version',
-        ])
-        .where('t.id', '=', tokenId)
-        .executeTakeFirst()
+      const row = await stateOf.first({ tokenId })
       if (!row) return undefined
       return {
         tokenId: row.id,

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely'
 import type { Db } from '../../../db/database.ts'
+import { fixedQuery, type Params } from '../../../db/fixed-query.ts'
 import type { AuthTables } from '../../../db/schema.ts'
 import type { UserActionRecord } from '../model.ts'
 
@@ -51,7 +52,30 @@ const toRecord = (row: UserActionRow): UserActionRecord => ({
   dateCreated: row.date_created,
 })
 
+/** A user action as the request that spends it must match it, and the time it is spent at. */
+type ExactUse = { tokenHash: string; at: string; orgId: string; userId: string; tokenId: string } & {
+  method: string
+  path: string
+  body: string
+}
+
 export function createUserActionRepository(db: Db): UserActionRepository {
+  // Every signed request consumes its user action with this statement: built once.
+  const consumeExactly = fixedQuery(db, (p: Params<ExactUse>) =>
+    db
+      .updateTable('user_actions')
+      .set({ used_at: p.at })
+      .where('token_hash', '=', p.tokenHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', p.at)
+      .where('org_id', '=', p.orgId)
+      .where('user_id', '=', p.userId)
+      .where('token_id', '=', p.tokenId)
+      .where('http_method', '=', p.method)
+      .where('http_path', '=', p.path)
+      .where('payload', '=', p.body)
+      .returningAll(),
+  )
   return {
     async create(a) {
       await db
@@ -103,20 +127,7 @@ export function createUserActionRepository(db: Db): UserActionRepository {
     },
     async consumeExact(tokenHash, sent, now) {
       const at = now.toISOString()
-      const row = await db
-        .updateTable('user_actions')
-        .set({ used_at: at })
-        .where('token_hash', '=', tokenHash)
-        .where('used_at', 'is', null)
-        .where('expires_at', '>', at)
-        .where('org_id', '=', sent.orgId)
-        .where('user_id', '=', sent.userId)
-        .where('token_id', '=', sent.tokenId)
-        .where('http_method', '=', sent.method)
-        .where('http_path', '=', sent.path)
-        .where('payload', '=', sent.body)
-        .returningAll()
-        .executeTakeFirst()
+      const row = await consumeExactly.first({ tokenHash, at, ...sent })
       return row ? toRecord(row) : undefined
     },
     async purgeUnused(now) {

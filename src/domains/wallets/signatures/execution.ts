@@ -10,6 +10,7 @@ import {
   requireNetwork,
   type SignatureRequestBody,
 } from '../../../chains/index.ts'
+import { commitOnlyIf, type Db } from '../../../db/database.ts'
 import { AppError, isAppError } from '../../../errors.ts'
 import type { ResolvedWalletApproval } from '../../policies/index.ts'
 import type { KeyRecord } from '../keys/repository.ts'
@@ -155,6 +156,51 @@ export function createSignatureExecution(ctx: SignaturesContext) {
     await execute(record, key, network)
   }
 
+  /**
+   * Stores the request and, when governed, its velocity ledger entry in one transaction: false when
+   * another request holds its externalId (nothing is stored then).
+   */
+  async function insertRecorded(
+    record: SignatureRecord,
+    governed: { record(trx: Db): Promise<void> } | undefined,
+  ): Promise<boolean> {
+    if (!governed) return ctx.signatures.insert(record)
+    return commitOnlyIf(ctx.db, async (trx) => {
+      if (!(await ctx.signatures.insert(record, trx))) return false
+      await governed.record(trx)
+      return true
+    })
+  }
+
+  /**
+   * A request that no policy governs and that has no value to price: nothing can hold it, so it is
+   * signed before it is stored, then stored once, already `Signed`, with its ledger entry (storing
+   * it `Executing` and updating it after signing costs three statements more). A node that stops
+   * while signing leaves nothing behind: the request was never seen, and its caller had no answer.
+   * A twin with the same externalId may sign too; only the stored one is ever answered.
+   * Undefined when signing failed: the caller takes the usual path, which stores the failure.
+   */
+  async function signBeforeStoring(
+    record: SignatureRecord,
+    key: KeyRecord,
+    network: NetworkInfo,
+    governed: { record(trx: Db): Promise<void> },
+  ): Promise<SignatureRecord | 'duplicate' | undefined> {
+    let outcome: Awaited<ReturnType<typeof sign>>
+    try {
+      outcome = await sign(record, key, network)
+    } catch {
+      return undefined
+    }
+    const signed: SignatureRecord = { ...record, ...signedFields(outcome) }
+    const stored = await commitOnlyIf(ctx.db, async (trx) => {
+      if (!(await ctx.signatures.insertSigned(record, signed, trx))) return false
+      await governed.record(trx)
+      return true
+    })
+    return stored ? signed : 'duplicate'
+  }
+
   return {
     leaseFrom,
     interrupted,
@@ -166,5 +212,7 @@ export function createSignatureExecution(ctx: SignaturesContext) {
     execute,
     failInterrupted,
     onApprovalResolved,
+    insertRecorded,
+    signBeforeStoring,
   }
 }

@@ -1,6 +1,7 @@
 import type { Expression, ExpressionBuilder, Selectable, SqlBool } from 'kysely'
 import type { DfnsSignature } from '../../../chains/index.ts'
 import { type Db, isUniqueViolation } from '../../../db/database.ts'
+import { type FixedQuery, fixedQuery, type Params } from '../../../db/fixed-query.ts'
 import type { Database, WalletTables } from '../../../db/schema.ts'
 
 export type SignatureStatus = 'Pending' | 'Executing' | 'Signed' | 'Confirmed' | 'Failed' | 'Rejected'
@@ -73,6 +74,12 @@ export interface SignatureUpdate {
   leaseUntil?: string | null
 }
 
+/**
+ * A condition on an org that one SQL statement can check as it writes; the same function for every
+ * org (the org id is its one parameter), so the statement is built once.
+ */
+export type OrgCondition = (orgId: string) => Expression<SqlBool>
+
 export interface SignatureRepository {
   /**
    * Inserts a new request. Returns false (instead of throwing) when another request of the org
@@ -87,10 +94,10 @@ export interface SignatureRepository {
    */
   insertSigned(requested: SignatureRecord, signed: SignatureRecord, trx?: Db): Promise<boolean>
   /**
-   * `insert`, done only while `condition` also holds, checked by the same statement: `'unmet'` when
-   * it did not hold (nothing is stored), otherwise as `insert`.
+   * `insert`, done only while `condition` holds for the request's org, checked by the same
+   * statement: `'unmet'` when it did not hold (nothing is stored), otherwise as `insert`.
    */
-  insertIf(record: SignatureRecord, condition: Expression<SqlBool>, trx?: Db): Promise<boolean | 'unmet'>
+  insertIf(record: SignatureRecord, condition: OrgCondition, trx?: Db): Promise<boolean | 'unmet'>
   find(orgId: string, id: string): Promise<SignatureRecord | undefined>
   findByExternalId(orgId: string, externalId: string): Promise<SignatureRecord | undefined>
   /** Newest first, by wallet or by key. */
@@ -181,6 +188,33 @@ const toRow = (record: SignatureRecord): Row => ({
   lease_until: record.leaseUntil,
 })
 
+const rowColumns = [
+  'id',
+  'org_id',
+  'wallet_id',
+  'key_id',
+  'network',
+  'target',
+  'requester_user_id',
+  'requester_token_id',
+  'request_body',
+  'canonical_body',
+  'status',
+  'reason',
+  'signature',
+  'signatures',
+  'signed_data',
+  'approval_id',
+  'external_id',
+  'date_requested',
+  'date_policy_resolved',
+  'date_signed',
+  'lease_until',
+] as const satisfies readonly (keyof Row)[]
+// Every column is listed: this fails to compile when one is missing.
+const everyColumn: Exclude<keyof Row, (typeof rowColumns)[number]> extends never ? true : never = true
+void everyColumn
+
 /** Inserts a request: false when another request of its org holds its externalId. */
 async function insertRow(executor: Db, record: SignatureRecord): Promise<boolean> {
   try {
@@ -193,6 +227,26 @@ async function insertRow(executor: Db, record: SignatureRecord): Promise<boolean
 }
 
 export function createSignatureRepository(db: Db): SignatureRepository {
+  const insertsWhere = new Map<OrgCondition, FixedQuery<Row, { id: string }>>()
+  /** `INSERT … SELECT <the row> WHERE <condition>`, built once per condition. */
+  function insertWhere(condition: OrgCondition) {
+    let query = insertsWhere.get(condition)
+    if (!query) {
+      query = fixedQuery(db, (p: Params<Row>) => {
+        const columns = [...rowColumns]
+        return db
+          .insertInto('signature_requests')
+          .columns(columns)
+          .expression(
+            db.selectNoFrom((eb) => columns.map((c) => eb.val(p[c]).as(c))).where(condition(p.org_id)),
+          )
+          .returning('id')
+      })
+      insertsWhere.set(condition, query)
+    }
+    return query
+  }
+
   return {
     insert(record, trx = db) {
       return insertRow(trx, record)
@@ -203,15 +257,9 @@ export function createSignatureRepository(db: Db): SignatureRepository {
     },
 
     async insertIf(record, condition, trx = db) {
-      const row = toRow(record)
-      const columns = Object.keys(row) as (keyof Row)[]
       try {
-        const result = await trx
-          .insertInto('signature_requests')
-          .columns(columns)
-          .expression(trx.selectNoFrom((eb) => columns.map((c) => eb.val(row[c]).as(c))).where(condition))
-          .executeTakeFirst()
-        return Number(result.numInsertedOrUpdatedRows) === 1 ? true : 'unmet'
+        const inserted = await insertWhere(condition).first(toRow(record), trx)
+        return inserted ? true : 'unmet'
       } catch (err) {
         if (record.externalId !== null && isUniqueViolation(err)) return false
         throw err

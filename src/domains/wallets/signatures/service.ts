@@ -10,7 +10,6 @@ import {
   transferFactsOf,
 } from '../../../chains/index.ts'
 import type { KeySigner } from '../../../custody/index.ts'
-import { commitOnlyIf, type Db } from '../../../db/database.ts'
 import { AppError, notFound } from '../../../errors.ts'
 import { newId } from '../../../ids.ts'
 import { pageOf } from '../../../pagination.ts'
@@ -72,7 +71,7 @@ export function toSignatureView(record: SignatureRecord): SignatureRequestView {
  */
 export function createSignatureService(ctx: SignaturesContext, keys: KeyService, wallets: WalletLookup) {
   const execution = createSignatureExecution(ctx)
-  const { interrupted, fail, ended, transition, execute } = execution
+  const { interrupted, fail, ended, transition, execute, insertRecorded, signBeforeStoring } = execution
 
   /**
    * Runs every input check src/chains makes, without the key: a signer that holds only the public
@@ -172,22 +171,6 @@ export function createSignatureService(ctx: SignaturesContext, keys: KeyService,
     }
   }
 
-  /**
-   * Stores the request and, when governed, its velocity ledger entry in one transaction: false when
-   * another request holds its externalId (nothing is stored then).
-   */
-  async function insertRecorded(
-    record: SignatureRecord,
-    governed: { record(trx: Db): Promise<void> } | undefined,
-  ): Promise<boolean> {
-    if (!governed) return ctx.signatures.insert(record)
-    return commitOnlyIf(ctx.db, async (trx) => {
-      if (!(await ctx.signatures.insert(record, trx))) return false
-      await governed.record(trx)
-      return true
-    })
-  }
-
   /** Another request holds this one's externalId: the winner's request is the answer (or a 409). */
   async function lostExternalIdRace(record: SignatureRecord): Promise<SignatureRequestView> {
     const replayed = await replay(
@@ -200,35 +183,6 @@ export function createSignatureService(ctx: SignaturesContext, keys: KeyService,
     throw new AppError('conflict', 'Conflicting signature request with same externalId', {
       details: { duplicate: { externalId: record.externalId } },
     })
-  }
-
-  /**
-   * A request that no policy governs and that has no value to price: nothing can hold it, so it is
-   * signed before it is stored, then stored once, already `Signed`, with its ledger entry (storing
-   * it `Executing` and updating it after signing costs three statements more). A node that stops
-   * while signing leaves nothing behind: the request was never seen, and its caller had no answer.
-   * A twin with the same externalId may sign too; only the stored one is ever answered.
-   * Undefined when signing failed: the caller takes the usual path, which stores the failure.
-   */
-  async function signBeforeStoring(
-    record: SignatureRecord,
-    key: KeyRecord,
-    network: NetworkInfo,
-    governed: { record(trx: Db): Promise<void> },
-  ): Promise<SignatureRecord | 'duplicate' | undefined> {
-    let outcome: Awaited<ReturnType<typeof execution.sign>>
-    try {
-      outcome = await execution.sign(record, key, network)
-    } catch {
-      return undefined
-    }
-    const signed: SignatureRecord = { ...record, ...execution.signedFields(outcome) }
-    const stored = await commitOnlyIf(ctx.db, async (trx) => {
-      if (!(await ctx.signatures.insertSigned(record, signed, trx))) return false
-      await governed.record(trx)
-      return true
-    })
-    return stored ? signed : 'duplicate'
   }
 
   async function submit(s: Submission): Promise<SignatureRequestView> {
