@@ -338,6 +338,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
           plans.service.clearCache()
           auth.service.context.tokens.clearCache()
           permissions.operations.clearCache()
+          policies.clearCache()
           rateLimit?.clearCounters()
           mailbox?.clear()
         },

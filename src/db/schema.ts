@@ -22,6 +22,8 @@ export interface FoundationTables {
     date_created: string
     /** Replaced in the transaction of every permission or assignment change (caches key on it). */
     permissions_version: Generated<string>
+    /** Replaced in the transaction of every policy change (the active-policy cache keys on it). */
+    policies_version: Generated<string>
   }
   error_log: {
     id: string

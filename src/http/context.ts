@@ -25,6 +25,8 @@ export interface Caller {
    * while it is current. Absent for callers not built by authentication (nothing is cached then).
    */
   readonly permissionsVersion?: string
+  /** The org's policies stamp, read with the token (see src/db/org-stamps.ts); absent likewise. */
+  readonly policiesVersion?: string
 }
 
 declare module 'fastify' {

@@ -17,6 +17,7 @@ import * as permissionsVersion from './0035-permissions-version.ts'
 import * as jobs from './0040-jobs.ts'
 import * as transfers from './0041-transfers.ts'
 import * as webhooks from './0050-webhooks.ts'
+import * as policiesVersion from './0060-policies-version.ts'
 
 /**
  * The one migration set, applied in name order on SQLite and PostgreSQL alike.
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '0040-jobs': jobs,
   '0041-transfers': transfers,
   '0050-webhooks': webhooks,
+  '0060-policies-version': policiesVersion,
 }
 
 export const migrationProvider: MigrationProvider = {

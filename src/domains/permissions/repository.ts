@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Db } from '../../db/database.ts'
 import { isUniqueViolation } from '../../db/database.ts'
+import { changingOrgStamp } from '../../db/org-stamps.ts'
 import type { Database } from '../../db/schema.ts'
 import { AppError } from '../../errors.ts'
 import { newId } from '../../ids.ts'
@@ -138,26 +138,13 @@ export function createPermissionRepository(db: Db): PermissionRepository {
   /**
    * A change to what some identity holds commits together with a new permissions stamp for the
    * org (`Caller.permissionsVersion`): a node that cached operations under the old stamp sees the
-   * new one with the next request's token and reads again. Atomic, so a crash cannot leave a
-   * change without its new stamp.
+   * new one with the next request's token and reads again.
    */
   const changingOperations = <T>(
     orgId: string,
     change: (trx: Kysely<Database>) => Promise<T>,
     on: Kysely<Database> = db,
-  ) => {
-    const run = async (trx: Kysely<Database>) => {
-      const result = await change(trx)
-      await trx
-        .updateTable('orgs')
-        .set({ permissions_version: randomBytes(12).toString('base64url') })
-        .where('id', '=', orgId)
-        .execute()
-      return result
-    }
-    // Given a transaction (auth's registrations pass theirs), the change takes part in that one.
-    return on.isTransaction ? run(on) : on.transaction().execute(run)
-  }
+  ) => changingOrgStamp(orgId, 'permissions_version', change, on)
   const grantedPermissionsOf = async (identityIds: readonly string[]): Promise<GrantedPermission[]> => {
     if (identityIds.length === 0) return []
     const rows = await db

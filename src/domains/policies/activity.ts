@@ -59,6 +59,11 @@ export interface WalletSignActivity {
   /** The request as the API shows it; embedded in the approval's `activity`. */
   readonly request: Readonly<Record<string, unknown>>
   readonly initiator: Initiator
+  /**
+   * The org's policies stamp as the initiator's token carried it: the active policies read under
+   * it may be reused (see the policy repository). Absent: they are read.
+   */
+  readonly policiesVersion?: string
   /** The destination, when it can be inferred. Undefined (e.g. a Hash signature) ⇒ whitelist triggers. */
   readonly recipient?: string
   /** What moves, when known. Undefined (raw signature, unknown asset) ⇒ amount rules trigger. */

@@ -132,7 +132,7 @@ export function createWalletGovernance(deps: WalletGovernanceDeps) {
     const now = deps.clock.now()
     const usdValue = activity.value ? await deps.prices.usdValue(activity.value) : undefined
     const subjects = velocitySubjects(activity)
-    const policies = await deps.policies.listActive(activity.orgId, 'Wallets:Sign')
+    const policies = await deps.policies.listActive(activity.orgId, 'Wallets:Sign', activity.policiesVersion)
     return {
       record: (trx?: Kysely<Database>) =>
         deps.ledger.record(

@@ -51,6 +51,8 @@ export interface PoliciesModule {
   readonly approvals: ApprovalService
   readonly changeRequests: ChangeRequestService
   readonly governance: WalletGovernance
+  /** Forget the active policies this node keeps (the emulator's reset and snapshot restore). */
+  clearCache(): void
   registerRoutes(app: FastifyInstance): void
 }
 
@@ -95,6 +97,7 @@ export function createPoliciesModule(deps: PoliciesModuleDeps): PoliciesModule {
     approvals,
     changeRequests,
     governance,
+    clearCache: repo.clearCache,
     registerRoutes: (app) => registerPolicyRoutes(app, { policies: service, approvals }),
   }
 }

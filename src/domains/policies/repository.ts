@@ -4,9 +4,14 @@
  */
 import type { Kysely, Selectable } from 'kysely'
 import { fixedQuery, type Params } from '../../db/fixed-query.ts'
+import { changingOrgStamp } from '../../db/org-stamps.ts'
 import type { Database } from '../../db/schema.ts'
+import { RecentMap } from '../../recent-map.ts'
 import type { Action, ActivityKind, Filters, Rule } from './policy-body.ts'
 import type { Policy, PolicyFields, PolicyStatus } from './schemas.ts'
+
+/** How many (org, stamp, activity kind) lists of active policies a node keeps. */
+const CACHED_ACTIVE_LISTS = 10_000
 
 type PolicyRow = Selectable<Database['policies']>
 
@@ -23,6 +28,14 @@ function toPolicy(row: PolicyRow): Policy {
   }
   if (row.filters !== null) policy.filters = JSON.parse(row.filters) as Filters
   return policy
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
 }
 
 export interface ListPoliciesOptions {
@@ -44,8 +57,22 @@ export function createPolicyRepository(db: Kysely<Database>) {
       .where('activity_kind', '=', p.activityKind)
       .where('status', '=', 'Active'),
   )
+  /**
+   * The active policies per org, policies stamp and activity kind. Every write below replaces the
+   * org's stamp in its own transaction (src/db/org-stamps.ts), and the stamp reaches a request with
+   * its token: a request after a change, on any node, brings the new stamp and reads again. The
+   * lists are frozen, since requests share them.
+   */
+  const activeByStamp = new RecentMap<string, Promise<readonly Policy[]>>(CACHED_ACTIVE_LISTS)
+  const changing = <T>(orgId: string, change: (trx: Kysely<Database>) => Promise<T>, on = db) =>
+    changingOrgStamp(orgId, 'policies_version', change, on)
+
   async function insert(orgId: string, policy: Policy): Promise<void> {
-    await db
+    await changing(orgId, (trx) => insertRow(trx, orgId, policy))
+  }
+
+  async function insertRow(trx: Kysely<Database>, orgId: string, policy: Policy): Promise<void> {
+    await trx
       .insertInto('policies')
       .values({
         id: policy.id,
@@ -80,10 +107,24 @@ export function createPolicyRepository(db: Kysely<Database>) {
     return rows.map(toPolicy)
   }
 
-  /** The Active policies of one activity kind: what evaluation reads on every governed request. */
-  async function listActive(orgId: string, activityKind: ActivityKind): Promise<Policy[]> {
-    const rows = await activeOf.all({ orgId, activityKind })
-    return rows.map(toPolicy)
+  /**
+   * The Active policies of one activity kind: what evaluation reads on every governed request.
+   * Given the org's policies stamp as the caller's token carried it, a list read under the same
+   * stamp is reused; without one, it is read.
+   */
+  async function listActive(
+    orgId: string,
+    activityKind: ActivityKind,
+    stamp?: string,
+  ): Promise<readonly Policy[]> {
+    const read = async () => deepFreeze((await activeOf.all({ orgId, activityKind })).map(toPolicy))
+    if (stamp === undefined) return read()
+    const key = `${orgId}\n${stamp}\n${activityKind}`
+    return activeByStamp.getOrCreate(key, () => {
+      const list = read()
+      list.catch(() => activeByStamp.delete(key))
+      return list
+    })
   }
 
   /** Full replace of an Active policy; false when it is gone or no longer Active. */
@@ -92,22 +133,27 @@ export function createPolicyRepository(db: Kysely<Database>) {
     id: string,
     body: PolicyFields,
     dateUpdated: string,
-    trx: Kysely<Database> = db,
+    on: Kysely<Database> = db,
   ): Promise<boolean> {
-    const result = await trx
-      .updateTable('policies')
-      .set({
-        name: body.name,
-        activity_kind: body.activityKind,
-        rule: JSON.stringify(body.rule),
-        action: JSON.stringify(body.action),
-        filters: body.filters === undefined ? null : JSON.stringify(body.filters),
-        date_updated: dateUpdated,
-      })
-      .where('org_id', '=', orgId)
-      .where('id', '=', id)
-      .where('status', '=', 'Active')
-      .executeTakeFirst()
+    const result = await changing(
+      orgId,
+      (trx) =>
+        trx
+          .updateTable('policies')
+          .set({
+            name: body.name,
+            activity_kind: body.activityKind,
+            rule: JSON.stringify(body.rule),
+            action: JSON.stringify(body.action),
+            filters: body.filters === undefined ? null : JSON.stringify(body.filters),
+            date_updated: dateUpdated,
+          })
+          .where('org_id', '=', orgId)
+          .where('id', '=', id)
+          .where('status', '=', 'Active')
+          .executeTakeFirst(),
+      on,
+    )
     return Number(result.numUpdatedRows) === 1
   }
 
@@ -115,17 +161,27 @@ export function createPolicyRepository(db: Kysely<Database>) {
     orgId: string,
     id: string,
     dateUpdated: string,
-    trx: Kysely<Database> = db,
+    on: Kysely<Database> = db,
   ): Promise<boolean> {
-    const result = await trx
-      .updateTable('policies')
-      .set({ status: 'Archived', date_updated: dateUpdated })
-      .where('org_id', '=', orgId)
-      .where('id', '=', id)
-      .where('status', '=', 'Active')
-      .executeTakeFirst()
+    const result = await changing(
+      orgId,
+      (trx) =>
+        trx
+          .updateTable('policies')
+          .set({ status: 'Archived', date_updated: dateUpdated })
+          .where('org_id', '=', orgId)
+          .where('id', '=', id)
+          .where('status', '=', 'Active')
+          .executeTakeFirst(),
+      on,
+    )
     return Number(result.numUpdatedRows) === 1
   }
 
-  return { insert, get, list, listActive, replace, archive }
+  /** Forget every cached list (the emulator's reset and snapshot restore replace the database). */
+  function clearCache(): void {
+    activeByStamp.clear()
+  }
+
+  return { insert, get, list, listActive, replace, archive, clearCache }
 }

@@ -23,6 +23,8 @@ export interface TokenState {
   userActive: boolean
   /** The org's permissions stamp (see `Caller.permissionsVersion`). */
   permissionsVersion: string
+  /** The org's policies stamp (see `Caller.policiesVersion`). */
+  policiesVersion: string
 }
 
 export interface AccessTokenRepository {
@@ -81,6 +83,7 @@ export function createAccessTokenRepository(db: Db): AccessTokenRepository {
         'u.is_active as user_active',
         'u.is_archived as user_archived',
         'o.permissions_version',
+        'o.policies_version',
       ])
       .where('t.id', '=', p.tokenId),
   )
@@ -139,6 +142,7 @@ export function createAccessTokenRepository(db: Db): AccessTokenRepository {
         isServiceAccount: row.is_service_account === 1,
         userActive: row.user_active === 1 && row.user_archived === 0,
         permissionsVersion: row.permissions_version,
+        policiesVersion: row.policies_version,
       }
     },
     async update(orgId, tokenId, patch, now, trx = db) {

@@ -67,6 +67,7 @@ export function createAuthenticationService(ctx: AuthDeps<'tokens', 'tokens'>) {
       tokenKind: state.tokenKind,
       username: state.username,
       permissionsVersion: state.permissionsVersion,
+      policiesVersion: state.policiesVersion,
     }
   }
 

@@ -166,6 +166,7 @@ export function createSignatureService(ctx: SignaturesContext, keys: KeyService,
         tokenId: caller.tokenId,
         appId: caller.appId,
       },
+      ...(caller.policiesVersion !== undefined ? { policiesVersion: caller.policiesVersion } : {}),
       network: network.name,
       ...transferFactsOf(network, body),
     }

@@ -107,6 +107,7 @@ export function createRequestPipeline(deps: RequestsDeps, category: TransferCate
         requestField: fields[category],
         request: { ...toTransferView(record), status: 'Pending' },
         initiator: initiatorOf(caller),
+        ...(caller.policiesVersion !== undefined ? { policiesVersion: caller.policiesVersion } : {}),
         network: record.network,
         ...(facts.recipient !== undefined ? { recipient: facts.recipient } : {}),
         ...(facts.value ? { value: facts.value } : {}),
