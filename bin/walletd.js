@@ -157,12 +157,16 @@ function write(file, contents) {
 
 async function bundledMain() {
   const cacheDir = path.join(root, 'node_modules', '.cache', 'walletd')
+  const src = path.join(root, 'src')
   // The quick check: the bundle the last run used, if none of its inputs changed since (stat only).
+  // It must have been built from this src/: a node_modules shared by two checkouts (a link) holds
+  // one current.json for both.
   const current = path.join(cacheDir, 'current.json')
   let unchanged
   try {
     const last = JSON.parse(fs.readFileSync(current, 'utf8'))
-    if (last.format === BUNDLE_FORMAT && statSignature(last.files) === last.signature) {
+    const built = last.format === BUNDLE_FORMAT && last.src === src
+    if (built && statSignature(last.files) === last.signature) {
       unchanged = path.join(cacheDir, last.bundle)
     }
   } catch {
@@ -170,7 +174,6 @@ async function bundledMain() {
   }
   if (unchanged) return import(pathToFileURL(unchanged).href)
   // The full check: the bundle named by the hash of the sources, if its packages are unchanged.
-  const src = path.join(root, 'src')
   const hash = createHash('sha256').update(`format ${BUNDLE_FORMAT}\n`)
   for (const file of sourceFiles(src).sort()) hash.update(`${path.relative(src, file)}\n`).update(fs.readFileSync(file))
   const name = `main-${hash.digest('hex').slice(0, 16)}`
@@ -189,7 +192,8 @@ async function bundledMain() {
   try {
     const files = statFiles(inputs)
     const signature = statSignature(files)
-    write(current, JSON.stringify({ format: BUNDLE_FORMAT, bundle: path.basename(bundle), files, signature }))
+    const bundled = { format: BUNDLE_FORMAT, src, bundle: path.basename(bundle), files, signature }
+    write(current, JSON.stringify(bundled))
   } catch {
     // the next run does the full check again
   }
