@@ -180,6 +180,8 @@ export interface AuthTables {
     expires_at: string
     used_at: string | null
     date_created: string
+    /** The challenge this action answered; inserting the row marks it used (migration 0013). */
+    challenge_id: string | null
   }
   signing_keys: {
     purpose: string

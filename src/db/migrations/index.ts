@@ -9,6 +9,7 @@ import * as firstStart from './0008-first-start.ts'
 import * as authChallengeLimits from './0010-auth-challenge-limits.ts'
 import * as authCodes from './0011-auth-codes.ts'
 import * as authCodesUnique from './0012-auth-codes-unique.ts'
+import * as userActionChallenge from './0013-user-action-challenge.ts'
 import * as signatureLeases from './0020-signature-leases.ts'
 import * as chainHistory from './0021-chain-history.ts'
 import * as chainEventPrices from './0022-chain-event-prices.ts'
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0010-auth-challenge-limits': authChallengeLimits,
   '0011-auth-codes': authCodes,
   '0012-auth-codes-unique': authCodesUnique,
+  '0013-user-action-challenge': userActionChallenge,
   '0020-signature-leases': signatureLeases,
   '0021-chain-history': chainHistory,
   '0022-chain-event-prices': chainEventPrices,
