@@ -29,7 +29,7 @@ export interface ChallengeRepository {
   purgeExpired(now: Date): Promise<number>
 }
 
-const toChallenge = (row: ChallengeRow): Challenge => ({
+export const toChallenge = (row: ChallengeRow): Challenge => ({
   id: row.id,
   orgId: row.org_id,
   purpose: row.purpose as ChallengePurpose,

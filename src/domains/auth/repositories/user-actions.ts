@@ -1,5 +1,5 @@
-import type { Selectable } from 'kysely'
-import type { Db } from '../../../db/database.ts'
+import { type Selectable, sql } from 'kysely'
+import { type Db, isUniqueViolation } from '../../../db/database.ts'
 import { fixedQuery, type Params } from '../../../db/fixed-query.ts'
 import type { AuthTables } from '../../../db/schema.ts'
 import type { UserActionRecord } from '../model.ts'
@@ -7,7 +7,15 @@ import type { UserActionRecord } from '../model.ts'
 type UserActionRow = Selectable<AuthTables['user_actions']>
 
 export interface UserActionRepository {
-  create(action: UserActionRecord): Promise<void>
+  /**
+   * Store the action answering a user-action challenge, which consumes the challenge (a trigger
+   * marks it used): one INSERT … SELECT that stores nothing unless the challenge is still open
+   * (unused, unexpired), issued to this caller, and the credential is active and the caller's.
+   * The caller, method, path and payload are copied from the challenge row. Of two concurrent
+   * answers at most one is stored (the unique index on challenge_id): false for the other, and
+   * whenever nothing was stored.
+   */
+  createAnswering(action: AnsweringAction): Promise<boolean>
   findByTokenHash(tokenHash: string): Promise<UserActionRecord | undefined>
   find(orgId: string, id: string): Promise<UserActionRecord | undefined>
   /**
@@ -52,6 +60,22 @@ const toRecord = (row: UserActionRow): UserActionRecord => ({
   dateCreated: row.date_created,
 })
 
+/** What answering a challenge stores besides what the challenge row holds. */
+export type AnsweringAction = Pick<
+  UserActionRecord,
+  | 'id'
+  | 'tokenHash'
+  | 'orgId'
+  | 'userId'
+  | 'tokenId'
+  | 'credentialUuid'
+  | 'clientData'
+  | 'signature'
+  | 'authenticatorData'
+  | 'expiresAt'
+  | 'dateCreated'
+> & { challengeId: string }
+
 /** A user action as the request that spends it must match it, and the time it is spent at. */
 type ExactUse = { tokenHash: string; at: string; orgId: string; userId: string; tokenId: string } & {
   method: string
@@ -76,28 +100,76 @@ export function createUserActionRepository(db: Db): UserActionRepository {
       .where('payload', '=', p.body)
       .returningAll(),
   )
+  const insertAnswering = fixedQuery(db, (p: Params<AnsweringAction>) =>
+    db
+      .insertInto('user_actions')
+      .columns([
+        'id',
+        'token_hash',
+        'org_id',
+        'user_id',
+        'token_id',
+        'http_method',
+        'http_path',
+        'payload',
+        'credential_uuid',
+        'client_data',
+        'signature',
+        'authenticator_data',
+        'expires_at',
+        'date_created',
+        'challenge_id',
+      ])
+      .expression(
+        db
+          .selectFrom('auth_challenges as c')
+          .select((eb) => [
+            eb.val(p.id).as('id'),
+            eb.val(p.tokenHash).as('token_hash'),
+            'c.org_id',
+            'c.user_id',
+            sql<string>`c.token_id`.as('token_id'),
+            eb.fn.coalesce('c.http_method', eb.val('')).as('http_method'),
+            eb.fn.coalesce('c.http_path', eb.val('')).as('http_path'),
+            eb.fn.coalesce('c.payload', eb.val('')).as('payload'),
+            eb.val(p.credentialUuid).as('credential_uuid'),
+            eb.val(p.clientData).as('client_data'),
+            eb.val(p.signature).as('signature'),
+            eb.val(p.authenticatorData).as('authenticator_data'),
+            eb.val(p.expiresAt).as('expires_at'),
+            eb.val(p.dateCreated).as('date_created'),
+            'c.id',
+          ])
+          .where('c.id', '=', p.challengeId)
+          .where('c.purpose', '=', 'UserAction')
+          .where('c.org_id', '=', p.orgId)
+          .where('c.user_id', '=', p.userId)
+          .where('c.token_id', '=', p.tokenId)
+          .where('c.used_at', 'is', null)
+          .where('c.expires_at', '>', p.dateCreated)
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('credentials as k')
+                .select('k.id')
+                .where('k.id', '=', p.credentialUuid)
+                .whereRef('k.org_id', '=', 'c.org_id')
+                .whereRef('k.user_id', '=', 'c.user_id')
+                .where('k.is_active', '=', 1),
+            ),
+          ),
+      )
+      .returning('id'),
+  )
   return {
-    async create(a) {
-      await db
-        .insertInto('user_actions')
-        .values({
-          id: a.id,
-          token_hash: a.tokenHash,
-          org_id: a.orgId,
-          user_id: a.userId,
-          token_id: a.tokenId,
-          http_method: a.httpMethod,
-          http_path: a.httpPath,
-          payload: a.payload,
-          credential_uuid: a.credentialUuid,
-          client_data: a.clientData,
-          signature: a.signature,
-          authenticator_data: a.authenticatorData,
-          expires_at: a.expiresAt,
-          used_at: a.usedAt,
-          date_created: a.dateCreated,
-        })
-        .execute()
+    async createAnswering(action) {
+      try {
+        return (await insertAnswering.first(action)) !== undefined
+      } catch (err) {
+        // The other answer of this challenge was stored first.
+        if (isUniqueViolation(err)) return false
+        throw err
+      }
     },
     async findByTokenHash(tokenHash) {
       const row = await db

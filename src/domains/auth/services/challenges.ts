@@ -1,18 +1,31 @@
 import { randomBytes } from 'node:crypto'
 import { AppError } from '../../../errors.ts'
+import type { Caller } from '../../../http/context.ts'
 import { newId } from '../../../ids.ts'
 import { type Challenge, type Credential, lifetimes } from '../model.ts'
+import {
+  type OfferedCredential,
+  signingKinds as signingKindList,
+} from '../repositories/user-action-challenges.ts'
 import type { Assertion, ChallengeView } from '../schemas.ts'
 import type { AuthDeps } from './context.ts'
 import { verifyFido2Assertion, verifyKeyAssertion } from './credential-verifier.ts'
 
 /**
  * Signing challenges shared by login and user actions: issue one naming the credentials allowed to
- * answer, then accept exactly one valid answer (the challenge is consumed with a conditional
- * UPDATE after the signature verified, so two concurrent answers cannot both succeed).
+ * answer, then accept exactly one valid answer. A login challenge is consumed with a conditional
+ * UPDATE after the signature verified; a user-action challenge by storing the user action (see
+ * `userActions.createAnswering`). Either way two concurrent answers cannot both succeed.
  */
 
-const signingKinds = new Set(['Key', 'PasswordProtectedKey', 'Fido2'])
+const signingKinds = new Set<string>(signingKindList)
+
+type OpenExpectation = {
+  purpose: Challenge['purpose']
+  orgId?: string
+  userId?: string
+  tokenId?: string | null
+}
 
 export function newChallengeValue(): string {
   return randomBytes(32).toString('base64url')
@@ -20,7 +33,9 @@ export function newChallengeValue(): string {
 
 export type ChallengeService = ReturnType<typeof createChallengeService>
 
-export function createChallengeService(ctx: AuthDeps<'challenges' | 'credentials', 'clock' | 'rp'>) {
+export function createChallengeService(
+  ctx: AuthDeps<'challenges' | 'credentials' | 'userActionChallenges', 'clock' | 'rp'>,
+) {
   function challengeExpiry(): string {
     return new Date(ctx.clock.now().getTime() + lifetimes.challenge).toISOString()
   }
@@ -63,10 +78,38 @@ export function createChallengeService(ctx: AuthDeps<'challenges' | 'credentials
       clientAddress: input.clientAddress ?? null,
     }
     await ctx.repos.challenges.create(challenge, now)
+    return challengeView(challenge.challenge, challenge.id, usable)
+  }
+
+  /**
+   * A user-action challenge in one statement, or undefined when the token's caps are reached or the
+   * caller has no usable credential (nothing was stored; today's separate steps then say which).
+   */
+  async function issueUserActionChallenge(
+    caller: Caller,
+    http: { method: string; path: string; payload: string },
+  ): Promise<ChallengeView | undefined> {
+    const now = ctx.clock.now()
+    const input = {
+      id: newId('challenge', now.getTime()),
+      orgId: caller.orgId,
+      userId: caller.userId,
+      tokenId: caller.tokenId,
+      signsWithTokenKey: caller.tokenKind === 'ServiceAccount' || caller.tokenKind === 'Pat',
+      challenge: newChallengeValue(),
+      ...http,
+      expiresAt: challengeExpiry(),
+      now: now.toISOString(),
+    }
+    const offered = await ctx.repos.userActionChallenges.open(input)
+    return offered && challengeView(input.challenge, input.id, offered)
+  }
+
+  function challengeView(value: string, id: string, usable: OfferedCredential[]): ChallengeView {
     const ofKind = (kind: string) => usable.filter((c) => c.kind === kind)
     return {
-      challenge: challenge.challenge,
-      challengeIdentifier: challenge.id,
+      challenge: value,
+      challengeIdentifier: id,
       supportedCredentialKinds: [...new Set(usable.map((c) => c.kind))].map((kind) => ({
         kind,
         factor: 'first' as const,
@@ -89,11 +132,26 @@ export function createChallengeService(ctx: AuthDeps<'challenges' | 'credentials
   }
 
   /** A challenge of `purpose` that is still open, optionally bound to one caller; else a 400. */
-  async function openChallenge(
+  async function openChallenge(challengeIdentifier: string, expect: OpenExpectation): Promise<Challenge> {
+    return checkOpen(await ctx.repos.challenges.find(challengeIdentifier), challengeIdentifier, expect)
+  }
+
+  /** As `openChallenge`, reading in the same statement the credential of `credId` in its org. */
+  async function openChallengeWithCredential(
     challengeIdentifier: string,
-    expect: { purpose: Challenge['purpose']; orgId?: string; userId?: string; tokenId?: string | null },
-  ): Promise<Challenge> {
-    const challenge = await ctx.repos.challenges.find(challengeIdentifier)
+    credId: string,
+    expect: OpenExpectation,
+  ): Promise<{ challenge: Challenge; credential: Credential | undefined }> {
+    const found = await ctx.repos.userActionChallenges.findWithCredential(challengeIdentifier, credId)
+    const challenge = checkOpen(found?.challenge, challengeIdentifier, expect)
+    return { challenge, credential: found?.credential }
+  }
+
+  function checkOpen(
+    challenge: Challenge | undefined,
+    challengeIdentifier: string,
+    expect: OpenExpectation,
+  ): Challenge {
     if (
       !challenge ||
       challenge.purpose !== expect.purpose ||
@@ -107,7 +165,7 @@ export function createChallengeService(ctx: AuthDeps<'challenges' | 'credentials
     ) {
       throw invalidChallenge('it was issued to another caller', challengeIdentifier)
     }
-    if (challenge.usedAt !== null) throw invalidChallenge('it has already been answered', challengeIdentifier)
+    if (challenge.usedAt !== null) throw alreadyAnswered(challengeIdentifier)
     if (challenge.expiresAt <= ctx.clock.now().toISOString()) {
       throw invalidChallenge(`it expired at ${challenge.expiresAt}`, challengeIdentifier)
     }
@@ -116,6 +174,25 @@ export function createChallengeService(ctx: AuthDeps<'challenges' | 'credentials
 
   /** Verify `firstFactor` against an open challenge and consume the challenge. */
   async function answerChallenge(challenge: Challenge, firstFactor: Assertion): Promise<AnsweredChallenge> {
+    const answered = await verifyAnswer(challenge, firstFactor, (credId) =>
+      ctx.repos.credentials.findByCredId(challenge.orgId, credId),
+    )
+    if (!(await ctx.repos.challenges.consume(challenge.id, ctx.clock.now()))) {
+      throw alreadyAnswered(challenge.id)
+    }
+    return answered
+  }
+
+  /**
+   * Verify `firstFactor` against an open challenge without consuming it: the caller consumes it as
+   * it stores what the answer gives (a 400 `alreadyAnswered` when that finds it consumed).
+   * `credentialOf` reads the answering credential of the challenge's org.
+   */
+  async function verifyAnswer(
+    challenge: Challenge,
+    firstFactor: Assertion,
+    credentialOf: (credId: string) => Promise<Credential | undefined>,
+  ): Promise<AnsweredChallenge> {
     const assertion = firstFactor.credentialAssertion
     if (!signingKinds.has(firstFactor.kind) || !assertion) {
       throw new AppError(
@@ -133,8 +210,8 @@ export function createChallengeService(ctx: AuthDeps<'challenges' | 'credentials
         },
       )
     if (!challenge.allowedCredIds.includes(assertion.credId)) throw notAllowed()
-    const credential = await ctx.repos.credentials.findByCredId(challenge.orgId, assertion.credId)
-    if (!credential?.isActive || credential.userId !== challenge.userId) throw notAllowed()
+    const credential = await credentialOf(assertion.credId)
+    if (!mayAnswer(challenge, credential)) throw notAllowed()
     if (credential.kind !== firstFactor.kind) {
       throw new AppError(
         'unauthorized',
@@ -161,10 +238,6 @@ export function createChallengeService(ctx: AuthDeps<'challenges' | 'credentials
     } else {
       verifyKeyAssertion(credential, assertion, challenge.challenge)
     }
-
-    if (!(await ctx.repos.challenges.consume(challenge.id, ctx.clock.now()))) {
-      throw invalidChallenge('it has already been answered', challenge.id)
-    }
     return {
       challenge,
       credential,
@@ -174,7 +247,24 @@ export function createChallengeService(ctx: AuthDeps<'challenges' | 'credentials
     }
   }
 
-  return { challengeExpiry, issueSigningChallenge, openChallenge, answerChallenge }
+  /** The credential is active and the challenge's user's: a deactivated one cannot answer. */
+  const mayAnswer = (challenge: Challenge, credential: Credential | undefined): credential is Credential =>
+    credential?.isActive === true && credential.userId === challenge.userId
+
+  const alreadyAnswered = (challengeIdentifier: string) =>
+    invalidChallenge('it has already been answered', challengeIdentifier)
+
+  return {
+    challengeExpiry,
+    issueSigningChallenge,
+    issueUserActionChallenge,
+    openChallenge,
+    openChallengeWithCredential,
+    answerChallenge,
+    verifyAnswer,
+    alreadyAnswered,
+    mayAnswer,
+  }
 }
 
 function invalidChallenge(reason: string, challengeIdentifier: string): AppError {

@@ -14,6 +14,10 @@ import { type CodeRepository, createCodeRepository } from '../repositories/codes
 import { type CredentialRepository, createCredentialRepository } from '../repositories/credentials.ts'
 import { createOidcIdentityRepository, type OidcIdentityRepository } from '../repositories/oidc-identities.ts'
 import { createOrgRepository, type OrgRepository } from '../repositories/orgs.ts'
+import {
+  createUserActionChallengeRepository,
+  type UserActionChallengeRepository,
+} from '../repositories/user-action-challenges.ts'
 import { createUserActionRepository, type UserActionRepository } from '../repositories/user-actions.ts'
 import { createUserRepository, type UserRepository } from '../repositories/users.ts'
 import type { RelyingParty } from './credential-verifier.ts'
@@ -28,6 +32,7 @@ export interface AuthRepositories {
   credentials: CredentialRepository
   challenges: ChallengeRepository
   userActions: UserActionRepository
+  userActionChallenges: UserActionChallengeRepository
   permissions: PermissionRepository
   codes: CodeRepository
   oidcIdentities: OidcIdentityRepository
@@ -41,6 +46,7 @@ export function authRepositories(db: Db): AuthRepositories {
     credentials: createCredentialRepository(db),
     challenges: createChallengeRepository(db),
     userActions: createUserActionRepository(db),
+    userActionChallenges: createUserActionChallengeRepository(db),
     permissions: createPermissionRepository(db),
     codes: createCodeRepository(db),
     oidcIdentities: createOidcIdentityRepository(db),

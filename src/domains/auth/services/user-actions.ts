@@ -12,9 +12,11 @@ import type { OpenLimitService } from './open-limits.ts'
 /**
  * User-action signing; the invariants are listed in ../README.md.
  *
- * init   → a challenge bound to the caller (user + token) and to method, path and exact payload.
+ * init   → a challenge bound to the caller (user + token) and to method, path and exact payload,
+ *          inserted only within the token's caps and when the caller has a usable credential.
  * sign   → the challenge answered by an allowed credential → a single-use userAction token
- *          (random 256 bits; only its SHA-256 is stored), valid for lifetimes.userAction.
+ *          (random 256 bits; only its SHA-256 is stored), valid for lifetimes.userAction. Storing
+ *          it consumes the challenge (one INSERT, unique per challenge).
  * verify → on the target request: same caller, method, path and body, unused, unexpired; consumed
  *          with one conditional UPDATE.
  */
@@ -37,6 +39,15 @@ export function createUserActionService(
   }
 
   async function initUserAction(caller: Caller, body: UserActionInitBody): Promise<ChallengeView> {
+    const http = {
+      method: body.userActionHttpMethod,
+      path: body.userActionHttpPath,
+      payload: body.userActionPayload,
+    }
+    // The usual case in one statement; when it stores nothing, the steps below say why (429 when
+    // a cap is reached, 401 without a usable credential), or open it if that has changed since.
+    const opened = await challenges.issueUserActionChallenge(caller, http)
+    if (opened) return opened
     await openLimits.assertTokenMayOpen(caller.tokenId, body.userActionPayload.length)
     return challenges.issueSigningChallenge({
       orgId: caller.orgId,
@@ -44,43 +55,65 @@ export function createUserActionService(
       userId: caller.userId,
       tokenId: caller.tokenId,
       credentials: await signingCredentialsOf(caller),
-      http: {
-        method: body.userActionHttpMethod,
-        path: body.userActionHttpPath,
-        payload: body.userActionPayload,
-      },
+      http,
     })
   }
 
   async function signUserAction(caller: Caller, body: SignChallengeBody): Promise<{ userAction: string }> {
-    const challenge = await challenges.openChallenge(body.challengeIdentifier, {
-      purpose: 'UserAction',
+    const expect = {
+      purpose: 'UserAction' as const,
       orgId: caller.orgId,
       userId: caller.userId,
       tokenId: caller.tokenId,
-    })
-    const answered = await challenges.answerChallenge(challenge, body.firstFactor)
+    }
+    const credId = body.firstFactor.credentialAssertion?.credId ?? ''
+    const { challenge, credential } = await challenges.openChallengeWithCredential(
+      body.challengeIdentifier,
+      credId,
+      expect,
+    )
+    const answered = await challenges.verifyAnswer(challenge, body.firstFactor, async () => credential)
     const token = randomBytes(32).toString('base64url')
     const now = ctx.clock.now()
-    const record: UserActionRecord = {
+    const stored = await ctx.repos.userActions.createAnswering({
       id: newId('userAction', now.getTime()),
       tokenHash: hashToken(token),
       orgId: caller.orgId,
       userId: caller.userId,
       tokenId: caller.tokenId,
-      httpMethod: challenge.httpMethod ?? '',
-      httpPath: challenge.httpPath ?? '',
-      payload: challenge.payload ?? '',
       credentialUuid: answered.credential.uuid,
       clientData: answered.clientData,
       signature: answered.signature,
       authenticatorData: answered.authenticatorData,
       expiresAt: new Date(now.getTime() + lifetimes.userAction).toISOString(),
-      usedAt: null,
       dateCreated: now.toISOString(),
-    }
-    await ctx.repos.userActions.create(record)
+      challengeId: challenge.id,
+    })
+    if (!stored) await whyNotStored(body, credId, expect)
     return { userAction: token }
+  }
+
+  /**
+   * Nothing was stored: since it was read, the challenge was answered or expired, or the
+   * credential was deactivated. Read both again (one statement) to answer as when that is seen up
+   * front; otherwise the other answer won: 400 "already answered".
+   */
+  async function whyNotStored(
+    body: SignChallengeBody,
+    credId: string,
+    expect: Parameters<ChallengeService['openChallenge']>[1],
+  ): Promise<never> {
+    const { challenge, credential } = await challenges.openChallengeWithCredential(
+      body.challengeIdentifier,
+      credId,
+      expect,
+    )
+    // Only the credential checks again (verifyAnswer refuses at them before any signature check):
+    // the signature verified already, and a Fido2 counter would refuse the same assertion twice.
+    if (!challenges.mayAnswer(challenge, credential)) {
+      await challenges.verifyAnswer(challenge, body.firstFactor, async () => credential)
+    }
+    throw challenges.alreadyAnswered(challenge.id)
   }
 
   /**
