@@ -142,6 +142,62 @@ describe(`user-action challenges, folded statements (${testDialect})`, () => {
     assert.equal((await actionsOf(id)).length, 1)
   })
 
+  it('the insert itself refuses a credential deactivated, or a challenge expired, after the read', async () => {
+    const sa = await w.newServiceAccount()
+    const credential = await w.database.db
+      .selectFrom('credentials')
+      .select('id')
+      .where('cred_id', '=', sa.credId)
+      .executeTakeFirstOrThrow()
+    const store = (challengeId: string, dateCreated: string) =>
+      createUserActionRepository(w.database.db).createAnswering({
+        id: `ua-${randomBytes(6).toString('hex')}`,
+        tokenHash: randomBytes(32).toString('hex'),
+        orgId: w.orgId,
+        userId: sa.userId,
+        tokenId: sa.tokenId,
+        credentialUuid: credential.id,
+        clientData: 'c',
+        signature: 's',
+        authenticatorData: null,
+        expiresAt: dateCreated,
+        dateCreated,
+        challengeId,
+      })
+    const { id } = await signedChallenge(sa)
+    await setCredentialActive(sa.credId, false)
+    assert.equal(await store(id, w.clock.now().toISOString()), false)
+    await setCredentialActive(sa.credId, true)
+    const expiry = (await challengeRow(id)).expires_at
+    assert.equal(await store(id, expiry), false)
+    assert.equal((await challengeRow(id)).used_at, null)
+    assert.equal(await store(id, w.clock.now().toISOString()), true)
+  })
+
+  it('actions stored without a challenge (before the migration) do not collide on the unique index', async () => {
+    const row = (id: string) => ({
+      id,
+      token_hash: randomBytes(32).toString('hex'),
+      org_id: w.orgId,
+      user_id: 'us-legacy',
+      token_id: 'to-legacy',
+      http_method: 'POST',
+      http_path: '/wallets',
+      payload: '{}',
+      credential_uuid: 'cr-legacy',
+      client_data: 'c',
+      signature: 's',
+      authenticator_data: null,
+      expires_at: '2026-01-01T00:05:00.000Z',
+      used_at: null,
+      date_created: '2026-01-01T00:00:00.000Z',
+    })
+    await w.database.db
+      .insertInto('user_actions')
+      .values([row('ua-legacy-1'), row('ua-legacy-2')])
+      .execute()
+  })
+
   it('a deactivated credential cannot answer, an expired challenge cannot be answered', async () => {
     const sa = await w.newServiceAccount()
     const early = await signedChallenge(sa)
