@@ -36,23 +36,35 @@ export interface JournalQuery {
 /** Bodies larger than this are left out of the journal (their size is kept). */
 export const JOURNAL_BODY_LIMIT = 16 * 1024
 
-function keptBody(value: unknown): unknown {
+/**
+ * A body as the journal keeps it: null when there is none, only its size when it is over the
+ * limit, else a redacted copy. `sentBytes`, when known, is its size as it crossed the wire, which
+ * spares serializing it again to measure it.
+ */
+function keptBody(value: unknown, sentBytes?: number): unknown {
   if (value === undefined || value === null) return null
-  const redacted = redactJson(value)
-  const size = Buffer.byteLength(JSON.stringify(redacted) ?? '')
-  return size > JOURNAL_BODY_LIMIT ? { omitted: `${size} bytes, over the journal's body limit` } : redacted
+  const size = sentBytes ?? Buffer.byteLength(JSON.stringify(value) ?? '')
+  return size > JOURNAL_BODY_LIMIT ? overLimit(size) : redactJson(value)
 }
 
-function parsedPayload(payload: unknown): unknown {
+function overLimit(size: number): { omitted: string } {
+  return { omitted: `${size} bytes, over the journal's body limit` }
+}
+
+/** A response payload as kept: parsed only when it is small enough to be kept. */
+function keptPayload(payload: unknown): unknown {
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload))
     return payload === undefined ? null : '[stream]'
-  const text = payload.toString()
-  if (text === '') return null
+  const size = Buffer.byteLength(payload)
+  if (size === 0) return null
+  if (size > JOURNAL_BODY_LIMIT) return overLimit(size)
+  let parsed: unknown
   try {
-    return JSON.parse(text)
+    parsed = JSON.parse(payload.toString())
   } catch {
-    return { omitted: `${Buffer.byteLength(text)} bytes, not JSON` }
+    return { omitted: `${size} bytes, not JSON` }
   }
+  return keptBody(parsed, size)
 }
 
 const segmentsOf = (path: string) => path.split('/').filter((s) => s !== '')
@@ -69,14 +81,16 @@ function routeMatches(filter: string, entry: JournalEntry): boolean {
 }
 
 const timing = Symbol('journal timing')
-type Timed = FastifyRequest & { [timing]?: { start: number; date: string; body?: unknown } }
+type Timed = FastifyRequest & { [timing]?: { start: number; date: string; payload?: unknown } }
 
 /**
  * The emulator's journal: the last `size` Dfns API requests of this node with their responses, in
  * memory (a ring: the oldest is dropped), secrets redacted before anything is kept.
  */
 export class Journal {
+  /** A ring: `#next` is where the next entry goes; once full, the oldest entry is there. */
   readonly #entries: JournalEntry[] = []
+  #next = 0
   readonly #size: number
   readonly #clock: Clock
   #seq = 0
@@ -89,16 +103,19 @@ export class Journal {
   /** Hooks on the Dfns API context: the time a request arrived, its response body, then the entry. */
   install(api: FastifyInstance): void {
     if (this.#size === 0) return
-    api.addHook('onRequest', async (request) => {
+    // Callback hooks: an async one costs each API request a promise and a microtask per hook.
+    api.addHook('onRequest', (request, _reply, done) => {
       ;(request as Timed)[timing] = { start: performance.now(), date: this.#clock.now().toISOString() }
+      done()
     })
-    api.addHook('onSend', async (request, _reply, payload) => {
+    api.addHook('onSend', (request, _reply, payload, done) => {
       const t = (request as Timed)[timing]
-      if (t) t.body = parsedPayload(payload)
-      return payload
+      if (t) t.payload = payload
+      done(null, payload)
     })
-    api.addHook('onResponse', async (request, reply) => {
+    api.addHook('onResponse', (request, reply, done) => {
       this.record(request as Timed, reply)
+      done()
     })
   }
 
@@ -117,15 +134,21 @@ export class Journal {
       durationMs: t ? Math.round((performance.now() - t.start) * 1000) / 1000 : 0,
       request: {
         headers: redactHeaders(request.headers),
-        body: keptBody(request.body ?? (request.rawBody ? { omitted: 'not parsed' } : undefined)),
+        body:
+          request.body !== undefined
+            ? keptBody(
+                request.body,
+                request.rawBody === undefined ? undefined : Buffer.byteLength(request.rawBody),
+              )
+            : keptBody(request.rawBody ? { omitted: 'not parsed' } : undefined),
       },
       response: {
         headers: redactHeaders(reply.getHeaders() as Record<string, unknown>),
-        body: keptBody(t?.body),
+        body: keptPayload(t?.payload),
       },
     }
-    this.#entries.push(entry)
-    if (this.#entries.length > this.#size) this.#entries.splice(0, this.#entries.length - this.#size)
+    this.#entries[this.#next] = entry
+    this.#next = (this.#next + 1) % this.#size
   }
 
   /** Matching entries, newest first. */
@@ -133,8 +156,10 @@ export class Journal {
     const limit = query.limit ?? 100
     const method = query.method?.toUpperCase()
     const out: JournalEntry[] = []
-    for (let i = this.#entries.length - 1; i >= 0 && out.length < limit; i--) {
-      const e = this.#entries[i] as JournalEntry
+    const count = this.#entries.length
+    // Newest first: from the slot before `#next`, backwards round the ring.
+    for (let back = 1; back <= count && out.length < limit; back++) {
+      const e = this.#entries[(this.#next - back + count) % count] as JournalEntry
       if (query.status !== undefined && e.status !== query.status) continue
       if (method && e.method !== method) continue
       if (query.orgId && e.orgId !== query.orgId) continue
@@ -148,6 +173,7 @@ export class Journal {
 
   clear(): void {
     this.#entries.length = 0
+    this.#next = 0
   }
 
   get size(): number {

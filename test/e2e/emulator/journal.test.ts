@@ -4,6 +4,7 @@ import { DfnsAuthenticator } from '@dfns/sdk'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { toHex } from 'viem'
 import { EXPORT_CONTEXT, eciesDecrypt, eciesEncrypt, IMPORT_CONTEXT } from '../../../src/custody/index.ts'
+import { JOURNAL_BODY_LIMIT } from '../../../src/domains/emulator/journal.ts'
 import { REDACTED } from '../../../src/domains/emulator/redact.ts'
 import { testDialect } from '../../helpers/database.ts'
 import {
@@ -204,5 +205,44 @@ describe(`the journal is bounded (${testDialect})`, () => {
     })
     assert.equal(res.body.size, 5)
     assert.equal(res.body.items.length, 5)
+    // Newest first, the five latest without a gap, however many times the ring went round.
+    const seqs = (res.body.items as Entry[]).map((e) => e.seq)
+    const newest = seqs[0] as number
+    assert.deepEqual(seqs, [newest, newest - 1, newest - 2, newest - 3, newest - 4])
+    assert.deepEqual(
+      (
+        await rawRequest(w.baseUrl, {
+          method: 'GET',
+          path: '/emulator/journal?limit=2',
+          token: w.operatorToken,
+        })
+      ).body.items.map((e: Entry) => e.seq),
+      [newest, newest - 1],
+    )
+  })
+
+  it('keeps the size of a body over its limit, not the body', async () => {
+    const wallet = await w.root.wallets.createWallet({ body: { network: 'EthereumSepolia' } })
+    const message = toHex('x'.repeat(JOURNAL_BODY_LIMIT))
+    const signed = await w.root.wallets.generateSignature({
+      walletId: wallet.id,
+      body: { kind: 'Message', message },
+    })
+    const res = await rawRequest(w.baseUrl, {
+      method: 'GET',
+      path: '/emulator/journal?method=POST&route=/wallets/:walletId/signatures',
+      token: w.operatorToken,
+    })
+    const entry = (res.body.items as Entry[]).find((e) => e.status === 200)
+    assert.ok(entry, JSON.stringify(res.body))
+    const sent = Buffer.byteLength(JSON.stringify({ kind: 'Message', message }))
+    assert.deepEqual(entry.request.body, { omitted: `${sent} bytes, over the journal's body limit` })
+    // The answer echoes the request body, so it is over the limit too: only its size is kept.
+    const answered = Buffer.byteLength(JSON.stringify(signed))
+    assert.match(
+      String((entry.response.body as { omitted: string }).omitted),
+      /^\d+ bytes, over the journal's body limit$/,
+    )
+    assert.ok(answered > JOURNAL_BODY_LIMIT)
   })
 })
