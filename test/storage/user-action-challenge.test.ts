@@ -55,6 +55,32 @@ describe(`user-action challenges, folded statements (${testDialect})`, () => {
       token,
       body: { challengeIdentifier, firstFactor },
     })
+  /** Stores an answer of `challengeId` by `sa` straight through the repository's guarded insert. */
+  const storeAnswer = async (
+    sa: TokenIdentity,
+    challengeId: string,
+    times: { dateCreated: string; expiresAt: string },
+    db: DatabaseHandle = w.database,
+  ) => {
+    const credential = await w.database.db
+      .selectFrom('credentials')
+      .select('id')
+      .where('cred_id', '=', sa.credId)
+      .executeTakeFirstOrThrow()
+    return createUserActionRepository(db.db).createAnswering({
+      id: `ua-${randomBytes(6).toString('hex')}`,
+      tokenHash: randomBytes(32).toString('hex'),
+      orgId: w.orgId,
+      userId: sa.userId,
+      tokenId: sa.tokenId,
+      credentialUuid: credential.id,
+      clientData: 'c',
+      signature: 's',
+      authenticatorData: null,
+      ...times,
+      challengeId,
+    })
+  }
   const signerOf = (sa: TokenIdentity) =>
     new AsymmetricKeySigner({ credId: sa.credId, privateKey: sa.key.privateKey })
   /** A challenge for `sa` and its signed answer, not sent yet. */
@@ -114,27 +140,9 @@ describe(`user-action challenges, folded statements (${testDialect})`, () => {
   it('concurrent inserts of one answer through two connections store it once (unique challenge_id)', async () => {
     const sa = await w.newServiceAccount()
     const { id } = await signedChallenge(sa)
-    const credential = await w.database.db
-      .selectFrom('credentials')
-      .select('id')
-      .where('cred_id', '=', sa.credId)
-      .executeTakeFirstOrThrow()
     const now = w.clock.now().toISOString()
-    const attempt = (db: DatabaseHandle) =>
-      createUserActionRepository(db.db).createAnswering({
-        id: `ua-${randomBytes(6).toString('hex')}`,
-        tokenHash: randomBytes(32).toString('hex'),
-        orgId: w.orgId,
-        userId: sa.userId,
-        tokenId: sa.tokenId,
-        credentialUuid: credential.id,
-        clientData: 'c',
-        signature: 's',
-        authenticatorData: null,
-        expiresAt: new Date(w.clock.now().getTime() + 60_000).toISOString(),
-        dateCreated: now,
-        challengeId: id,
-      })
+    const expiresAt = new Date(w.clock.now().getTime() + 60_000).toISOString()
+    const attempt = (db: DatabaseHandle) => storeAnswer(sa, id, { dateCreated: now, expiresAt }, db)
     const outcomes = await Promise.all(
       [w.database, others, w.database, others, others, w.database].map(attempt),
     )
@@ -144,26 +152,8 @@ describe(`user-action challenges, folded statements (${testDialect})`, () => {
 
   it('the insert itself refuses a credential deactivated, or a challenge expired, after the read', async () => {
     const sa = await w.newServiceAccount()
-    const credential = await w.database.db
-      .selectFrom('credentials')
-      .select('id')
-      .where('cred_id', '=', sa.credId)
-      .executeTakeFirstOrThrow()
     const store = (challengeId: string, dateCreated: string) =>
-      createUserActionRepository(w.database.db).createAnswering({
-        id: `ua-${randomBytes(6).toString('hex')}`,
-        tokenHash: randomBytes(32).toString('hex'),
-        orgId: w.orgId,
-        userId: sa.userId,
-        tokenId: sa.tokenId,
-        credentialUuid: credential.id,
-        clientData: 'c',
-        signature: 's',
-        authenticatorData: null,
-        expiresAt: dateCreated,
-        dateCreated,
-        challengeId,
-      })
+      storeAnswer(sa, challengeId, { dateCreated, expiresAt: dateCreated })
     const { id } = await signedChallenge(sa)
     await setCredentialActive(sa.credId, false)
     assert.equal(await store(id, w.clock.now().toISOString()), false)

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { DfnsApiClient, DfnsError } from '@dfns/sdk'
-import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
+import { DfnsError } from '@dfns/sdk'
 import { testDialect } from '../../helpers/database.ts'
-import { startWalletd } from '../../helpers/sdk.ts'
+import { rootClientFrom, startWalletd } from '../../helpers/sdk.ts'
 
 async function status(promise: Promise<unknown>): Promise<number> {
   try {
@@ -25,15 +24,7 @@ describe(`cached operations follow changes made on another node (${testDialect})
     const w = await startWalletd({ multiNode: true })
     try {
       const nodeB = await w.startNode()
-      const rootB = new DfnsApiClient({
-        baseUrl: nodeB.baseUrl,
-        orgId: w.orgId,
-        authToken: w.bootstrap.serviceAccount.accessToken,
-        signer: new AsymmetricKeySigner({
-          credId: w.bootstrap.serviceAccount.credId,
-          privateKey: w.bootstrap.serviceAccount.privateKey,
-        }),
-      })
+      const rootB = rootClientFrom(nodeB.baseUrl, w.bootstrap)
       const permission = await w.root.permissions.createPermission({
         body: { name: `readers-${Date.now()}`, operations: ['Wallets:Read'] },
       })

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { DfnsApiClient } from '@dfns/sdk'
-import { AsymmetricKeySigner } from '@dfns/sdk-keysigner'
 import { testDialect } from '../../helpers/database.ts'
 import { walletGuard } from '../../helpers/policies.ts'
-import { startWalletd } from '../../helpers/sdk.ts'
+import { rootClientFrom, startWalletd } from '../../helpers/sdk.ts'
 
 /**
  * Each node keeps an org's active policies per policies stamp (read with the token on every
@@ -16,15 +14,7 @@ describe(`cached active policies follow changes made on another node (${testDial
     const w = await startWalletd({ multiNode: true })
     try {
       const nodeB = await w.startNode()
-      const rootB = new DfnsApiClient({
-        baseUrl: nodeB.baseUrl,
-        orgId: w.orgId,
-        authToken: w.bootstrap.serviceAccount.accessToken,
-        signer: new AsymmetricKeySigner({
-          credId: w.bootstrap.serviceAccount.credId,
-          privateKey: w.bootstrap.serviceAccount.privateKey,
-        }),
-      })
+      const rootB = rootClientFrom(nodeB.baseUrl, w.bootstrap)
       const walletId = (await w.root.wallets.createWallet({ body: { network: 'EthereumSepolia' } })).id
       const signOnA = async () =>
         (
@@ -40,28 +30,21 @@ describe(`cached active policies follow changes made on another node (${testDial
       const guard = await walletGuard(rootB, walletId, { kind: 'Block' })
       assert.equal(await signOnA(), 'Rejected', 'created on node B, enforced on node A at the next request')
 
-      await rootB.policies.updatePolicy({
-        policyId: guard.id,
-        body: {
-          name: guard.name,
-          activityKind: 'Wallets:Sign',
-          rule: { kind: 'AlwaysTrigger' },
-          action: { kind: 'Block' },
-          filters: { walletId: { in: ['wa-00000-00000-0000000000000000'] } },
-        },
-      })
+      const guardOnB = (walletIds: string[]) =>
+        rootB.policies.updatePolicy({
+          policyId: guard.id,
+          body: {
+            name: guard.name,
+            activityKind: 'Wallets:Sign',
+            rule: { kind: 'AlwaysTrigger' },
+            action: { kind: 'Block' },
+            filters: { walletId: { in: walletIds } },
+          },
+        })
+      await guardOnB(['wa-00000-00000-0000000000000000'])
       assert.equal(await signOnA(), 'Signed', 'narrowed to another wallet on node B')
 
-      await rootB.policies.updatePolicy({
-        policyId: guard.id,
-        body: {
-          name: guard.name,
-          activityKind: 'Wallets:Sign',
-          rule: { kind: 'AlwaysTrigger' },
-          action: { kind: 'Block' },
-          filters: { walletId: { in: [walletId] } },
-        },
-      })
+      await guardOnB([walletId])
       assert.equal(await signOnA(), 'Rejected', 'widened again on node B')
 
       await rootB.policies.archivePolicy({ policyId: guard.id })
