@@ -107,6 +107,13 @@ export interface UserActionRecord {
   dateCreated: string
 }
 
+/** The credential kinds that can answer a signing challenge (login or user action). */
+export const signingKinds: readonly CredentialKind[] = ['Key', 'PasswordProtectedKey', 'Fido2']
+
+/** A service account's or PAT's own key signs its user actions, not its user's credentials. */
+export const signsWithOwnKey = (tokenKind: TokenKind): boolean =>
+  tokenKind === 'ServiceAccount' || tokenKind === 'Pat'
+
 /** How long each thing lives (milliseconds). Documented in README.md of this folder. */
 export const lifetimes = {
   /** A challenge of any flow must be answered within this. */

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Db } from '../../../db/database.ts'
 import { fixedQuery, type Params } from '../../../db/fixed-query.ts'
 import { dialectOf, jsonArray, jsonGroupArray } from '../../../db/json-sql.ts'
-import { type Challenge, type Credential, type CredentialKind, openLimits } from '../model.ts'
+import { type Challenge, type Credential, type CredentialKind, openLimits, signingKinds } from '../model.ts'
 import { toChallenge } from './challenges.ts'
 import { toCredential } from './credentials.ts'
 
@@ -11,9 +11,6 @@ import { toCredential } from './credentials.ts'
  * opening a challenge checks the token's caps and the caller's credentials as it inserts, and
  * answering reads the challenge with the answering credential.
  */
-
-/** The credential kinds that can answer a signing challenge. */
-export const signingKinds: readonly CredentialKind[] = ['Key', 'PasswordProtectedKey', 'Fido2']
 
 /** A credential as a challenge offers it to its caller. */
 export type OfferedCredential = Pick<Credential, 'credId' | 'kind' | 'encryptedPrivateKey'>

@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto'
 import { AppError } from '../../../errors.ts'
 import type { Caller } from '../../../http/context.ts'
 import { newId } from '../../../ids.ts'
-import { type Challenge, type Credential, lifetimes } from '../model.ts'
 import {
-  type OfferedCredential,
+  type Challenge,
+  type Credential,
+  lifetimes,
   signingKinds as signingKindList,
-} from '../repositories/user-action-challenges.ts'
+  signsWithOwnKey,
+} from '../model.ts'
+import type { OfferedCredential } from '../repositories/user-action-challenges.ts'
 import type { Assertion, ChallengeView } from '../schemas.ts'
 import type { AuthDeps } from './context.ts'
 import { verifyFido2Assertion, verifyKeyAssertion } from './credential-verifier.ts'
@@ -95,7 +98,7 @@ export function createChallengeService(
       orgId: caller.orgId,
       userId: caller.userId,
       tokenId: caller.tokenId,
-      signsWithTokenKey: caller.tokenKind === 'ServiceAccount' || caller.tokenKind === 'Pat',
+      signsWithTokenKey: signsWithOwnKey(caller.tokenKind),
       challenge: newChallengeValue(),
       ...http,
       expiresAt: challengeExpiry(),

@@ -3,7 +3,7 @@ import { canonicalJson } from '../../../canonical-json.ts'
 import { AppError } from '../../../errors.ts'
 import type { Caller } from '../../../http/context.ts'
 import { newId } from '../../../ids.ts'
-import { type Credential, lifetimes, type UserActionRecord } from '../model.ts'
+import { type Credential, lifetimes, signsWithOwnKey, type UserActionRecord } from '../model.ts'
 import type { AuditLogView, ChallengeView, SignChallengeBody, UserActionInitBody } from '../schemas.ts'
 import type { ChallengeService } from './challenges.ts'
 import type { AuthDeps } from './context.ts'
@@ -31,7 +31,7 @@ export function createUserActionService(
 ) {
   /** The credentials that may sign for this caller: a token's own key, or the user's credentials. */
   async function signingCredentialsOf(caller: Caller): Promise<Credential[]> {
-    if (caller.tokenKind === 'ServiceAccount' || caller.tokenKind === 'Pat') {
+    if (signsWithOwnKey(caller.tokenKind)) {
       const key = await ctx.repos.credentials.ofToken(caller.tokenId)
       return key ? [key] : []
     }

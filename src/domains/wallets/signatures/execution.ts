@@ -30,6 +30,9 @@ const SWEEP_BATCH = 100
 
 export type SignatureExecution = ReturnType<typeof createSignatureExecution>
 
+/** A governed request's velocity ledger entry, written in the transaction that stores the request. */
+type LedgerEntry = { record(trx: Db): Promise<void> }
+
 export function createSignatureExecution(ctx: SignaturesContext) {
   function leaseFrom(now: Date): string {
     return new Date(now.getTime() + ctx.executionLeaseMs).toISOString()
@@ -162,11 +165,16 @@ export function createSignatureExecution(ctx: SignaturesContext) {
    */
   async function insertRecorded(
     record: SignatureRecord,
-    governed: { record(trx: Db): Promise<void> } | undefined,
+    governed: LedgerEntry | undefined,
   ): Promise<boolean> {
     if (!governed) return ctx.signatures.insert(record)
+    return withLedgerEntry((trx) => ctx.signatures.insert(record, trx), governed)
+  }
+
+  /** `insert` and the ledger entry in one transaction; nothing commits when `insert` stored nothing. */
+  function withLedgerEntry(insert: (trx: Db) => Promise<boolean>, governed: LedgerEntry): Promise<boolean> {
     return commitOnlyIf(ctx.db, async (trx) => {
-      if (!(await ctx.signatures.insert(record, trx))) return false
+      if (!(await insert(trx))) return false
       await governed.record(trx)
       return true
     })
@@ -184,7 +192,7 @@ export function createSignatureExecution(ctx: SignaturesContext) {
     record: SignatureRecord,
     key: KeyRecord,
     network: NetworkInfo,
-    governed: { record(trx: Db): Promise<void> },
+    governed: LedgerEntry,
   ): Promise<SignatureRecord | 'duplicate' | undefined> {
     let outcome: Awaited<ReturnType<typeof sign>>
     try {
@@ -193,11 +201,7 @@ export function createSignatureExecution(ctx: SignaturesContext) {
       return undefined
     }
     const signed: SignatureRecord = { ...record, ...signedFields(outcome) }
-    const stored = await commitOnlyIf(ctx.db, async (trx) => {
-      if (!(await ctx.signatures.insertSigned(record, signed, trx))) return false
-      await governed.record(trx)
-      return true
-    })
+    const stored = await withLedgerEntry((trx) => ctx.signatures.insertSigned(record, signed, trx), governed)
     return stored ? signed : 'duplicate'
   }
 
