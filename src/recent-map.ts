@@ -45,3 +45,19 @@ export class RecentMap<K, V> {
     this.#entries.clear()
   }
 }
+
+/**
+ * The promise `map` keeps for `key`, started by `load` when there is none: callers asking at the
+ * same time share one load. A load that fails is forgotten, so the next caller loads again.
+ */
+export function rememberedLoad<K, T>(
+  map: RecentMap<K, Promise<T>>,
+  key: K,
+  load: () => Promise<T>,
+): Promise<T> {
+  return map.getOrCreate(key, () => {
+    const loading = load()
+    loading.catch(() => map.delete(key))
+    return loading
+  })
+}

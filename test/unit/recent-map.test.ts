@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { RecentMap } from '../../src/recent-map.ts'
+import { RecentMap, rememberedLoad } from '../../src/recent-map.ts'
 
 describe('RecentMap', () => {
   it('makes an entry once, keeps at most its limit, and drops the least recently used first', () => {
@@ -31,5 +31,26 @@ describe('RecentMap', () => {
     map.set('c', 4)
     assert.equal(map.get('c'), 4, 'replaced in place')
     assert.equal(map.get('a'), 1, 'replacing an entry drops nothing')
+  })
+})
+
+describe('rememberedLoad', () => {
+  it('shares one load between callers, and forgets a load that failed', async () => {
+    const map = new RecentMap<string, Promise<number>>(10)
+    let loads = 0
+    let fail = true
+    const load = async () => {
+      loads++
+      if (fail) throw new Error('unreachable')
+      return loads
+    }
+    const [a, b] = await Promise.allSettled([rememberedLoad(map, 'k', load), rememberedLoad(map, 'k', load)])
+    assert.equal(loads, 1, 'callers asking together share one load')
+    assert.equal(a.status, 'rejected')
+    assert.equal(b.status, 'rejected')
+    fail = false
+    assert.equal(await rememberedLoad(map, 'k', load), 2, 'the failed load was forgotten')
+    assert.equal(await rememberedLoad(map, 'k', load), 2, 'a load that succeeded is kept')
+    assert.equal(loads, 2)
   })
 })

@@ -1,6 +1,6 @@
 import type { Caller } from '../../http/context.ts'
 import type { OperationSource } from '../../http/permission-guard.ts'
-import { RecentMap } from '../../recent-map.ts'
+import { RecentMap, rememberedLoad } from '../../recent-map.ts'
 import type { PermissionRepository } from './repository.ts'
 
 /** How many (identity, stamp) entries a node keeps; the oldest are dropped past it. */
@@ -26,17 +26,13 @@ export function permissionOperationSource(repo: PermissionRepository) {
     const user = held.get(caller.userId) ?? new Set<string>()
     return new Set([...own].filter((op) => user.has(op)))
   }
-  const remembered = (key: string, load: () => Promise<ReadonlySet<string>>) =>
-    byStamp.getOrCreate(key, () => {
-      const held = load()
-      held.catch(() => byStamp.delete(key))
-      return held
-    })
   return {
     operationsOf(caller: Caller): Promise<ReadonlySet<string>> {
       if (caller.permissionsVersion !== undefined) {
         const holder = caller.tokenKind === 'Pat' ? `${caller.tokenId}/${caller.userId}` : caller.userId
-        return remembered(`${caller.orgId}\n${caller.permissionsVersion}\n${holder}`, () => read(caller))
+        return rememberedLoad(byStamp, `${caller.orgId}\n${caller.permissionsVersion}\n${holder}`, () =>
+          read(caller),
+        )
       }
       let held = perRequest.get(caller)
       if (!held) {

@@ -6,7 +6,7 @@ import type { Kysely, Selectable } from 'kysely'
 import { fixedQuery, type Params } from '../../db/fixed-query.ts'
 import { changingOrgStamp } from '../../db/org-stamps.ts'
 import type { Database } from '../../db/schema.ts'
-import { RecentMap } from '../../recent-map.ts'
+import { RecentMap, rememberedLoad } from '../../recent-map.ts'
 import type { Action, ActivityKind, Filters, Rule } from './policy-body.ts'
 import type { Policy, PolicyFields, PolicyStatus } from './schemas.ts'
 
@@ -120,11 +120,7 @@ export function createPolicyRepository(db: Kysely<Database>) {
     const read = async () => deepFreeze((await activeOf.all({ orgId, activityKind })).map(toPolicy))
     if (stamp === undefined) return read()
     const key = `${orgId}\n${stamp}\n${activityKind}`
-    return activeByStamp.getOrCreate(key, () => {
-      const list = read()
-      list.catch(() => activeByStamp.delete(key))
-      return list
-    })
+    return rememberedLoad(activeByStamp, key, read)
   }
 
   /** Full replace of an Active policy; false when it is gone or no longer Active. */
