@@ -19,6 +19,7 @@ import * as jobs from './0040-jobs.ts'
 import * as transfers from './0041-transfers.ts'
 import * as webhooks from './0050-webhooks.ts'
 import * as policiesVersion from './0060-policies-version.ts'
+import * as velocityBucketTriggers from './0061-velocity-bucket-triggers.ts'
 
 /**
  * The one migration set, applied in name order on SQLite and PostgreSQL alike.
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '0041-transfers': transfers,
   '0050-webhooks': webhooks,
   '0060-policies-version': policiesVersion,
+  '0061-velocity-bucket-triggers': velocityBucketTriggers,
 }
 
 export const migrationProvider: MigrationProvider = {

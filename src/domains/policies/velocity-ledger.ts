@@ -1,6 +1,7 @@
 /**
  * The velocity ledger: every governed wallet request (wallet, date, USD amount) and running
- * per-minute, per-hour and per-day totals of the same rows.
+ * per-minute, per-hour and per-day totals of the same rows. The database keeps the totals: the
+ * statement that adds or releases a row updates its buckets (triggers, migration 0061).
  *
  * A window [from, to) is cut into at most seven ranges: raw rows up to the first whole minute,
  * minute buckets up to the first whole hour, hour buckets up to the first whole day, whole days,
@@ -77,7 +78,7 @@ export interface GovernedRequestEntry {
 export type VelocityLedger = ReturnType<typeof createVelocityLedger>
 
 export function createVelocityLedger(db: Kysely<Database>) {
-  // Every governed request writes these two: built once.
+  // Every governed request writes this row: built once.
   const insertEntry = fixedQuery(
     db,
     (
@@ -99,110 +100,41 @@ export function createVelocityLedger(db: Kysely<Database>) {
           amount_usd_micros: p.amount_usd_micros,
           rejected: 0,
         })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .returning('id'),
+        .onConflict((oc) => oc.column('id').doNothing()),
   )
-  type BucketChange = {
-    walletId: string
-    minute: string
-    hour: string
-    day: string
-    count: number
-    micros: number
-    unpriced: number
-  }
-  // One statement for the three buckets (they differ in granularity, so no row is hit twice).
-  const addToBuckets = fixedQuery(db, (p: Params<BucketChange>) =>
-    db
-      .insertInto('policy_velocity_buckets')
-      .values(
-        (
-          [
-            ['m', p.minute],
-            ['h', p.hour],
-            ['d', p.day],
-          ] as const
-        ).map(([granularity, start]) => ({
-          wallet_id: p.walletId,
-          granularity,
-          bucket_start: start,
-          request_count: p.count,
-          amount_usd_micros: p.micros,
-          unpriced_count: p.unpriced,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['wallet_id', 'granularity', 'bucket_start']).doUpdateSet({
-          request_count: sql`policy_velocity_buckets.request_count + excluded.request_count`,
-          amount_usd_micros: sql`policy_velocity_buckets.amount_usd_micros + excluded.amount_usd_micros`,
-          unpriced_count: sql`policy_velocity_buckets.unpriced_count + excluded.unpriced_count`,
-        }),
-      ),
-  )
-
   /**
-   * Adds a request to the raw table and to its three buckets, atomically (in `trx` when given, so
-   * it commits with the caller's row). Idempotent per id.
+   * Adds a request to the raw table; the database adds it to its three buckets in the same
+   * statement (migration 0061), so it commits with the caller's row when `trx` is given. Idempotent
+   * per id.
    */
   async function record(entry: GovernedRequestEntry, trx?: Kysely<Database>): Promise<void> {
-    const micros = entry.amountUsd === undefined ? null : toMicros(entry.amountUsd)
-    const run = async (trx: Kysely<Database>) => {
-      const inserted = await insertEntry.first(
-        {
-          id: entry.id,
-          org_id: entry.orgId,
-          wallet_id: entry.walletId,
-          date_created: entry.date.toISOString(),
-          amount_usd_micros: micros,
-        },
-        trx,
-      )
-      if (!inserted) return
-      await adjustBuckets(entry.walletId, entry.date.getTime(), micros, 1, trx)
-    }
-    await (trx ? run(trx) : db.transaction().execute(run))
+    await insertEntry.all(
+      {
+        id: entry.id,
+        org_id: entry.orgId,
+        wallet_id: entry.walletId,
+        date_created: entry.date.toISOString(),
+        amount_usd_micros: entry.amountUsd === undefined ? null : toMicros(entry.amountUsd),
+      },
+      trx,
+    )
   }
 
   /**
    * Takes a request back out of every window (it was blocked, denied, expired or failed before it
-   * moved anything). Idempotent: only the first call changes the totals. Given `trx`, it runs inside
-   * the caller's transaction, so the release commits together with the status that justifies it.
+   * moved anything); the database takes it out of its buckets in the same statement. Idempotent:
+   * only the first call changes the totals. Given `trx`, it runs inside the caller's transaction,
+   * so the release commits together with the status that justifies it.
    */
-  async function release(requestId: string, trx?: Kysely<Database>): Promise<boolean> {
-    const run = async (t: Kysely<Database>) => {
-      const row = await t
-        .updateTable('policy_governed_requests')
-        .set({ rejected: 1 })
-        .where('id', '=', requestId)
-        .where('rejected', '=', 0)
-        .returning(['wallet_id', 'date_created', 'amount_usd_micros'])
-        .executeTakeFirst()
-      if (!row) return false
-      await adjustBuckets(row.wallet_id, Date.parse(row.date_created), row.amount_usd_micros, -1, t)
-      return true
-    }
-    return trx ? run(trx) : db.transaction().execute(run)
-  }
-
-  async function adjustBuckets(
-    walletId: string,
-    at: number,
-    micros: number | null,
-    sign: 1 | -1,
-    trx: Kysely<Database>,
-  ): Promise<void> {
-    await addToBuckets.all(
-      {
-        walletId,
-        minute: iso(floorTo(at, MINUTE)),
-        hour: iso(floorTo(at, HOUR)),
-        day: iso(floorTo(at, DAY)),
-        count: sign,
-        micros: sign * (micros ?? 0),
-        unpriced: micros === null ? sign : 0,
-      },
-      trx,
-    )
+  async function release(requestId: string, trx: Kysely<Database> = db): Promise<boolean> {
+    const row = await trx
+      .updateTable('policy_governed_requests')
+      .set({ rejected: 1 })
+      .where('id', '=', requestId)
+      .where('rejected', '=', 0)
+      .returning('id')
+      .executeTakeFirst()
+    return row !== undefined
   }
 
   /**

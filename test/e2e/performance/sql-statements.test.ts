@@ -9,7 +9,7 @@ import { startWalletd, type Walletd } from '../../helpers/sdk.ts'
  * when a change removes statements. (Counts, not times: they do not depend on the machine.)
  */
 const READ_STATEMENTS = 2
-const SIGNATURE_FLOW_STATEMENTS = 14
+const SIGNATURE_FLOW_STATEMENTS = 13
 
 describe('SQL statements per request', () => {
   let w: Walletd

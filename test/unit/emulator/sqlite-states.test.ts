@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { SqliteStates } from '../../../src/domains/emulator/snapshots/sqlite-copy.ts'
+import { createVelocityLedger } from '../../../src/domains/policies/velocity-ledger.ts'
 import { createTestDatabase, type TestDatabase, testDialect } from '../../helpers/database.ts'
 
 /** The SQLite side of reset and snapshots: row-level when it can be trusted, whole tables otherwise. */
@@ -90,5 +91,21 @@ describe('emulator SQLite states', { skip: testDialect === 'postgres' && 'SQLite
     assert.deepEqual(await orgs(), ['or-a=or-a', 'or-b=or-b', 'or-c=or-c'])
     assert.equal((await states.restore(path.join(dir, 'b.sqlite'))).mode, 'tables')
     assert.deepEqual(await orgs(), b)
+  })
+
+  it("restores rows as saved without the database's own triggers acting on them, which work again after", async () => {
+    // The velocity buckets are kept by triggers on the ledger's rows (migration 0061).
+    const ledger = createVelocityLedger(database.db)
+    const at = Date.parse('2026-01-01T10:00:30.000Z')
+    const entry = (id: string) => ({ id, orgId: 'or-a', walletId: 'wa-t', date: new Date(at), amountUsd: 2 })
+    const count = async () => (await ledger.totals('wa-t', at - 86_400_000, at + 86_400_000)).count
+    await ledger.record(entry('sr-1'))
+    await states.save(path.join(dir, 'ledger.sqlite'))
+    // A row removed behind the ledger's back: the restore puts it back, and must not count it twice.
+    await database.db.deleteFrom('policy_governed_requests').where('id', '=', 'sr-1').execute()
+    await states.restore(path.join(dir, 'ledger.sqlite'))
+    assert.equal(await count(), 1)
+    await ledger.record(entry('sr-2'))
+    assert.equal(await count(), 2, 'a request recorded after the restore is counted')
   })
 })

@@ -89,6 +89,12 @@ export class SqliteStates {
       try {
         const copy = sqlite.transaction(() => {
           const changed = this.#changes()
+          // The rows are copied as saved: the database's own triggers (which keep one table from
+          // another, such as the velocity buckets from the ledger's rows) must not act on the copy.
+          const triggers = sqlite
+            .prepare("SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger'")
+            .all() as { name: string; sql: string }[]
+          for (const trigger of triggers) sqlite.prepare(`DROP TRIGGER main.${quote(trigger.name)}`).run()
           for (const table of tables) {
             const keys = changed.get(table.name)
             if (incremental && !keys) continue
@@ -97,6 +103,7 @@ export class SqliteStates {
                 ? this.#copyRows(table, keys)
                 : this.#copyTable(table)
           }
+          for (const trigger of triggers) sqlite.exec(trigger.sql)
           sqlite.prepare(`DELETE FROM temp.${CHANGES}`).run()
         })
         copy.immediate()
