@@ -52,9 +52,27 @@ function randomBase36(length: number): string {
  */
 export type IdSource = (kind: IdKind) => string
 const idSources = new AsyncLocalStorage<IdSource>()
+let idSourceRuns = 0
 
-export function withIdSource<T>(source: IdSource, run: () => Promise<T>): Promise<T> {
-  return idSources.run(source, run)
+/**
+ * Runs `run` with `source` giving every id it makes. While any such run is in progress Node calls an
+ * async hook on every promise the process creates (that is how the source follows `run` across
+ * awaits): on Node 20 that costs every request about a tenth of its CPU (BENCHMARKS.md). So the
+ * storage is switched off again when the last run ends, rather than kept on for the rest of the
+ * process after one seed.
+ */
+export async function withIdSource<T>(source: IdSource, run: () => Promise<T>): Promise<T> {
+  idSourceRuns++
+  try {
+    return await idSources.run(source, run)
+  } finally {
+    if (--idSourceRuns === 0) idSources.disable()
+  }
+}
+
+/** True while a `withIdSource` run is in progress (for tests: the async hook is on only then). */
+export function idSourceActive(): boolean {
+  return idSourceRuns > 0
 }
 
 /** An id of the Dfns shape from a time and a 16-character base36 tail (the seed's ids). */

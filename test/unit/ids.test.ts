@@ -5,8 +5,10 @@ import {
   ErrorIdGenerator,
   encodePaginationToken,
   idPrefixes,
+  idSourceActive,
   isIdOf,
   newId,
+  withIdSource,
 } from '../../src/ids.ts'
 
 describe('resource ids', () => {
@@ -59,6 +61,48 @@ describe('resource ids', () => {
     assert.ok(!isIdOf('wallet', wallet.toUpperCase()))
     assert.ok(!isIdOf('wallet', `${wallet}x`))
     assert.ok(!isIdOf('wallet', 'wa-1-2-3'))
+  })
+})
+
+describe('id sources (the seed)', () => {
+  // While an AsyncLocalStorage is on, its async hook tags every new promise with its store.
+  const promisesHooked = () =>
+    Object.getOwnPropertySymbols(new Promise<void>(() => {})).some((s) => s.description === 'kResourceStore')
+
+  it('give the ids made inside a run, and switch the async hook off when the last run ends', async () => {
+    assert.equal(promisesHooked(), false)
+    const slow = withIdSource(
+      () => 'slow',
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        return newId('wallet', 0)
+      },
+    )
+    const quick = await withIdSource(
+      () => 'quick',
+      async () => newId('wallet', 0),
+    )
+    assert.equal(quick, 'quick')
+    // The other run is still in progress: its source must still follow it across awaits.
+    assert.equal(idSourceActive(), true)
+    assert.equal(promisesHooked(), true)
+    assert.equal(await slow, 'slow')
+    assert.equal(idSourceActive(), false)
+    assert.equal(promisesHooked(), false, 'no promise pays for the hook once no run is in progress')
+    assert.ok(isIdOf('wallet', newId('wallet', 0)), 'outside a run, ids are random again')
+  })
+
+  it('end a run that fails like one that succeeds', async () => {
+    await assert.rejects(
+      withIdSource(
+        () => 'x',
+        async () => {
+          throw new Error('seed failed')
+        },
+      ),
+      /seed failed/,
+    )
+    assert.equal(promisesHooked(), false)
   })
 })
 
