@@ -38,6 +38,13 @@ function packageVersion(dir) {
  * src/ did not change: beside it, `<bundle>.inputs.json` lists each bundled package's folder and
  * version, and the source files it was built from.
  */
+/** The first 16 hex digits of a SHA-256 of every source file's path and text: the bundle's name. */
+function sourcesHash(src) {
+  const hash = createHash('sha256').update(`format ${BUNDLE_FORMAT}\n`)
+  for (const file of sourceFiles(src).sort()) hash.update(`${path.relative(src, file)}\n`).update(fs.readFileSync(file))
+  return hash.digest('hex').slice(0, 16)
+}
+
 function readInputs(bundle) {
   try {
     return JSON.parse(fs.readFileSync(`${bundle}.inputs.json`, 'utf8'))
@@ -174,9 +181,7 @@ async function bundledMain() {
   }
   if (unchanged) return import(pathToFileURL(unchanged).href)
   // The full check: the bundle named by the hash of the sources, if its packages are unchanged.
-  const hash = createHash('sha256').update(`format ${BUNDLE_FORMAT}\n`)
-  for (const file of sourceFiles(src).sort()) hash.update(`${path.relative(src, file)}\n`).update(fs.readFileSync(file))
-  const name = `main-${hash.digest('hex').slice(0, 16)}`
+  const name = `main-${sourcesHash(src)}`
   const bundle = path.join(cacheDir, `${name}.mjs`)
   let inputs = fs.existsSync(bundle) ? readInputs(bundle) : undefined
   if (!inputs || !dependenciesUnchanged(inputs)) {
@@ -192,6 +197,14 @@ async function bundledMain() {
   try {
     const files = statFiles(inputs)
     const signature = statSignature(files)
+    // A source edited while this ran (between hashing, building and the stat above) would leave a
+    // bundle of the old text that both checks take for current: hash again after the stat, and
+    // trust this bundle only when nothing moved. Otherwise it loses its inputs file (what marks it
+    // complete) and the next run builds again.
+    if (`main-${sourcesHash(src)}` !== name) {
+      fs.rmSync(`${bundle}.inputs.json`, { force: true })
+      throw new Error('sources changed during the start')
+    }
     const bundled = { format: BUNDLE_FORMAT, src, bundle: path.basename(bundle), files, signature }
     write(current, JSON.stringify(bundled))
   } catch {
