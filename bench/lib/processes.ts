@@ -111,7 +111,9 @@ export async function startWalletd(
   const server = await spawnServer(
     [walletdBin, 'start', '--port', String(port), '--data-dir', dataDir, ...(options.extraArgs ?? [])],
     port,
-    { env: { WALLETD_LOG_LEVEL: 'warn', ...options.env } },
+    // `walletd start` on its embedded default (SQLite) unless a case names a database: the bench's
+    // own DATABASE_URL only adds PostgreSQL runs to the cases that read it.
+    { env: { WALLETD_LOG_LEVEL: 'warn', DATABASE_URL: '', ...options.env } },
   )
   return {
     ...server,
