@@ -57,7 +57,7 @@ let idSourceRuns = 0
 /**
  * Runs `run` with `source` giving every id it makes. While any such run is in progress Node calls an
  * async hook on every promise the process creates (that is how the source follows `run` across
- * awaits): on Node 20 that costs every request about a tenth of its CPU (BENCHMARKS.md). So the
+ * awaits): on Node 20 that added ~40 % to the server CPU of the cheapest route (BENCHMARKS.md). So the
  * storage is switched off again when the last run ends, rather than kept on for the rest of the
  * process after one seed.
  */
