@@ -38,13 +38,6 @@ function packageVersion(dir) {
  * src/ did not change: beside it, `<bundle>.inputs.json` lists each bundled package's folder and
  * version, and the source files it was built from.
  */
-/** The first 16 hex digits of a SHA-256 of every source file's path and text: the bundle's name. */
-function sourcesHash(src) {
-  const hash = createHash('sha256').update(`format ${BUNDLE_FORMAT}\n`)
-  for (const file of sourceFiles(src).sort()) hash.update(`${path.relative(src, file)}\n`).update(fs.readFileSync(file))
-  return hash.digest('hex').slice(0, 16)
-}
-
 function readInputs(bundle) {
   try {
     return JSON.parse(fs.readFileSync(`${bundle}.inputs.json`, 'utf8'))
@@ -181,7 +174,12 @@ async function bundledMain() {
   }
   if (unchanged) return import(pathToFileURL(unchanged).href)
   // The full check: the bundle named by the hash of the sources, if its packages are unchanged.
-  const name = `main-${sourcesHash(src)}`
+  // The sources' stat stamp before hashing tells, at the end, whether one was edited meanwhile.
+  const sources = sourceFiles(src).sort()
+  const stampBefore = statSignature(sources)
+  const hash = createHash('sha256').update(`format ${BUNDLE_FORMAT}\n`)
+  for (const file of sources) hash.update(`${path.relative(src, file)}\n`).update(fs.readFileSync(file))
+  const name = `main-${hash.digest('hex').slice(0, 16)}`
   const bundle = path.join(cacheDir, `${name}.mjs`)
   let inputs = fs.existsSync(bundle) ? readInputs(bundle) : undefined
   if (!inputs || !dependenciesUnchanged(inputs)) {
@@ -198,10 +196,10 @@ async function bundledMain() {
     const files = statFiles(inputs)
     const signature = statSignature(files)
     // A source edited while this ran (between hashing, building and the stat above) would leave a
-    // bundle of the old text that both checks take for current: hash again after the stat, and
-    // trust this bundle only when nothing moved. Otherwise it loses its inputs file (what marks it
+    // bundle of the old text that both checks take for current: trust this bundle only when no
+    // source's stat moved since before the hash. Otherwise it loses its inputs file (what marks it
     // complete) and the next run builds again.
-    if (`main-${sourcesHash(src)}` !== name) {
+    if (statSignature(sourceFiles(src).sort()) !== stampBefore) {
       fs.rmSync(`${bundle}.inputs.json`, { force: true })
       throw new Error('sources changed during the start')
     }
