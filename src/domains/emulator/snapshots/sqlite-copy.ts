@@ -89,15 +89,24 @@ export class SqliteStates {
       try {
         const copy = sqlite.transaction(() => {
           const changed = this.#changes()
-          // The rows are copied as saved: the database's own triggers (which keep one table from
-          // another, such as the velocity buckets from the ledger's rows) must not act on the copy.
-          const triggers = sqlite
-            .prepare("SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger'")
-            .all() as { name: string; sql: string }[]
+          const copied = tables.filter((table) => !incremental || changed.has(table.name))
+          // The rows are copied as saved: the database's own triggers on the copied tables (which
+          // keep one table from another, such as the velocity buckets from the ledger's rows) must
+          // not act on the copy. Only those are dropped: dropping any changes the schema, which makes
+          // every prepared statement of the connection prepare again.
+          const names = new Set(copied.map((table) => table.name))
+          const triggers = (
+            sqlite
+              .prepare("SELECT name, tbl_name, sql FROM main.sqlite_master WHERE type = 'trigger'")
+              .all() as {
+              name: string
+              tbl_name: string
+              sql: string
+            }[]
+          ).filter((trigger) => names.has(trigger.tbl_name))
           for (const trigger of triggers) sqlite.prepare(`DROP TRIGGER main.${quote(trigger.name)}`).run()
-          for (const table of tables) {
+          for (const table of copied) {
             const keys = changed.get(table.name)
-            if (incremental && !keys) continue
             rows +=
               incremental && keys && table.key.length > 0 && !keys.includes('*')
                 ? this.#copyRows(table, keys)
