@@ -29,6 +29,8 @@ const COUNTED_CALLS = Number(process.env.BENCH_HOT_PATH_COUNTED_CALLS ?? 60)
 
 interface PathCost {
   cpuMicros: number
+  /** The part of `cpuMicros` the kernel spent for the server (system time). */
+  systemMicros: number
   /** Statements one call sends: the median of per-call counts (see `statementsPerCall`). */
   statements: number
   /** Statements over the timed calls divided by their number: includes the node's background work. */
@@ -75,11 +77,14 @@ async function costOf(server: ServerProcess, call: () => Promise<unknown>, calls
   const first = await statementsSoFar(server.baseUrl)
   const statementsBefore = await statementsSoFar(server.baseUrl)
   const cpuBefore = server.cpuSeconds() ?? 0
+  const systemBefore = server.systemCpuSeconds() ?? 0
   for (let i = 0; i < calls; i++) await call()
   const cpu = (server.cpuSeconds() ?? 0) - cpuBefore
+  const system = (server.systemCpuSeconds() ?? 0) - systemBefore
   const statements = (await statementsSoFar(server.baseUrl)) - statementsBefore - (statementsBefore - first)
   return {
     cpuMicros: (cpu * 1e6) / calls,
+    systemMicros: (system * 1e6) / calls,
     statements: await statementsPerCall(server, call),
     statementsMean: statements / calls,
   }
@@ -146,6 +151,7 @@ async function measure(
     }
     const pick = (all: PathCost[]) => ({
       cpuMicros: median(all.map((c) => c.cpuMicros)),
+      systemMicros: median(all.map((c) => c.systemMicros)),
       statements: median(all.map((c) => c.statements)),
       statementsMean: median(all.map((c) => c.statementsMean)),
     })
@@ -238,9 +244,16 @@ const hotPaths: BenchCase = {
           `${label} ${m.read.statementsMean.toFixed(3)} (read) and ${m.signature.statementsMean.toFixed(3)} (signature flow)`,
       )
       .join(', ')
+    const kernel = measured
+      .map(
+        ({ label, m }) =>
+          `${label}: read ${m.read.systemMicros.toFixed(0)} µs, trivial route ${m.trivial.systemMicros.toFixed(0)} µs, signature flow ${m.signature.systemMicros.toFixed(0)} µs`,
+      )
+      .join('; ')
     const notes = [
       `${CALLS} sequential calls per round from the SDK in the bench process (${TRIVIAL_CALLS} of the trivial route), ${rounds} rounds after warm-up; medians. Server CPU from /proc/<pid>/stat (10 ms ticks, so a figure is ± 10 ms / the calls) over those calls.`,
       `Statements from walletd_sql_statements_total, counted around each of ${COUNTED_CALLS} further calls per round (a scrape before and after, less a scrape's own): the median per call. The node's own background work (job runner polls every 250 ms, sweeps) falls in a few of those windows, not in the median; the node's whole count over the timed calls, per call: ${means}.`,
+      `Of the server CPU, the kernel's part (system time: the sockets to the client and to PostgreSQL, fsync), medians: ${kernel}.`,
       'Baselines: GET /healthz of the same process for the read; one raw secp256k1 signature of a 32-byte hash with @noble/curves (the library walletd signs with), CPU of this process, for the signature flow.',
     ]
     if (!pgUrl) notes.push('PostgreSQL not measured in this run: set DATABASE_URL to add it.')

@@ -17,6 +17,8 @@ export interface ServerProcess {
   rssMb(): number | undefined
   /** CPU time (user + system) the process has used so far, in seconds (from /proc). */
   cpuSeconds(): number | undefined
+  /** The part of `cpuSeconds` spent in the kernel (system time: syscalls, the network stack, fsync). */
+  systemCpuSeconds(): number | undefined
   stop(): Promise<void>
 }
 
@@ -79,6 +81,7 @@ export async function spawnServer(
       }
     },
     cpuSeconds: () => cpuSecondsOf(child.pid!),
+    systemCpuSeconds: () => cpuSecondsOf(child.pid!, 'system'),
     stop: async () => {
       child.kill('SIGTERM')
       await exited
@@ -86,13 +89,17 @@ export async function spawnServer(
   }
 }
 
-/** utime + stime of a process from /proc/<pid>/stat, in seconds (Linux clock ticks are 1/100 s). */
-function cpuSecondsOf(pid: number): number | undefined {
+/**
+ * utime + stime of a process from /proc/<pid>/stat, or stime alone with `'system'`, in seconds
+ * (Linux clock ticks are 1/100 s).
+ */
+function cpuSecondsOf(pid: number, which: 'all' | 'system' = 'all'): number | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / 100
+    const system = Number(fields[12])
+    return (which === 'system' ? system : Number(fields[11]) + system) / 100
   } catch {
     return undefined
   }
