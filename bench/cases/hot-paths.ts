@@ -26,6 +26,8 @@ const TRIVIAL_CALLS = 10 * CALLS
 
 /** How many calls of each path are counted one by one for their statements (besides the timed calls). */
 const COUNTED_CALLS = Number(process.env.BENCH_HOT_PATH_COUNTED_CALLS ?? 60)
+/** Where /proc cannot be read (not Linux): the CPU rows read 0. */
+const NO_CPU_TIMES = { user: 0, system: 0 }
 
 interface PathCost {
   cpuMicros: number
@@ -76,11 +78,11 @@ async function costOf(server: ServerProcess, call: () => Promise<unknown>, calls
   // A scrape runs statements of its own (the webhook queue gauges): measured, then taken off.
   const first = await statementsSoFar(server.baseUrl)
   const statementsBefore = await statementsSoFar(server.baseUrl)
-  const cpuBefore = server.cpuSeconds() ?? 0
-  const systemBefore = server.systemCpuSeconds() ?? 0
+  const before = server.cpuTimes() ?? NO_CPU_TIMES
   for (let i = 0; i < calls; i++) await call()
-  const cpu = (server.cpuSeconds() ?? 0) - cpuBefore
-  const system = (server.systemCpuSeconds() ?? 0) - systemBefore
+  const after = server.cpuTimes() ?? NO_CPU_TIMES
+  const system = after.system - before.system
+  const cpu = after.user - before.user + system
   const statements = (await statementsSoFar(server.baseUrl)) - statementsBefore - (statementsBefore - first)
   return {
     cpuMicros: (cpu * 1e6) / calls,

@@ -17,8 +17,8 @@ export interface ServerProcess {
   rssMb(): number | undefined
   /** CPU time (user + system) the process has used so far, in seconds (from /proc). */
   cpuSeconds(): number | undefined
-  /** The part of `cpuSeconds` spent in the kernel (system time: syscalls, the network stack, fsync). */
-  systemCpuSeconds(): number | undefined
+  /** Both halves of `cpuSeconds` from one read: user, and system (the kernel's: syscalls, the network stack, fsync). */
+  cpuTimes(): CpuTimes | undefined
   stop(): Promise<void>
 }
 
@@ -80,8 +80,11 @@ export async function spawnServer(
         return undefined
       }
     },
-    cpuSeconds: () => cpuSecondsOf(child.pid!),
-    systemCpuSeconds: () => cpuSecondsOf(child.pid!, 'system'),
+    cpuSeconds: () => {
+      const times = cpuTimesOf(child.pid!)
+      return times && times.user + times.system
+    },
+    cpuTimes: () => cpuTimesOf(child.pid!),
     stop: async () => {
       child.kill('SIGTERM')
       await exited
@@ -89,17 +92,19 @@ export async function spawnServer(
   }
 }
 
-/**
- * utime + stime of a process from /proc/<pid>/stat, or stime alone with `'system'`, in seconds
- * (Linux clock ticks are 1/100 s).
- */
-function cpuSecondsOf(pid: number, which: 'all' | 'system' = 'all'): number | undefined {
+/** CPU time a process has used, in seconds. */
+export interface CpuTimes {
+  user: number
+  system: number
+}
+
+/** utime and stime of a process from /proc/<pid>/stat, in seconds (Linux clock ticks are 1/100 s). */
+function cpuTimesOf(pid: number): CpuTimes | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const system = Number(fields[12])
-    return (which === 'system' ? system : Number(fields[11]) + system) / 100
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }
   } catch {
     return undefined
   }
